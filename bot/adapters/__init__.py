@@ -1,0 +1,1 @@
+"""Adapters: the only modules that touch processes, git, GitHub or a model."""

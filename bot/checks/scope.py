@@ -1,0 +1,44 @@
+"""scope: the workflow scans exactly the requested files, no more and no less."""
+
+from __future__ import annotations
+
+from bot.checks import CheckContext
+from bot.findings import Finding, Severity
+from bot.scope.model import BROADER, EXACT, MISMATCH, NARROWER, UNKNOWN
+
+ID = "scope"
+_MAX_LISTED = 10
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    report = ctx.scope
+    path = ctx.workflow.path
+    findings = [
+        Finding(ID, "unresolved-step", Severity.ERROR if report.verdict else Severity.NOTE,
+                f"cannot tell what {s.tool} scans in job `{s.job_id}` step {s.step_index + 1}: {s.reason}",
+                path, s.line, hint="Use literal paths (or env values set in the workflow) for scan targets.")
+        for s in report.steps if not s.resolved
+    ]
+    if report.verdict in (None, EXACT, UNKNOWN):
+        return findings
+    if report.verdict in (BROADER, MISMATCH):
+        findings.append(Finding(
+            ID, "scans-extra-files", Severity.ERROR,
+            f"scans {len(report.extra)} file(s) that were not requested: {_list(report.extra)}",
+            path, _first_line(ctx), hint="Point each scan at the requested files, not their directory."))
+    if report.verdict in (NARROWER, MISMATCH):
+        findings.append(Finding(
+            ID, "misses-requested-files", Severity.ERROR,
+            f"does not scan {len(report.missing)} requested file(s): {_list(report.missing)}",
+            path, _first_line(ctx), hint="Add a scan for each missing file."))
+    return findings
+
+
+def _list(paths: tuple[str, ...]) -> str:
+    shown = ", ".join(paths[:_MAX_LISTED])
+    return shown + (f" and {len(paths) - _MAX_LISTED} more" if len(paths) > _MAX_LISTED else "")
+
+
+def _first_line(ctx: CheckContext) -> int | None:
+    lines = [s.line for s in ctx.scope.steps if s.line is not None]
+    return min(lines) if lines else None

@@ -1,0 +1,129 @@
+"""Check a Request against the repository: real, safe targets the tool can read, or a clear error."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from dataclasses import dataclass
+
+from bot.globs import is_glob
+from bot.repotree import ROOT, RepoTree, all_paths, normalize
+from bot.request import Request
+from bot.scope.filetypes import SCANNER_LABELS, helm_chart_roots, reads_file
+
+WORKFLOWS_DIR = ".github/workflows"
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class IntentError(ValueError):
+    """The request names paths that cannot be used; one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What will be built: a tool, checked repo-relative targets, and how the workflow behaves."""
+
+    request: Request
+    targets: tuple[str, ...]
+
+    tool = property(lambda self: self.request.tool)
+    mode = property(lambda self: self.request.mode)
+    scanners = property(lambda self: self.request.scanners)
+    fail_on = property(lambda self: self.request.fail_on)
+    triggers = property(lambda self: self.request.triggers)
+    schedule = property(lambda self: self.request.schedule)
+    upload_sarif = property(lambda self: self.request.upload_sarif)
+
+    def requested_files(self, tree: RepoTree) -> frozenset[str]:
+        """The files the requested tool reads inside the targets: the scope a workflow must match."""
+        charts = helm_chart_roots(tree)
+        found: set[str] = set()
+        for target in self.targets:
+            for path in tree.files_under(target):
+                if any(reads_file(s, path, tree, charts) for s in self.scanners):
+                    found.add(path)
+        return frozenset(found)
+
+    def to_dict(self) -> dict:
+        return {
+            "tool": self.tool, "mode": self.mode, "scanners": list(self.scanners),
+            "targets": list(self.targets), "fail_on": list(self.fail_on),
+            "triggers": list(self.triggers), "schedule": self.schedule, "upload_sarif": self.upload_sarif,
+        }
+
+
+def resolve_intent(request: Request, tree: RepoTree) -> Intent:
+    problems: list[str] = []
+    targets: list[str] = []
+    for raw in request.paths:
+        problem, resolved = _check_path(raw, request, tree)
+        if problem:
+            problems.append(problem)
+        targets.extend(t for t in resolved if t not in targets)
+    if problems:
+        raise IntentError(problems)
+    intent = Intent(request, tuple(targets))
+    if request.tool == "trivy":
+        problems.extend(_unreadable_targets(intent, tree))
+    if problems:
+        raise IntentError(problems)
+    return intent
+
+
+def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None, list[str]]:
+    text = raw.strip()
+    if text.startswith(("/", "~")) or _WINDOWS_DRIVE.match(text):
+        return (f"`{raw}` is an absolute path; write it relative to the repository root "
+                f"(e.g. `{_suggest_relative(text, tree)}`)."), []
+    if ".." in text.replace("\\", "/").split("/"):
+        return f"`{raw}` uses `..`; paths must stay inside the repository.", []
+    path = normalize(text)
+    if tree.escapes_root(path):
+        return f"`{raw}` is a symbolic link that points outside the repository.", []
+    if is_glob(path):
+        matched = tree.glob(path)
+        if not matched:
+            return f"`{raw}` matches no file in the repository.{_did_you_mean(path, tree)}", []
+        return None, list(matched)
+    if tree.exists(path):
+        return None, [path]
+    if request.tool == "actionlint" and path == WORKFLOWS_DIR:
+        return None, [path]  # the workflow being added will be its first file
+    return f"`{raw}` does not exist in the repository.{_did_you_mean(path, tree)}", []
+
+
+def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:
+    problems = []
+    label = " or ".join(SCANNER_LABELS[s] for s in intent.scanners)
+    for target in intent.targets:
+        single = Intent(intent.request, (target,))
+        if single.requested_files(tree):
+            continue
+        where = "the repository" if target == ROOT else f"`{target}`"
+        kind = "is not" if tree.is_file(target) else "contains no file that trivy reads as"
+        problems.append(f"trivy {intent.mode} would find nothing to check in {where}: it {kind} {label}.")
+    return problems
+
+
+def _did_you_mean(path: str, tree: RepoTree) -> str:
+    candidates = list(all_paths(tree))
+    same_name = [c for c in candidates if posixpath.basename(c) == posixpath.basename(path)]
+    close = difflib.get_close_matches(path, candidates, n=3, cutoff=0.6)
+    suggestions = list(dict.fromkeys(same_name + close))[:3]
+    if not suggestions:
+        return ""
+    return " Did you mean " + " or ".join(f"`{s}`" for s in suggestions) + "?"
+
+
+def _suggest_relative(text: str, tree: RepoTree) -> str:
+    parts = [p for p in text.replace("\\", "/").split("/") if p and p != "~"]
+    for start in range(len(parts)):
+        candidate = "/".join(parts[start:])
+        if tree.exists(candidate):
+            return candidate
+    return parts[-1] if parts else "path/in/repo"

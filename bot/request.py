@@ -1,0 +1,216 @@
+"""Parse a plain-language request ("add trivy scan for k8s/api.yaml …") into a typed Request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+DEFAULT_FAIL_ON = ("CRITICAL", "HIGH")
+DEFAULT_TRIGGERS = ("pull_request", "push", "workflow_dispatch")
+
+# Tools people ask for that have no built-in recipe yet: named so the error can say so.
+KNOWN_WITHOUT_RECIPE = (
+    "checkov", "hadolint", "kubeconform", "kube-linter", "kubelinter", "helm", "ct",
+    "yamllint", "zizmor", "tfsec", "kubescape", "kics", "snyk", "grype",
+)
+RECIPES_HELP = (
+    "Built-in recipes: `add trivy scan for PATH…` (trivy config), "
+    "`add trivy fs scan for PATH…` (trivy fs, misconfiguration scanner), "
+    "`add actionlint check` (the repository's workflows)."
+)
+GRAMMAR_HELP = (
+    "Write `add <tool> [config|fs] scan for <paths> [options]`, e.g. "
+    "`add trivy scan for k8s-manifests/api.yaml fail on HIGH,CRITICAL`. " + RECIPES_HELP
+)
+
+
+class RequestError(ValueError):
+    """A request that cannot be understood; the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for, before it is checked against a repository."""
+
+    text: str
+    tool: str
+    mode: str
+    scanners: tuple[str, ...]
+    paths: tuple[str, ...]
+    fail_on: tuple[str, ...]
+    triggers: tuple[str, ...]
+    schedule: str | None
+    upload_sarif: bool
+
+
+_HEAD = re.compile(
+    r"""^(?:/vibeops\s+)?(?P<verb>add|create|set\s+up|setup)\s+(?:an?\s+)?
+        (?P<tool>[A-Za-z][\w.-]*)\s*
+        (?P<words>(?:(?:config|configuration|iac|fs|filesystem|misconfig|misconfiguration|
+                        misconfigurations|secret|secrets)\s+)*)
+        (?P<noun>scan|scanning|scanner|check|checks|lint|linting|job|workflow)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_PREPOSITION = re.compile(r"^\s*(?:for|of|on|to|against)\b", re.IGNORECASE)
+_ROOT_WORDS = re.compile(
+    r"^(?:the\s+)?(?:whole\s+|entire\s+)?(?:repo|repository|project|codebase)\b|^everything\b",
+    re.IGNORECASE,
+)
+_WORKFLOW_WORDS = re.compile(
+    r"^(?:all\s+)?(?:the\s+|our\s+|my\s+)?(?:github\s+)?(?:workflows|workflow\s+files|actions\s+workflows)\b",
+    re.IGNORECASE,
+)
+_SEV = r"(?:unknown|low|medium|high|critical)"
+_SEV_LIST = rf"{_SEV}(?:\s*(?:,|/|\band\b|\bor\b)\s*{_SEV})*(?:\s*(?:\+|and\s+above|or\s+(?:above|higher|worse)))?"
+_OPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("fail_on", rf"(?:that\s+|which\s+)?(?:fail|fails|failing)\s+(?:the\s+build\s+|ci\s+)?(?:on|for|at)\s+(?P<sevs>{_SEV_LIST})(?:\s+(?:findings|issues|severity|severities))?"),
+        ("fail_on", rf"(?:with\s+|at\s+)?severit(?:y|ies)\s+(?P<sevs>{_SEV_LIST})"),
+        ("report_only", r"report[\s-]only|without\s+failing(?:\s+the\s+build)?|(?:do\s+not|don't|never)\s+fail(?:\s+the\s+build)?"),
+        ("only_triggers", r"only\s+on\s+(?P<triggers>pull[\s-]requests?|prs?|pushe?s?)(?:\s+(?:and|or)\s+(?P<more>pull[\s-]requests?|prs?|pushe?s?))?"),
+        ("only_triggers", r"on\s+(?P<triggers>pull[\s-]requests?|prs?|pushe?s?)(?:\s+(?:and|or)\s+(?P<more>pull[\s-]requests?|prs?|pushe?s?))?\s+only"),
+        ("schedule", r"(?:run\s+)?(?:also\s+)?(?P<when>nightly|daily|every\s+day|weekly|every\s+week)"),
+        ("sarif", r"(?:with\s+)?(?:a\s+)?sarif(?:\s+upload)?|(?:and\s+)?upload(?:ing)?\s+(?:the\s+)?(?:results\s+|findings\s+)?to\s+(?:github\s+)?(?:code\s+scanning|the\s+security\s+tab)"),
+    )
+)
+_SEPARATOR = re.compile(r"^(?:\s+|,|;|\.(?=\s|$)|\band\b|\bwith\b)+", re.IGNORECASE)
+_QUOTED = re.compile(r"""`([^`]+)`|"([^"]+)"|'([^']+)'""")
+_SCHEDULES = {"nightly": "0 3 * * *", "daily": "0 3 * * *", "every day": "0 3 * * *",
+              "weekly": "0 3 * * 1", "every week": "0 3 * * 1"}
+
+
+def parse_request(text: str) -> Request:
+    """Turn request text into a Request, or raise RequestError naming what was not understood."""
+    cleaned = " ".join(text.strip().split())
+    if not cleaned:
+        raise RequestError("The request is empty. " + GRAMMAR_HELP)
+    head = _HEAD.match(cleaned)
+    if head is None:
+        raise RequestError(f"I could not read {cleaned!r} as a request. " + GRAMMAR_HELP)
+    tool = head["tool"].lower()
+    words = {w.lower() for w in head["words"].split()}
+    mode, scanners = _tool_mode(tool, words)
+    rest = cleaned[head.end():]
+    paths, rest = _take_paths(rest, tool)
+    options = _parse_options(rest)
+    if tool == "trivy" and not paths:
+        raise RequestError(
+            "Say what trivy should scan, e.g. `add trivy scan for k8s-manifests/api.yaml` "
+            "(or `for the repository`)."
+        )
+    return Request(
+        text=cleaned,
+        tool=tool,
+        mode=mode,
+        scanners=scanners,
+        paths=paths or (".github/workflows",),
+        fail_on=options.get("fail_on", DEFAULT_FAIL_ON),
+        triggers=options.get("triggers", DEFAULT_TRIGGERS),
+        schedule=options.get("schedule"),
+        upload_sarif=options.get("sarif", False),
+    )
+
+
+def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
+    if tool == "trivy":
+        mode = "fs" if words & {"fs", "filesystem"} else "config"
+        scanners = ["misconfig"]
+        if mode == "fs" and words & {"secret", "secrets"}:
+            scanners.append("secret")
+        return mode, tuple(scanners)
+    if tool == "actionlint":
+        if words:
+            raise RequestError(f"actionlint takes no scan mode (got {' '.join(sorted(words))!r}). " + RECIPES_HELP)
+        return "lint", ("workflow-lint",)
+    if tool in KNOWN_WITHOUT_RECIPE:
+        raise RequestError(f"There is no built-in recipe for {tool} yet. " + RECIPES_HELP)
+    raise RequestError(f"I don't know the tool {tool!r}. " + RECIPES_HELP)
+
+
+def _take_paths(rest: str, tool: str) -> tuple[tuple[str, ...], str]:
+    """Read the path list after `for`/`of`/`on`; stop at the first option phrase."""
+    prep = _PREPOSITION.match(rest)
+    if prep is None:
+        return (), rest
+    after = rest[prep.end():]
+    if _starts_option(after.lstrip()):
+        return (), after if prep.group(0).strip().lower() != "on" else rest
+    paths: list[str] = []
+    while True:
+        after = _SEPARATOR.sub("", after, count=1) if paths else after.lstrip()
+        if not after or _starts_option(after):
+            return tuple(paths), after
+        quoted = _QUOTED.match(after)
+        if quoted:
+            paths.append(next(g for g in quoted.groups() if g))
+            after = after[quoted.end():]
+            continue
+        root = _ROOT_WORDS.match(after)
+        if root:
+            paths.append(".")
+            after = after[root.end():]
+            continue
+        if tool == "actionlint" and _WORKFLOW_WORDS.match(after):
+            paths.append(".github/workflows")
+            after = after[_WORKFLOW_WORDS.match(after).end():]
+            continue
+        word = re.match(r"[^\s,;]+", after)
+        token = word.group(0)
+        if len(token) > 1 and token.endswith(".") and not token.endswith(".."):
+            token = token[:-1]
+        paths.append(token)
+        after = after[word.end():]
+
+
+def _starts_option(text: str) -> bool:
+    return any(pattern.match(text) for _, pattern in _OPTIONS)
+
+
+def _parse_options(rest: str) -> dict:
+    found: dict = {}
+    remaining = rest
+    while True:
+        remaining = _SEPARATOR.sub("", remaining, count=1).lstrip()
+        if not remaining:
+            return found
+        for name, pattern in _OPTIONS:
+            match = pattern.match(remaining)
+            if match:
+                _apply_option(found, name, match)
+                remaining = remaining[match.end():]
+                break
+        else:
+            raise RequestError(
+                f"I did not understand {remaining!r}. Options: `fail on HIGH,CRITICAL`, "
+                "`report only`, `only on pull requests`, `nightly`, `upload to code scanning`."
+            )
+
+
+def _apply_option(found: dict, name: str, match: re.Match[str]) -> None:
+    if name == "fail_on":
+        found["fail_on"] = _severities(match["sevs"])
+    elif name == "report_only":
+        found["fail_on"] = ()
+    elif name == "only_triggers":
+        names = {_trigger_name(match["triggers"])}
+        if match["more"]:
+            names.add(_trigger_name(match["more"]))
+        found["triggers"] = tuple(t for t in DEFAULT_TRIGGERS if t in names)
+    elif name == "schedule":
+        found["schedule"] = _SCHEDULES[" ".join(match["when"].lower().split())]
+    elif name == "sarif":
+        found["sarif"] = True
+
+
+def _trigger_name(word: str) -> str:
+    return "push" if word.lower().startswith("push") else "pull_request"
+
+
+def _severities(text: str) -> tuple[str, ...]:
+    named = [s.upper() for s in re.findall(_SEV, text, re.IGNORECASE)]
+    if re.search(r"\+|above|higher|worse", text, re.IGNORECASE):
+        lowest = min(SEVERITIES.index(s) for s in named)
+        named = list(SEVERITIES[lowest:])
+    return tuple(s for s in reversed(SEVERITIES) if s in named)

@@ -1,0 +1,1 @@
+"""Scope analysis: which repository files each scanner step of a workflow reads."""

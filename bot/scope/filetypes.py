@@ -1,0 +1,141 @@
+"""Which repository files a scanner reads, following each scanner's own detection rules.
+
+The misconfiguration rules follow trivy 0.76's analyzers: a file counts only when its name passes
+the analyzer's test and its content is recognised, since only those files become scan targets.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+from bot.repotree import RepoTree
+
+_K8S_EXT = (".yaml", ".yml", ".json")  # lower case only, as trivy compares them
+_DOC_SPLIT = re.compile(r"\r?\n---[ \t]*\r?\n")
+_ARM_SCHEMA = "https://schema.management.azure.com/schemas"
+_TERRAFORM_EXT = (".tf", ".tf.json", ".tofu", ".tofu.json")
+_LOCKFILES = frozenset({
+    "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "go.mod", "go.sum",
+    "Cargo.lock", "Gemfile.lock", "composer.lock", "poetry.lock", "Pipfile.lock", "requirements.txt",
+    "uv.lock", "pom.xml", "build.gradle", "build.gradle.kts", "gradle.lockfile", "packages.lock.json",
+    "packages.config", "Podfile.lock", "Package.resolved", "mix.lock", "pubspec.lock", "conan.lock",
+})
+_HELM_NOT_RENDERED = ("_helpers.tpl", "NOTES.txt")
+
+
+def is_dockerfile(path: str) -> bool:
+    name = posixpath.basename(path)
+    stem, dot, ext = name.rpartition(".")
+    if name in ("Dockerfile", "Containerfile"):
+        return True
+    return bool(dot) and (stem in ("Dockerfile", "Containerfile") or ext.lower() in ("dockerfile", "containerfile"))
+
+
+def is_terraform(path: str) -> bool:
+    return path.endswith(_TERRAFORM_EXT)
+
+
+def helm_chart_roots(tree: RepoTree) -> frozenset[str]:
+    return frozenset(posixpath.dirname(f) or "." for f in tree.files if posixpath.basename(f) == "Chart.yaml")
+
+
+def _is_helm_template(path: str, charts: frozenset[str]) -> bool:
+    for chart in charts:
+        prefix = "" if chart == "." else chart + "/"
+        if path.startswith(prefix + "templates/") and posixpath.basename(path) not in _HELM_NOT_RENDERED:
+            return True
+    return False
+
+
+def _load_documents(text: str, is_json: bool) -> list | None:
+    if is_json:
+        try:
+            return [json.loads(text)]
+        except ValueError:
+            return None
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    loader = YAML(typ="safe", pure=True)
+    docs = []
+    for part in _DOC_SPLIT.split(text):
+        try:
+            docs.append(loader.load(part))
+        except (YAMLError, ValueError):
+            return None  # trivy drops the whole file when one document does not parse
+    return docs
+
+
+def _is_kubernetes(doc: object) -> bool:
+    return isinstance(doc, dict) and {"apiVersion", "kind", "metadata"} <= doc.keys()
+
+
+def _is_cloudformation(doc: object) -> bool:
+    resources = doc.get("Resources") if isinstance(doc, dict) else None
+    return isinstance(resources, dict) and bool(resources) and all(isinstance(v, dict) for v in resources.values())
+
+
+def _is_arm(doc: object) -> bool:
+    return (
+        isinstance(doc, dict)
+        and str(doc.get("$schema", "")).startswith(_ARM_SCHEMA)
+        and "handler" not in doc
+        and bool(doc.get("resources"))
+    )
+
+
+def _is_terraform_plan(doc: object) -> bool:
+    return isinstance(doc, dict) and {"terraform_version", "format_version"} <= doc.keys()
+
+
+def is_misconfig_target(path: str, tree: RepoTree, charts: frozenset[str] | None = None) -> bool:
+    """True when trivy's misconfiguration scanner would report on this file."""
+    if is_dockerfile(path):
+        return bool((tree.read_text(path) or "").strip())
+    if is_terraform(path):
+        return True
+    charts = helm_chart_roots(tree) if charts is None else charts
+    if _is_helm_template(path, charts):
+        return True
+    if not path.endswith(_K8S_EXT) or posixpath.basename(path).lower() == "createuidefinition.json":
+        return False
+    docs = _load_documents(tree.read_text(path) or "", path.endswith(".json"))
+    if not docs:
+        return False
+    checks = [_is_kubernetes, _is_cloudformation]
+    if path.endswith(".json"):
+        checks += [_is_arm, _is_terraform_plan]
+    return any(check(doc) for doc in docs for check in checks)
+
+
+def is_workflow_file(path: str) -> bool:
+    return path.startswith(".github/workflows/") and path.endswith((".yml", ".yaml"))
+
+
+def is_dependency_file(path: str) -> bool:
+    name = posixpath.basename(path)
+    return name in _LOCKFILES or name.endswith((".jar", ".war", ".ear", ".csproj", ".gemspec"))
+
+
+def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] | None = None) -> bool:
+    """Whether `scanner` (a trivy scanner name or `workflow-lint`) reads `path`."""
+    if scanner == "misconfig":
+        return is_misconfig_target(path, tree, charts)
+    if scanner == "secret":
+        return True
+    if scanner in ("vuln", "license"):
+        return is_dependency_file(path)
+    if scanner == "workflow-lint":
+        return path.endswith((".yml", ".yaml"))
+    return False
+
+
+SCANNER_LABELS = {
+    "misconfig": "a Kubernetes manifest, Dockerfile, Terraform, CloudFormation, Helm template or ARM template",
+    "secret": "a file",
+    "vuln": "a dependency manifest or lock file",
+    "license": "a dependency manifest or lock file",
+    "workflow-lint": "a workflow YAML file",
+}

@@ -1,0 +1,86 @@
+"""Value types of the scope analysis: invocations, scanner steps and the scope report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXACT, BROADER, NARROWER, MISMATCH, UNKNOWN = "exact", "broader", "narrower", "mismatch", "unknown"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One scanner run as the step will perform it; paths are absolute inside the runner workspace."""
+
+    tool: str
+    mode: str
+    targets: tuple[str, ...] = ()
+    scanners: tuple[str, ...] = ()
+    skip_dirs: tuple[str, ...] = ()
+    skip_files: tuple[str, ...] = ()
+    unresolved: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ScannerStep:
+    """A workflow step that runs a scanner, with the repository files it reads."""
+
+    job_id: str
+    step_index: int
+    step_name: str
+    line: int | None
+    tool: str
+    mode: str
+    scanners: tuple[str, ...]
+    roots: tuple[str, ...]
+    files: frozenset[str]
+    resolved: bool
+    reason: str | None = None
+    skips: tuple[str, ...] = ()
+    files_by_scanner: dict = field(default_factory=dict, compare=False)
+
+    def files_for(self, scanners: tuple[str, ...]) -> frozenset[str]:
+        found: set[str] = set()
+        for scanner in scanners:
+            found |= self.files_by_scanner.get(scanner, frozenset())
+        return frozenset(found)
+
+    def to_dict(self) -> dict:
+        return {
+            "job": self.job_id,
+            "step": self.step_index + 1,
+            "name": self.step_name,
+            "line": self.line,
+            "tool": self.tool,
+            "mode": self.mode,
+            "scanners": list(self.scanners),
+            "roots": list(self.roots),
+            "files": sorted(self.files),
+            "resolved": self.resolved,
+            "reason": self.reason,
+            "skips": list(self.skips),
+        }
+
+
+@dataclass(frozen=True)
+class ScopeReport:
+    """Requested files against scanned files, with a verdict; `requested` is empty when unknown."""
+
+    requested: tuple[str, ...]
+    scanned: tuple[str, ...]
+    verdict: str | None
+    extra: tuple[str, ...]
+    missing: tuple[str, ...]
+    steps: tuple[ScannerStep, ...]
+    problems: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "requested": list(self.requested),
+            "scanned": list(self.scanned),
+            "verdict": self.verdict,
+            "extra": list(self.extra),
+            "missing": list(self.missing),
+            "steps": [s.to_dict() for s in self.steps],
+            "problems": list(self.problems),
+        }

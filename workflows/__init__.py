@@ -1,0 +1,1 @@
+"""The vetted workflow recipes and the pinned-action catalog, shipped as package data."""
