@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,13 +47,30 @@ class Tools:
             raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "actionlint") or []
 
-    def trivy_config(self, target: str, repo_root: str) -> dict:
-        """`trivy config` on one repo-relative path, offline, with its embedded checks."""
-        argv = [self._binary(self.trivy, "trivy", "VIBEOPS_TRIVY"), "config",
-                "--skip-check-update", "--skip-version-check", "-q", "--format", "json", target]
+    def lint_files(self, paths: list[str], repo_root: str) -> list[dict]:
+        """actionlint's errors for existing files of a repository checkout."""
+        argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"),
+                "-format", "{{json .}}", "-no-color", *paths]
+        result = _run(argv, "actionlint", cwd=repo_root)
+        if result.returncode not in (0, 1):
+            raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
+        return _json(result.stdout, "actionlint") or []
+
+    def trivy_scan(self, mode: str, target: str, scanners: tuple[str, ...], repo_root: str) -> dict:
+        """trivy on one repo-relative path, offline-safe: embedded checks, no DB download.
+
+        `trivy config` for config scans; `trivy fs` only with scanners that need no database.
+        """
+        binary = self._binary(self.trivy, "trivy", "VIBEOPS_TRIVY")
+        if mode == "fs":
+            argv = [binary, "fs", "--scanners", ",".join(scanners)]
+        else:
+            argv = [binary, "config"]
+        argv += ["--skip-check-update", "--skip-version-check", "-q", "--format", "json",
+                 "--cache-dir", str(Path(repo_root).parent / ".trivy-cache"), target]
         result = _run(argv, "trivy", cwd=repo_root)
         if result.returncode != 0:
-            raise ToolError(f"trivy config {target} exited {result.returncode}: {_tail(result.stderr)}")
+            raise ToolError(f"trivy {mode} {target} exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "trivy") or {}
 
     @staticmethod
@@ -67,8 +85,8 @@ class Tools:
         for name, path, flag in (("actionlint", self.actionlint, "-version"), ("trivy", self.trivy, "--version")):
             try:
                 out = _run([self._binary(path, name, ""), flag], name).stdout
-                found[name] = out.split()[1] if name == "trivy" else out.split()[0]
-            except (ToolError, IndexError):
+                found[name] = re.search(r"\d+\.\d+\.\d+", out).group(0)
+            except (ToolError, AttributeError):
                 found[name] = "unavailable"
         return found
 

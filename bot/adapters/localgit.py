@@ -1,0 +1,125 @@
+"""A local git repository as a forge: git plumbing only, so the user's checkout is never touched."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.forge import ForgeError, Published, Snapshot
+from bot.repotree import RepoTree
+
+_BOT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "vibeops", "GIT_AUTHOR_EMAIL": "vibeops@users.noreply.github.com",
+    "GIT_COMMITTER_NAME": "vibeops", "GIT_COMMITTER_EMAIL": "vibeops@users.noreply.github.com",
+}
+_ZERO = "0" * 40
+
+
+class LocalGitForge:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise ForgeError(f"--repo {path}: no such directory")
+        probe = self._git("rev-parse", "--git-dir", check=False)
+        if probe.returncode != 0:
+            raise ForgeError(f"--repo {path}: not a git repository")
+
+    def default_branch(self) -> str:
+        """origin's HEAD when there is a remote, else main/master, else the checked-out branch."""
+        remote = self._git("symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD", check=False).stdout.strip()
+        candidates = [remote.partition("/")[2]] if remote else []
+        candidates += ["main", "master"]
+        head = self._git("symbolic-ref", "-q", "--short", "HEAD", check=False).stdout.strip()
+        candidates += [head] if head else []
+        for name in candidates:
+            if name and self._head(name):
+                return name
+        raise ForgeError(f"{self.path}: the repository has no commits on a default branch (main, master)")
+
+    @contextmanager
+    def snapshot(self, ref: str) -> Iterator[Snapshot]:
+        commit = self._head(ref) or self._resolve(ref)
+        if commit is None:
+            raise ForgeError(f"{self.path}: no branch or commit named {ref!r}")
+        with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
+            root = Path(workdir, "repo")
+            root.mkdir()
+            escaping = self._extract(commit, root)
+            tree = RepoTree.from_directory(root)
+            if escaping:
+                tree = RepoTree(tree.files, tree.root, tree.contents, {**tree.symlinks, **escaping})
+            yield Snapshot(tree, commit)
+
+    def file_on_branch(self, branch: str, path: str) -> str | None:
+        if self._head(branch) is None:
+            return None
+        shown = self._git("show", f"refs/heads/{branch}:{path}", check=False)
+        return shown.stdout if shown.returncode == 0 else None
+
+    def publish(self, branch: str, base_commit: str, path: str, text: str, message: str) -> Published:
+        if self._git("check-ref-format", "--branch", branch, check=False).returncode != 0:
+            raise ForgeError(f"{branch!r} is not a valid branch name")
+        self._refuse_checked_out(branch)
+        old = self._head(branch)
+        parent = old or base_commit
+        with tempfile.TemporaryDirectory(prefix="vibeops-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp, "index"))}
+            self._git("read-tree", parent, env=env)
+            blob = self._git("hash-object", "-w", "--stdin", input=text).stdout.strip()
+            self._git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self._git("write-tree", env=env).stdout.strip()
+        if tree == self._git("rev-parse", f"{parent}^{{tree}}").stdout.strip():
+            return Published(branch, parent, created=False, changed=False)
+        commit = self._git("-c", "commit.gpgsign=false", "commit-tree", tree, "-p", parent,
+                           "-F", "-", input=message, env=_BOT_IDENTITY).stdout.strip()
+        # Compare-and-swap: fails instead of overwriting a branch that moved meanwhile.
+        moved = self._git("update-ref", "-m", "vibeops", f"refs/heads/{branch}", commit, old or _ZERO, check=False)
+        if moved.returncode != 0:
+            raise ForgeError(f"branch {branch} changed while vibeops was writing it; run the request again")
+        return Published(branch, commit, created=old is None, changed=True)
+
+    def _refuse_checked_out(self, branch: str) -> None:
+        listing = self._git("worktree", "list", "--porcelain", check=False).stdout
+        if f"branch refs/heads/{branch}\n" in listing + "\n":
+            raise ForgeError(f"branch {branch} is checked out; switch to another branch so vibeops can update it")
+
+    def _extract(self, commit: str, root: Path) -> dict[str, str]:
+        """Unpack the commit's tree; symlinks that leave the tree are left out and reported."""
+        escaping: dict[str, str] = {}
+        archive = subprocess.run(["git", "-C", str(self.path), "archive", "--format=tar", commit],
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise ForgeError(f"git archive {commit[:12]} failed: {archive.stderr.decode(errors='replace').strip()}")
+        with tempfile.TemporaryFile() as buffer:
+            buffer.write(archive.stdout)
+            buffer.seek(0)
+            with tarfile.open(fileobj=buffer, mode="r:") as tar:
+                def keep_inside(member: tarfile.TarInfo, dest: str):
+                    try:
+                        return tarfile.data_filter(member, dest)
+                    except tarfile.FilterError:
+                        escaping[member.name] = member.linkname
+                        return None
+                tar.extractall(root, filter=keep_inside)
+        return escaping
+
+    def _head(self, branch: str) -> str | None:
+        return self._resolve(f"refs/heads/{branch}")
+
+    def _resolve(self, ref: str) -> str | None:
+        found = self._git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
+        return found.stdout.strip() if found.returncode == 0 else None
+
+    def _git(self, *args: str, input: str | None = None, env: dict | None = None,
+             check: bool = True) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, **(env or {})}
+        result = subprocess.run(["git", "-C", str(self.path), *args], input=input, capture_output=True,
+                                text=True, env=full_env, check=False)
+        if check and result.returncode != 0:
+            raise ForgeError(f"git {args[0]} failed: {result.stderr.strip()}")
+        return result

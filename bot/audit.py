@@ -1,0 +1,72 @@
+"""Check existing workflow files: every validator, plus what each scanner step scans."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from bot.checks import CheckContext, run_checks
+from bot.findings import CheckResult, Finding, Severity
+from bot.intent import Intent, resolve_intent
+from bot.repotree import RepoTree
+from bot.request import Request
+from bot.scope.model import ScopeReport
+from bot.scope.steps import scanner_steps
+from bot.scope.verdict import compare
+from bot.workflow import Workflow, WorkflowError
+
+
+@dataclass(frozen=True)
+class FileAudit:
+    path: str
+    checks: tuple[CheckResult, ...]
+    scope: ScopeReport | None
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "ok": self.ok, "checks": [c.to_dict() for c in self.checks],
+                "scope": self.scope.to_dict() if self.scope else None}
+
+
+def requested_intent(paths: tuple[str, ...], tool: str, tree: RepoTree) -> Intent:
+    """The --requested paths as an Intent, checked like a request's paths (raises IntentError)."""
+    mode, scanners = ("lint", ("workflow-lint",)) if tool == "actionlint" else ("config", ("misconfig",))
+    request = Request(text="--requested " + " ".join(paths), tool=tool, mode=mode, scanners=scanners,
+                      paths=paths, fail_on=(), triggers=(), schedule=None, upload_sarif=False)
+    return resolve_intent(request, tree)
+
+
+def audit_workflow(path: str, text: str, tree: RepoTree, linter, intent: Intent | None) -> FileAudit:
+    try:
+        workflow = Workflow.parse(path, text)
+    except WorkflowError as exc:
+        # actionlint still reports the syntax error with its position; keep both views.
+        lint = run_only_actionlint(path, text, tree, linter)
+        finding = Finding("scope", "unreadable-workflow", Severity.ERROR, f"cannot analyse: {exc}", path, exc.line)
+        return FileAudit(path, (lint, CheckResult("scope", (finding,))), None)
+    with_file = tree.with_file(path, text)
+    steps = scanner_steps(workflow, with_file)
+    if intent is None:
+        scope = compare(None, steps)
+    else:
+        scope = compare(intent.requested_files(with_file), steps, tool=intent.tool, scanners=intent.scanners)
+    ctx = CheckContext(workflow=workflow, tree=with_file, scope=scope, linter=linter)
+    return FileAudit(path, run_checks(ctx), scope)
+
+
+def run_only_actionlint(path: str, text: str, tree: RepoTree, linter) -> CheckResult:
+    from bot.checks import actionlint
+
+    ctx = CheckContext(workflow=Workflow(path, text, None), tree=tree, scope=compare(None, ()), linter=linter)
+    return CheckResult(actionlint.ID, tuple(actionlint.run(ctx)))
+
+
+def repo_relative(path: str, repo_root: str) -> str:
+    """Where the file sits in the repository; a file from elsewhere is judged as a new workflow."""
+    relative = posixpath.relpath(posixpath.abspath(path), posixpath.abspath(repo_root))
+    if relative.startswith(".."):
+        return f".github/workflows/{posixpath.basename(path)}"
+    return relative

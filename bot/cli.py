@@ -1,0 +1,154 @@
+"""The `vibeops` command line: run a request on a local repository, or check workflow files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EPILOG = """examples:
+  vibeops run "add trivy scan for k8s-manifests/api.yaml" --repo .
+  vibeops run "add trivy scan for k8s-manifests/ fail on MEDIUM and above" --repo . --json
+  vibeops check .github/workflows/scan.yml --repo . --requested k8s-manifests/api.yaml
+
+exit codes: 0 opened/clean, 1 rejected/findings, 2 bad input or error"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vibeops", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Turn a plain request into a validated, scope-checked GitHub Actions workflow.")
+    parser.add_argument("--version", action="store_true", help="print the version and the scanners' versions")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="generate, validate and commit a workflow on a new branch",
+                              description="Generate a workflow for REQUEST from the repository's default "
+                                          "branch, validate it, and commit it on branch vibeops/<slug>. "
+                                          "The working tree, index, HEAD and other branches are not touched.")
+    run.add_argument("request", help='e.g. "add trivy scan for k8s-manifests/api.yaml"')
+    run.add_argument("--repo", default=".", help="path of the local git repository (default: .)")
+    run.add_argument("--base", help="branch to start from (default: the repository's default branch)")
+    run.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    run.add_argument("--overwrite", action="store_true", help="allow replacing a workflow file of the same name")
+    run.add_argument("--pr-body", metavar="FILE", help="also write the pull request description to FILE")
+
+    check = commands.add_parser("check", help="validate existing workflow files and report what they scan",
+                                description="Run every check on existing workflow files and report what "
+                                            "each scanner step scans.")
+    check.add_argument("workflows", nargs="+", metavar="WORKFLOW", help="workflow file(s) to check")
+    check.add_argument("--repo", default=".", help="repository the workflows scan (default: .)")
+    check.add_argument("--requested", action="append", default=[], metavar="PATH",
+                       help="a path the workflow should scan exactly (repeatable)")
+    check.add_argument("--tool", choices=("trivy", "actionlint"),
+                       help="which scanner's steps --requested is compared with (default: inferred)")
+    check.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        return _version()
+    if args.command == "run":
+        return _run(args)
+    if args.command == "check":
+        return _check(args)
+    parser.print_help()
+    return 2
+
+
+def _version() -> int:
+    from bot import __version__
+    from bot.adapters.tools import Tools
+
+    versions = Tools.from_environment().versions()
+    print(f"vibeops {__version__} (actionlint {versions['actionlint']}, trivy {versions['trivy']})")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.adapters.localgit import LocalGitForge
+    from bot.adapters.tools import Tools
+    from bot.catalog import default_catalog
+    from bot.forge import ForgeError
+    from bot.pipeline import Services, run_request
+    from bot.render.terminal import run_report
+    from bot.report import ERROR, Report
+
+    try:
+        forge = LocalGitForge(args.repo)
+    except ForgeError as exc:
+        report = Report(status=ERROR, message=str(exc), request=args.request)
+    else:
+        tools = Tools.from_environment()
+        report = run_request(args.request, Services(forge, tools, default_catalog()),
+                             base=args.base, overwrite=args.overwrite)
+    if args.pr_body and report.pr_body:
+        with open(args.pr_body, "w", encoding="utf-8") as out:
+            out.write(report.pr_body)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        stream = sys.stdout if report.status != ERROR else sys.stderr
+        stream.write(run_report(report))
+    return report.exit_code
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.adapters.tools import Tools
+    from bot.audit import audit_workflow, repo_relative, requested_intent
+    from bot.intent import IntentError
+    from bot.render.terminal import scope_lines
+    from bot.repotree import RepoTree
+
+    repo = Path(args.repo)
+    if not repo.is_dir():
+        return _bad_input(args, f"--repo {args.repo}: no such directory")
+    texts = {}
+    for name in args.workflows:
+        try:
+            texts[name] = Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return _bad_input(args, f"{name}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}")
+    tree = RepoTree.from_directory(repo)
+    intent = None
+    if args.requested:
+        tool = args.tool or _infer_tool(texts.values())
+        try:
+            intent = requested_intent(tuple(args.requested), tool, tree)
+        except IntentError as exc:
+            return _bad_input(args, str(exc))
+    tools = Tools.from_environment()
+    audits = [audit_workflow(repo_relative(name, args.repo), text, tree, tools, intent)
+              for name, text in texts.items()]
+    ok = all(a.ok for a in audits)
+    if args.json:
+        print(json.dumps({"ok": ok, "files": [a.to_dict() for a in audits]}, indent=2))
+    else:
+        for audit in audits:
+            print(f"{audit.path}: {'ok' if audit.ok else 'FINDINGS'}")
+            for check in audit.checks:
+                for f in check.findings:
+                    print(f"  {f.location()}: {f.severity.value}: [{f.check_id}/{f.rule}] {f.message}")
+            if audit.scope:
+                print("  " + "\n  ".join(scope_lines(audit.scope)))
+    return 0 if ok else 1
+
+
+def _infer_tool(texts) -> str:
+    joined = "\n".join(texts)
+    return "actionlint" if "actionlint" in joined and "trivy" not in joined else "trivy"
+
+
+def _bad_input(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": message, "files": []}))
+    print(f"vibeops: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Summarise what the scan will report (per file, by severity) from the scanner's own output."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+_TOP_FINDINGS = 5
+
+
+@dataclass(frozen=True)
+class PreviewFinding:
+    id: str
+    severity: str
+    title: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class PreviewFile:
+    path: str
+    findings: tuple[PreviewFinding, ...]
+    checked: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in SEVERITY_ORDER}
+        for finding in self.findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The scan run on exactly the requested targets, before the workflow exists."""
+
+    tool: str
+    files: tuple[PreviewFile, ...] = ()
+    fail_on: tuple[str, ...] = ()
+    error: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def totals(self) -> dict[str, int]:
+        totals = {s: 0 for s in SEVERITY_ORDER}
+        for f in self.files:
+            for severity, count in f.counts.items():
+                totals[severity] = totals.get(severity, 0) + count
+        return totals
+
+    @property
+    def failing(self) -> int:
+        """How many findings would fail the build under the workflow's settings."""
+        if self.tool == "actionlint":
+            return sum(len(f.findings) for f in self.files)
+        return sum(self.totals.get(s, 0) for s in self.fail_on)
+
+    def to_dict(self) -> dict:
+        return {
+            "tool": self.tool,
+            "ran": self.error is None,
+            "error": self.error,
+            "fail_on": list(self.fail_on),
+            "totals": self.totals,
+            "would_fail": self.failing,
+            "files": [
+                {"path": f.path, "counts": f.counts,
+                 "findings": [vars(x) for x in f.findings]}
+                for f in self.files
+            ],
+            "notes": list(self.notes),
+        }
+
+    def top_findings(self, file: PreviewFile) -> tuple[PreviewFinding, ...]:
+        ordered = sorted(file.findings, key=lambda f: SEVERITY_ORDER.index(f.severity)
+                         if f.severity in SEVERITY_ORDER else len(SEVERITY_ORDER))
+        return tuple(ordered[:_TOP_FINDINGS])
+
+
+def from_trivy(target: str, target_is_file: bool, report: Mapping) -> list[PreviewFile]:
+    """trivy names results relative to the scan root (a file scan gives its basename)."""
+    files = []
+    for result in report.get("Results") or []:
+        if result.get("Class") not in (None, "config", "secret"):
+            continue
+        name = str(result.get("Target", ""))
+        path = target if target_is_file else posixpath.normpath(posixpath.join(target, name))
+        findings = [
+            PreviewFinding(str(m.get("ID", "")), str(m.get("Severity", "UNKNOWN")).upper(),
+                           str(m.get("Title") or m.get("Message") or ""),
+                           (m.get("CauseMetadata") or {}).get("StartLine") or m.get("StartLine"))
+            for m in (result.get("Misconfigurations") or []) + (result.get("Secrets") or [])
+            if m.get("Status", "FAIL") == "FAIL"
+        ]
+        summary = result.get("MisconfSummary") or {}
+        files.append(PreviewFile(path, tuple(findings), int(summary.get("Successes", 0)) + len(findings)))
+    return files
+
+
+def from_actionlint(errors: Iterable[Mapping], paths: Iterable[str]) -> list[PreviewFile]:
+    by_path: dict[str, list[PreviewFinding]] = {p: [] for p in paths}
+    for error in errors:
+        path = posixpath.normpath(str(error.get("filepath", "")))
+        by_path.setdefault(path, []).append(
+            PreviewFinding(str(error.get("kind", "")), "ERROR", str(error.get("message", "")), error.get("line")))
+    return [PreviewFile(path, tuple(found)) for path, found in sorted(by_path.items())]
+
+
+def merge(tool: str, parts: Iterable[PreviewFile], fail_on: tuple[str, ...]) -> Preview:
+    merged: dict[str, PreviewFile] = {}
+    for part in parts:
+        seen = merged.get(part.path)
+        merged[part.path] = part if seen is None else PreviewFile(
+            part.path, seen.findings + part.findings, seen.checked + part.checked)
+    return Preview(tool, tuple(merged[p] for p in sorted(merged)), fail_on)

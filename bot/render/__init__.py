@@ -1,0 +1,1 @@
+"""Renderings of a Report: the PR body (Markdown) and the terminal report."""

@@ -1,0 +1,64 @@
+"""The human-readable report `vibeops run` and `vibeops check` print."""
+
+from __future__ import annotations
+
+from bot.preview import SEVERITY_ORDER
+from bot.report import OPENED, Report
+from bot.scope.model import ScopeReport
+
+_STATUS_WORD = {"opened": "OPENED", "rejected": "REJECTED", "error": "ERROR"}
+
+
+def run_report(report: Report) -> str:
+    lines = [f"vibeops: {_STATUS_WORD[report.status]} — {report.message}"]
+    if report.draft:
+        lines.append(f"  workflow  {report.draft.path}  ({report.draft.generator})")
+    if report.branch:
+        lines.append(f"  branch    {report.branch} @ {report.commit[:12] if report.commit else '-'}"
+                     f"  (from {report.base})")
+    if report.scope:
+        lines += ["", *scope_lines(report.scope)]
+    if report.checks:
+        lines += ["", "checks"]
+        for check in report.checks:
+            lines.append(f"  {'ok  ' if check.ok else 'FAIL'}  {check.check_id:<11} {len(check.findings)} finding(s)")
+            for f in check.findings:
+                lines.append(f"        {f.severity.value}: {f.rule} {f.location()} {f.message}")
+    if report.preview:
+        lines += ["", *preview_lines(report)]
+    if report.status == OPENED and report.branch:
+        lines += ["", f"next: review with `git show {report.branch}`, then push it and open a pull request."]
+    return "\n".join(lines) + "\n"
+
+
+def scope_lines(scope: ScopeReport) -> list[str]:
+    lines = [f"scope     {scope.verdict or 'reported'}"]
+    if scope.verdict is not None:
+        lines.append(f"  requested {len(scope.requested)}: {', '.join(scope.requested) or '-'}")
+    lines.append(f"  scanned   {len(scope.scanned)}: {', '.join(scope.scanned) or '-'}")
+    if scope.extra:
+        lines.append(f"  extra     {', '.join(scope.extra)}")
+    if scope.missing:
+        lines.append(f"  missing   {', '.join(scope.missing)}")
+    for step in scope.steps:
+        where = "the whole repository" if step.roots == (".",) else ", ".join(step.roots) or "-"
+        detail = f"{len(step.files)} file(s) in {where}" if step.resolved else f"UNKNOWN ({step.reason})"
+        note = f"  [{step.reason}]" if step.resolved and step.reason else ""
+        lines.append(f"  step      {step.job_id}/{step.step_index + 1} {step.tool} {step.mode}: {detail}{note}")
+    return lines
+
+
+def preview_lines(report: Report) -> list[str]:
+    preview = report.preview
+    if preview.error:
+        return [f"preview   unavailable: {preview.error}"]
+    if preview.tool == "actionlint":
+        total = sum(len(f.findings) for f in preview.files)
+        return [f"preview   actionlint: {total} problem(s) in {len(preview.files)} workflow file(s)"]
+    header = "  " + " ".join(f"{s[:4]:>5}" for s in SEVERITY_ORDER)
+    lines = [f"preview   trivy: {preview.failing} finding(s) would fail the build "
+             f"(fail on {', '.join(preview.fail_on) or 'nothing'})", f"  {'':<40}" + header]
+    for file in preview.files:
+        counts = file.counts
+        lines.append(f"  {file.path:<40}  " + " ".join(f"{counts[s]:>5}" for s in SEVERITY_ORDER))
+    return lines
