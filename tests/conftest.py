@@ -1,0 +1,69 @@
+"""Shared fixtures: the wordsmith demo repository as a tree and as a throwaway git repo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.tools import Tools
+from bot.repotree import RepoTree
+
+PROJECT = Path(__file__).resolve().parents[1]
+WORDSMITH = PROJECT / "fixtures" / "wordsmith"
+CORPUS = PROJECT / "fixtures" / "workflows"
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None, source: Path = WORDSMITH) -> Path:
+    """A git repository on branch main with one commit: `source` copied, plus `files`."""
+    shutil.copytree(source, path, dirs_exist_ok=True)
+    for name, text in (files or {}).items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-q", "-m", "init")
+    return path
+
+
+@pytest.fixture
+def wordsmith_tree() -> RepoTree:
+    return RepoTree.from_directory(WORDSMITH)
+
+
+@pytest.fixture
+def wordsmith_repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "wordsmith")
+
+
+@pytest.fixture(scope="session")
+def tools() -> Tools:
+    found = Tools.from_environment()
+    assert found.actionlint and found.trivy, "actionlint and trivy must be installed (pip install -e .)"
+    return found
+
+
+def vibeops(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real `vibeops` command line in a subprocess."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          cwd=cwd, env=full_env, check=False)
+
+
+def vibeops_json(*args: str, **kwargs) -> tuple[int, dict]:
+    result = vibeops(*args, "--json", **kwargs)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines, f"no JSON on stdout; stderr: {result.stderr}"
+    return result.returncode, json.loads(result.stdout)
