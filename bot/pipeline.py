@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot import preview as previews
@@ -47,12 +47,19 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
                 intent = resolve_intent(request, snapshot.tree)
             except IntentError as exc:
                 return report.but(message=str(exc))
-            draft = render(intent, snapshot.tree, base, services.catalog)
-            branch = BRANCH_PREFIX + draft.slug
-            clash = _overwrite_problem(draft, snapshot.tree, overwrite)
-            if clash:
-                return report.but(intent=intent, draft=draft, message=clash)
-            report = validate(report.but(intent=intent, draft=draft), snapshot.tree, services)
+            # A trivy preview is the slowest part and needs only the intent: start it first.
+            # (actionlint's preview lints the draft too, so it runs once the draft exists.)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                preview = (pool.submit(run_preview, intent, snapshot.tree, services.tools)
+                           if intent.tool == "trivy" else None)
+                draft = render(intent, snapshot.tree, base, services.catalog)
+                branch = BRANCH_PREFIX + draft.slug
+                clash = _overwrite_problem(draft, snapshot.tree, overwrite)
+                if clash:
+                    if preview is not None:
+                        preview.cancel()
+                    return report.but(intent=intent, draft=draft, message=clash)
+                report = validate(report.but(intent=intent, draft=draft), snapshot.tree, services, preview)
             if report.status != OPENED:
                 return report
             title = draft.title
@@ -66,8 +73,8 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
                       message=f"{verb} branch {published.branch} with {report.draft.path}")
 
 
-def validate(report: Report, tree: RepoTree, services: Services) -> Report:
-    """Run every check and the preview on the draft; status OPENED only when nothing blocks."""
+def validate(report: Report, tree: RepoTree, services: Services, preview: Future | None = None) -> Report:
+    """Run every check on the draft and collect the preview; OPENED only when nothing blocks."""
     intent, draft = report.intent, report.draft
     with_draft = tree.with_file(draft.path, draft.text)
     try:
@@ -77,12 +84,9 @@ def validate(report: Report, tree: RepoTree, services: Services) -> Report:
     steps = scanner_steps(workflow, with_draft)
     scope = compare(intent.requested_files(with_draft), steps, tool=intent.tool, scanners=intent.scanners)
     ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, linter=services.tools)
-    # The checks and the preview each wait on a subprocess; running them side by side halves the wait.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        preview_future = pool.submit(run_preview, intent, with_draft, services.tools)
-        checks = run_checks(ctx)
-        preview = preview_future.result()
-    report = report.but(checks=checks, scope=scope, preview=preview)
+    checks = run_checks(ctx)
+    result = preview.result() if preview is not None else run_preview(intent, with_draft, services.tools)
+    report = report.but(checks=checks, scope=scope, preview=result)
     blocking = report.blocking
     if blocking:
         first = blocking[0]
@@ -102,10 +106,12 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             paths = sorted(p for p in intent.requested_files(tree) if tree.read_text(p) is not None)
             files = _lint_with_draft(paths, tree, tools)
             return previews.merge("actionlint", files, ())
-        parts: list[previews.PreviewFile] = []
-        for target in intent.targets:
+        def scan(target: str) -> list[previews.PreviewFile]:
             output = tools.trivy_scan(intent.mode, target, intent.scanners, root)
-            parts.extend(previews.from_trivy(target, tree.is_file(target), output))
+            return previews.from_trivy(target, tree.is_file(target), output)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = [part for found in pool.map(scan, intent.targets) for part in found]
         return previews.merge("trivy", parts, intent.fail_on)
     except ToolError as exc:
         return previews.Preview(intent.tool, fail_on=intent.fail_on, error=str(exc))

@@ -61,7 +61,20 @@ class RepoTree:
         overlay = dict(self.contents)
         overlay[path] = text
         files = tuple(sorted(set(self.files) | {path}))
-        return RepoTree(files=files, root=self.root, contents=overlay, symlinks=self.symlinks)
+        tree = RepoTree(files=files, root=self.root, contents=overlay, symlinks=self.symlinks)
+        # What was learnt about the other files still holds; tree-wide answers do not.
+        tree.__dict__["_memo"] = {k: v for k, v in self._memo.items() if k[1] not in (path, None)}
+        return tree
+
+    def memo(self, key: tuple, compute):
+        """Cache a derived fact, keyed (kind, path or None), for the life of this tree value."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @property
+    def _memo(self) -> dict:
+        return self.__dict__.setdefault("_memo", {})
 
     @property
     def directories(self) -> frozenset[str]:

@@ -38,7 +38,8 @@ def is_terraform(path: str) -> bool:
 
 
 def helm_chart_roots(tree: RepoTree) -> frozenset[str]:
-    return frozenset(posixpath.dirname(f) or "." for f in tree.files if posixpath.basename(f) == "Chart.yaml")
+    return tree.memo(("helm-charts", None), lambda: frozenset(
+        posixpath.dirname(f) or "." for f in tree.files if posixpath.basename(f) == "Chart.yaml"))
 
 
 def _is_helm_template(path: str, charts: frozenset[str]) -> bool:
@@ -92,6 +93,10 @@ def _is_terraform_plan(doc: object) -> bool:
 
 def is_misconfig_target(path: str, tree: RepoTree, charts: frozenset[str] | None = None) -> bool:
     """True when trivy's misconfiguration scanner would report on this file."""
+    return tree.memo(("misconfig", path), lambda: _is_misconfig_target(path, tree, charts))
+
+
+def _is_misconfig_target(path: str, tree: RepoTree, charts: frozenset[str] | None) -> bool:
     if is_dockerfile(path):
         return bool((tree.read_text(path) or "").strip())
     if is_terraform(path):

@@ -14,6 +14,7 @@ _REDIRECT = re.compile(r"(?<![^\s;|&])\d*(?:>>|>\||&>|>|<)\s*(?:\"[^\"]*\"|'[^']
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", "{", "}", ";;", "|&"}
 _WRAPPERS = {"sudo", "time", "exec", "command", "nohup", "builtin"}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+SUBSTITUTION = "__command_substitution__"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<default>:?-[^}]*)?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -44,8 +45,8 @@ def expand_vars(word: str, env: Mapping[str, str]) -> str:
             return match["default"].lstrip(":")[1:]
         raise Unresolved(f"${name} is not set in the workflow's env")
 
-    if "$(" in word or "`" in word:
-        raise Unresolved(f"command substitution in {word!r}")
+    if SUBSTITUTION in word or "$(" in word or "`" in word:
+        raise Unresolved("a command substitution decides the value only at run time")
     if "${{" in word:
         raise Unresolved(f"`{word}` is only known when the workflow runs")
     return _VAR.sub(replace, word)
@@ -53,7 +54,7 @@ def expand_vars(word: str, env: Mapping[str, str]) -> str:
 
 def split_commands(script: str, env: Mapping[str, str], cwd: str) -> list[Command]:
     """Simple commands in order; `cd` and `export` carry over to later commands like bash."""
-    text = _strip_comments(_CONTINUATION.sub(" ", script))
+    text = _hide_substitutions(_strip_comments(_CONTINUATION.sub(" ", script)))
     text = _FD_DUP.sub(" ", text)
     text = _REDIRECT.sub(" ", text)
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()\n")
@@ -101,6 +102,28 @@ def _strip_comments(script: str) -> str:
             continue
         out.append(ch)
         previous = ch
+    return "".join(out)
+
+
+def _hide_substitutions(script: str) -> str:
+    """Replace `$( … )` and backquoted commands by one marker word, so splitting keeps them whole."""
+    out: list[str] = []
+    i, n = 0, len(script)
+    while i < n:
+        if script.startswith("$(", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                depth += {"(": 1, ")": -1}.get(script[j], 0)
+                j += 1
+            out.append(SUBSTITUTION)
+            i = j
+        elif script[i] == "`":
+            end = script.find("`", i + 1)
+            out.append(SUBSTITUTION)
+            i = n if end == -1 else end + 1
+        else:
+            out.append(script[i])
+            i += 1
     return "".join(out)
 
 
