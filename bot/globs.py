@@ -37,8 +37,8 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
                 out.append(re.escape(ch))
             else:
                 body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
+                if body.startswith(("!", "^")):
+                    body = "^/" + body[1:]
                 out.append("[" + body.replace("\\", "\\\\") + "]")
                 i = end
         else:

@@ -64,6 +64,12 @@ def resolve_intent(request: Request, tree: RepoTree) -> Intent:
         problem, resolved = _check_path(raw, request, tree)
         if problem:
             problems.append(problem)
+        if request.tool == "trivy" and is_glob(raw) and resolved:
+            # A glob means "the matching files trivy reads", so it drops the others.
+            readable = [t for t in resolved if Intent(request, (t,)).requested_files(tree)]
+            if not readable:
+                problems.append(f"`{raw}` matches {len(resolved)} file(s), but trivy {request.mode} reads none of them.")
+            resolved = readable
         targets.extend(t for t in resolved if t not in targets)
     if problems:
         raise IntentError(problems)

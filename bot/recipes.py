@@ -115,6 +115,7 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
         grants = CommentedMap([("contents", "read"), ("security-events", "write"), ("actions", "read")])
         job.insert(list(job).index("steps"), "permissions", grants,
                    comment="upload-sarif needs security-events; actions: read for private repos")
+    used_slugs: set[str] = set()
     for index, target in enumerate(intent.targets):
         step = _substitute(copy.deepcopy(template), {TARGET: target})
         inputs = step["with"]
@@ -133,6 +134,9 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
         new_steps = [step]
         if intent.upload_sarif:
             target_slug = _slugify(target if target != ROOT else "repo")
+            if target_slug in used_slugs:  # e.g. k8s/api.yaml and k8s-api.yaml
+                target_slug = f"{target_slug}-{index + 1}"
+            used_slugs.add(target_slug)
             sarif = f"trivy-{target_slug}.sarif"
             inputs["format"] = "sarif"
             inputs["output"] = sarif

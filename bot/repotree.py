@@ -106,18 +106,28 @@ class RepoTree:
         return tuple(f for f in self.files if glob_match(pattern, f))
 
     def escapes_root(self, path: str) -> bool:
-        """True when a symlink on the way to `path` points outside the repository."""
-        parts = normalize(path).split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            target = self.symlinks.get(prefix)
-            if target is None:
+        """True when following the symlinks on the way to `path` leads outside the repository."""
+        pending = normalize(path).split("/")
+        resolved: list[str] = []
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            if part in ("", "."):
                 continue
-            if target.startswith("/"):
+            if part == "..":
+                if not resolved:
+                    return True
+                resolved.pop()
+                continue
+            candidate = "/".join(resolved + [part])
+            target = self.symlinks.get(candidate)
+            if target is None:
+                resolved.append(part)
+                continue
+            hops += 1
+            if target.startswith("/") or hops > 40:
                 return True
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(prefix), target))
-            if joined == ".." or joined.startswith("../"):
-                return True
+            pending = target.split("/") + pending  # resolved relative to the link's folder
         return False
 
     def read_text(self, path: str) -> str | None:
@@ -127,8 +137,11 @@ class RepoTree:
             return self.contents[path]
         if self.root is None or path not in self._file_set or self.escapes_root(path):
             return None
+        full = (self.root / path).resolve()
+        if not full.is_relative_to(self.root.resolve()):
+            return None
         try:
-            return (self.root / path).read_text(encoding="utf-8")
+            return full.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 

@@ -54,14 +54,14 @@ _HEAD = re.compile(
 )
 _PREPOSITION = re.compile(r"^\s*(?:for|of|on|to|against)\b", re.IGNORECASE)
 _ROOT_WORDS = re.compile(
-    r"^(?:the\s+)?(?:whole\s+|entire\s+)?(?:repo|repository|project|codebase)\b|^everything\b",
+    r"^(?:the\s+)?(?:whole\s+|entire\s+)?(?:repo|repository|project|codebase)(?![\w/.-])|^everything(?![\w/.-])",
     re.IGNORECASE,
 )
 _WORKFLOW_WORDS = re.compile(
     r"^(?:all\s+)?(?:the\s+|our\s+|my\s+)?(?:github\s+)?(?:workflows|workflow\s+files|actions\s+workflows)\b",
     re.IGNORECASE,
 )
-_SEV = r"(?:unknown|low|medium|high|critical)"
+_SEV = r"(?:unknown|low|medium|high|critical)\b"
 _SEV_LIST = rf"{_SEV}(?:\s*(?:,|/|\band\b|\bor\b)\s*{_SEV})*(?:\s*(?:\+|and\s+above|or\s+(?:above|higher|worse)))?"
 _OPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
@@ -132,7 +132,7 @@ def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
 def _take_paths(rest: str, tool: str) -> tuple[tuple[str, ...], str]:
     """Read the path list after `for`/`of`/`on`; stop at the first option phrase."""
     prep = _PREPOSITION.match(rest)
-    if prep is None:
+    if prep is None or _starts_option(rest.lstrip()):
         return (), rest
     after = rest[prep.end():]
     if _starts_option(after.lstrip()):

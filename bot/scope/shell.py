@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_CONTINUATION = re.compile(r"\\\r?\n")
-_FD_DUP = re.compile(r"(?<![^\s;|&])\d*[<>]&\d*-?(?=[\s;|&]|$)")
-_REDIRECT = re.compile(r"(?<![^\s;|&])\d*(?:>>|>\||&>|>|<)\s*(?:\"[^\"]*\"|'[^']*'|[^\s;|&]+)")
-_SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", "{", "}", ";;", "|&"}
+from bot.scope.shlexer import SUBSTITUTION, ShellSyntaxError, Token, tokenize
+
+# Words that open or close compound commands: the command proper follows them.
+_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac"}
+_COMPOUND = {"for", "case", "select", "function"}
 _WRAPPERS = {"sudo", "time", "exec", "command", "nohup", "builtin"}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-SUBSTITUTION = "__command_substitution__"
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<default>:?-[^}]*)?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -54,80 +53,35 @@ def expand_vars(word: str, env: Mapping[str, str]) -> str:
 
 def split_commands(script: str, env: Mapping[str, str], cwd: str) -> list[Command]:
     """Simple commands in order; `cd` and `export` carry over to later commands like bash."""
-    text = _hide_substitutions(_strip_comments(_CONTINUATION.sub(" ", script)))
-    text = _FD_DUP.sub(" ", text)
-    text = _REDIRECT.sub(" ", text)
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()\n")
-    lexer.whitespace = " \t\r"
-    lexer.commenters = ""
-    lexer.whitespace_split = True
     try:
-        tokens = list(lexer)
-    except ValueError as exc:  # unbalanced quotes
+        tokens = tokenize(script)
+    except ShellSyntaxError as exc:
         return [Command((), cwd, dict(env), problem=f"cannot split the script: {exc}")]
     commands: list[Command] = []
     shell_env = dict(env)
+    subshells: list[str] = []
     current: list[str] = []
-    for token in tokens + ["\n"]:
-        if token not in _SEPARATORS:
-            current.append(token)
+    for token in tokens + [Token("op", "\n")]:
+        if token.kind == "word":
+            current.append(token.text)
             continue
         if current:
             command, cwd = _interpret(current, shell_env, cwd)
             if command is not None:
                 commands.append(command)
         current = []
+        if token.text == "(":
+            subshells.append(cwd)
+        elif token.text == ")" and subshells:
+            cwd = subshells.pop()  # a `cd` inside ( … ) ends with the subshell
     return commands
 
 
-def _strip_comments(script: str) -> str:
-    """Drop `# …` to the end of the line where bash would, leaving quoted `#` alone."""
-    out: list[str] = []
-    quote: str | None = None
-    in_comment = False
-    previous = "\n"
-    for ch in script:
-        if in_comment:
-            if ch == "\n":
-                in_comment = False
-                out.append(ch)
-            continue
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and previous in " \t\n;&|(":
-            in_comment = True
-            continue
-        out.append(ch)
-        previous = ch
-    return "".join(out)
-
-
-def _hide_substitutions(script: str) -> str:
-    """Replace `$( … )` and backquoted commands by one marker word, so splitting keeps them whole."""
-    out: list[str] = []
-    i, n = 0, len(script)
-    while i < n:
-        if script.startswith("$(", i):
-            depth, j = 1, i + 2
-            while j < n and depth:
-                depth += {"(": 1, ")": -1}.get(script[j], 0)
-                j += 1
-            out.append(SUBSTITUTION)
-            i = j
-        elif script[i] == "`":
-            end = script.find("`", i + 1)
-            out.append(SUBSTITUTION)
-            i = n if end == -1 else end + 1
-        else:
-            out.append(script[i])
-            i += 1
-    return "".join(out)
-
-
 def _interpret(words: list[str], shell_env: dict[str, str], cwd: str) -> tuple[Command | None, str]:
+    while words and words[0] in _KEYWORDS:
+        words.pop(0)
+    if not words or words[0] in _COMPOUND:
+        return None, cwd
     inline: dict[str, str] = {}
     while words and _ASSIGNMENT.match(words[0]):
         name, _, value = words.pop(0).partition("=")

@@ -8,7 +8,7 @@ from bot.findings import Finding, Severity
 from bot.workflow import Workflow, line_of
 
 RULE = "persisted-credentials"
-_CHECKOUT = re.compile(r"^actions/checkout@", re.IGNORECASE)
+_CHECKOUT = re.compile(r"^actions/checkout(?:@|$)", re.IGNORECASE)
 
 
 def audit(workflow: Workflow) -> list[Finding]:

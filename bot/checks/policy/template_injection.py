@@ -8,7 +8,8 @@ from bot.findings import Finding, Severity
 from bot.workflow import Workflow, line_of
 
 RULE = "template-injection"
-_UNTRUSTED = re.compile(r"\$\{\{[^}]*\b(github\.event\.[\w.\[\]'*-]+|github\.head_ref)[^}]*\}\}")
+_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_UNTRUSTED = re.compile(r"\b(github\.event\.[\w.\[\]'*-]+|github\.head_ref)\b", re.IGNORECASE)
 
 
 def audit(workflow: Workflow) -> list[Finding]:
@@ -17,7 +18,10 @@ def audit(workflow: Workflow) -> list[Finding]:
         script = step.data.get("run")
         if script is None:
             continue
-        for match in _UNTRUSTED.finditer(str(script)):
+        for expression in _EXPRESSION.finditer(str(script)):
+            match = _UNTRUSTED.search(expression.group(1))
+            if match is None:
+                continue
             findings.append(Finding(
                 "policy", RULE, Severity.ERROR,
                 f"job `{step.job_id}` step {step.index + 1} expands `{match.group(1)}` into its script; "
