@@ -106,13 +106,14 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             paths = sorted(p for p in intent.requested_files(tree) if tree.read_text(p) is not None)
             files = _lint_with_draft(paths, tree, tools)
             return previews.merge("actionlint", files, ())
-        def scan(target: str) -> list[previews.PreviewFile]:
-            output = tools.trivy_scan(intent.mode, target, intent.scanners, root)
-            return previews.from_trivy(target, tree.is_file(target), output)
+        def scan(target: str) -> dict:
+            return tools.trivy_scan(intent.mode, target, intent.scanners, root)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = [part for found in pool.map(scan, intent.targets) for part in found]
-        return previews.merge("trivy", parts, intent.fail_on)
+            outputs = list(pool.map(scan, intent.targets))
+        parts = [part for target, output in zip(intent.targets, outputs)
+                 for part in previews.from_trivy(target, tree.is_file(target), output)]
+        return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
     except ToolError as exc:
         return previews.Preview(intent.tool, fail_on=intent.fail_on, error=str(exc))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 _TOP_FINDINGS = 5
@@ -40,7 +40,7 @@ class Preview:
     files: tuple[PreviewFile, ...] = ()
     fail_on: tuple[str, ...] = ()
     error: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    version: str | None = None
 
     @property
     def totals(self) -> dict[str, int]:
@@ -70,7 +70,7 @@ class Preview:
                  "findings": [vars(x) for x in f.findings]}
                 for f in self.files
             ],
-            "notes": list(self.notes),
+            "version": self.version,
         }
 
     def top_findings(self, file: PreviewFile) -> tuple[PreviewFinding, ...]:
@@ -108,10 +108,14 @@ def from_actionlint(errors: Iterable[Mapping], paths: Iterable[str]) -> list[Pre
     return [PreviewFile(path, tuple(found)) for path, found in sorted(by_path.items())]
 
 
-def merge(tool: str, parts: Iterable[PreviewFile], fail_on: tuple[str, ...]) -> Preview:
+def trivy_version(report: Mapping) -> str | None:
+    return (report.get("Trivy") or {}).get("Version")
+
+
+def merge(tool: str, parts: Iterable[PreviewFile], fail_on: tuple[str, ...], version: str | None = None) -> Preview:
     merged: dict[str, PreviewFile] = {}
     for part in parts:
         seen = merged.get(part.path)
         merged[part.path] = part if seen is None else PreviewFile(
             part.path, seen.findings + part.findings, seen.checked + part.checked)
-    return Preview(tool, tuple(merged[p] for p in sorted(merged)), fail_on)
+    return Preview(tool, tuple(merged[p] for p in sorted(merged)), fail_on, version=version)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot.findings import CheckResult, Finding
 from bot.intent import Intent
@@ -29,7 +29,6 @@ class Report:
     commit: str | None = None
     pr_title: str | None = None
     pr_body: str | None = None
-    tool_versions: dict = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -59,5 +58,4 @@ class Report:
             "checks": [c.to_dict() for c in self.checks],
             "preview": self.preview.to_dict() if self.preview else None,
             "pr": {"title": self.pr_title, "body": self.pr_body} if self.pr_title else None,
-            "tools": self.tool_versions,
         }

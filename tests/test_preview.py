@@ -37,3 +37,15 @@ def test_actionlint_errors_group_by_file_and_list_clean_files():
     errors = [{"filepath": ".github/workflows/a.yml", "line": 3, "kind": "syntax-check", "message": "bad"}]
     files = preview.from_actionlint(errors, [".github/workflows/a.yml", ".github/workflows/b.yml"])
     assert [(f.path, len(f.findings)) for f in files] == [(".github/workflows/a.yml", 1), (".github/workflows/b.yml", 0)]
+
+
+def test_request_marker_is_json_and_cannot_close_the_comment_early():
+    import json
+    import re
+
+    from bot.render.markdown import request_marker
+
+    marker = request_marker("add trivy scan for `x` --> <script>")
+    assert marker.startswith("<!-- vibeops:request ") and marker.count("-->") == 1
+    payload = re.match(r"<!-- vibeops:request (.*) -->$", marker).group(1)
+    assert json.loads(payload) == {"request": "add trivy scan for `x` --> <script>"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.preview import SEVERITY_ORDER, Preview
 from bot.report import Report
 from bot.scope.model import EXACT, ScopeReport
@@ -40,9 +42,15 @@ def pr_body(report: Report, comment_url: str | None = None) -> str:
         "request with `/vibeops <what to change>`; to try it locally first, run "
         f"`vibeops check {draft.path} --repo .`.",
         "",
-        f"<!-- vibeops:request {report.request!r} -->",
+        request_marker(report.request),
     ]
     return "\n".join(parts) + "\n"
+
+
+def request_marker(request: str) -> str:
+    """A hidden, machine-readable copy of the request, so later revisions know what was asked."""
+    payload = json.dumps({"request": request}).replace("-->", "--\\u003e")
+    return f"<!-- vibeops:request {payload} -->"
 
 
 def scope_table(scope: ScopeReport | None) -> str:
@@ -99,8 +107,9 @@ def preview_section(preview: Preview | None, fail_on: tuple[str, ...]) -> str:
         return "\n".join(lines)
     fails = ", ".join(fail_on) if fail_on else "nothing (report only)"
     lines = [
-        f"trivy with its embedded checks on exactly the requested files. The workflow fails the "
-        f"build on: **{fails}** — **{preview.failing}** finding(s) would fail it today.",
+        f"trivy {preview.version or ''} with its embedded checks, on exactly the requested files. "
+        f"The workflow fails the build on **{fails}**: **{preview.failing}** finding(s) would fail it "
+        "today. (CI may load a newer checks bundle and report a little more.)",
         "",
         "| file | " + " | ".join(SEVERITY_ORDER) + " |",
         "|---|" + "---:|" * len(SEVERITY_ORDER),
