@@ -288,3 +288,15 @@ def test_static_file_set_agrees_with_what_trivy_reports(target, tools, wordsmith
     wf = workflow(f"      - run: trivy config {target}\n")
     (step,) = scanner_steps(wf, wordsmith_tree)
     assert set(step.files) == {str(Path(p)) for p in reported}
+
+
+def test_fixture_corpus_is_the_shared_real_data_byte_for_byte():
+    shared = WORDSMITH.parents[2] / "shared" / "realdata"
+    if not shared.exists():
+        pytest.skip("../shared/realdata is not beside this checkout")
+    for source in (shared / "workflows").rglob("*"):
+        if source.is_file():
+            assert (CORPUS / source.relative_to(shared / "workflows")).read_bytes() == source.read_bytes()
+    for source in (shared / "wordsmith").rglob("*"):
+        if source.is_file():
+            assert (WORDSMITH / source.relative_to(shared / "wordsmith")).read_bytes() == source.read_bytes()
