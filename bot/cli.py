@@ -42,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--tool", choices=("trivy", "actionlint"),
                        help="which scanner's steps --requested is compared with (default: inferred)")
     check.add_argument("--json", action="store_true", help="print exactly one JSON object")
+
+    serve = commands.add_parser("serve", help="run the GitHub App (webhook server and worker) for development",
+                                description="Serve POST /api/github/webhooks and GET /healthz, with the job "
+                                            "worker in-process. Settings come from the environment: APP_ID, "
+                                            "PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL, "
+                                            "VIBEOPS_DATA_DIR. In production run gunicorn on "
+                                            "'bot.app.web:create_app()'.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     return parser
 
 
@@ -54,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "serve":
+        return _serve(args)
     parser.print_help()
     return 2
 
@@ -136,6 +147,27 @@ def _check(args: argparse.Namespace) -> int:
             if audit.scope:
                 print("  " + "\n  ".join(scope_lines(audit.scope)))
     return 0 if ok else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.app.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"vibeops serve: {exc}", file=sys.stderr)
+        return 2
+    from bot.app.web import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app(settings)
+    try:
+        app.run(host=args.host, port=args.port, threaded=True)
+    finally:
+        app.extensions["vibeops"]["worker"].stop()
+    return 0
 
 
 def _infer_tool(texts) -> str:

@@ -70,6 +70,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
         return report.but(status=ERROR, message=str(exc))
     verb = "created" if published.created else ("updated" if published.changed else "already up to date on")
     return report.but(branch=published.branch, commit=published.commit, pr_title=title, pr_body=body,
+                      branch_created=published.created,
                       message=f"{verb} branch {published.branch} with {report.draft.path}")
 
 

@@ -29,6 +29,7 @@ class Report:
     commit: str | None = None
     pr_title: str | None = None
     pr_body: str | None = None
+    branch_created: bool = False  # so a failure after publishing can remove what it made
 
     @property
     def exit_code(self) -> int:

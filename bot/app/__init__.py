@@ -1,0 +1,1 @@
+"""The GitHub App: webhook intake, the job queue, the worker and the comment-driven jobs."""

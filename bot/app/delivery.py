@@ -1,0 +1,88 @@
+"""Webhook protocol without I/O: verify a delivery's signature and turn it into a command event."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+COMMAND_PREFIX = "/vibeops"
+MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+
+
+def signature_valid(body: bytes, header: str | None, secret: str) -> bool:
+    """X-Hub-Signature-256 is `sha256=` + HMAC-SHA256(secret, raw body); compared in constant time."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header)
+
+
+@dataclass(frozen=True)
+class CommentCommand:
+    """A `/vibeops …` comment, with what the worker needs to answer it. Never a token."""
+
+    delivery_id: str
+    event: str  # issue_comment | pull_request_review_comment
+    installation_id: int
+    repo: str
+    number: int  # the issue or pull request the comment is on
+    is_pull_request: bool
+    comment_id: int
+    comment_url: str
+    author: str
+    text: str  # everything after `/vibeops` on the first line, plus any following lines
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "CommentCommand":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def command_text(body: str | None) -> str | None:
+    """The command when the first non-empty line starts with `/vibeops`, else None."""
+    lines = (body or "").replace("\r\n", "\n").split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    head = lines[first].strip()
+    if head != COMMAND_PREFIX and not head.startswith(COMMAND_PREFIX + " "):
+        return None
+    rest = [head[len(COMMAND_PREFIX):].strip()] + [l.rstrip() for l in lines[first + 1:]]
+    return "\n".join(rest).strip()
+
+
+def parse_command(event: str, delivery_id: str, payload: Mapping, bot_login: str) -> tuple[CommentCommand | None, str]:
+    """(command, "") for a comment we must act on, else (None, why it is ignored)."""
+    if event not in ("issue_comment", "pull_request_review_comment"):
+        return None, f"event {event} is not handled"
+    if payload.get("action") != "created":
+        return None, f"{event}.{payload.get('action')} is not handled"
+    comment = payload.get("comment") or {}
+    user = comment.get("user") or {}
+    sender = payload.get("sender") or {}
+    login = str(user.get("login", ""))
+    if user.get("type") == "Bot" or sender.get("type") == "Bot" or login.endswith("[bot]") or login == bot_login:
+        return None, "comments by bots are ignored"
+    text = command_text(comment.get("body"))
+    if text is None:
+        return None, "not a /vibeops command"
+    installation = (payload.get("installation") or {}).get("id")
+    repo = (payload.get("repository") or {}).get("full_name")
+    if not installation or not repo:
+        return None, "delivery has no installation or repository"
+    if event == "issue_comment":
+        issue = payload.get("issue") or {}
+        number, is_pr = issue.get("number"), bool(issue.get("pull_request"))
+    else:
+        number, is_pr = (payload.get("pull_request") or {}).get("number"), True
+    if not number:
+        return None, "delivery has no issue or pull request number"
+    return CommentCommand(
+        delivery_id=delivery_id, event=event, installation_id=int(installation), repo=str(repo),
+        number=int(number), is_pull_request=is_pr, comment_id=int(comment.get("id", 0)),
+        comment_url=str(comment.get("html_url", "")), author=login, text=text,
+    ), ""

@@ -1,0 +1,39 @@
+"""Turn a queued job into work: build the installation's client and run the job's handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.app.comment_job import JobContext, handle_comment
+from bot.app.delivery import CommentCommand
+from bot.app.jobstore import MAX_ATTEMPTS, Job
+from bot.render import comments
+
+log = logging.getLogger("vibeops.jobs")
+
+
+def make_handler(github_app, ctx: JobContext) -> Callable[[Job], None]:
+    def handle(job: Job) -> None:
+        if job.kind != "comment":
+            raise ValueError(f"unknown job kind {job.kind!r}")
+        cmd = CommentCommand.from_dict(job.payload)
+        repo = github_app.repository(cmd.installation_id, cmd.repo)
+        try:
+            outcome = handle_comment(cmd, repo, ctx)
+            log.info("delivery %s: %s on %s#%s", cmd.delivery_id, outcome, cmd.repo, cmd.number)
+        except Exception as exc:
+            if job.attempts >= MAX_ATTEMPTS:
+                _answer_failure(repo, cmd, exc)  # the last attempt still answers: never silent
+            raise
+
+    return handle
+
+
+def _answer_failure(repo, cmd: CommentCommand, exc: Exception) -> None:
+    review = cmd.event == "pull_request_review_comment"
+    try:
+        repo.reply(cmd.number, cmd.comment_id, review, comments.crashed(str(exc)))
+        repo.react(cmd.number, cmd.comment_id, review, "confused")
+    except Exception:  # GitHub itself is unreachable; the log is all that is left
+        log.exception("could not tell %s#%s that the job failed", cmd.repo, cmd.number)

@@ -1,0 +1,126 @@
+"""Accepted deliveries and their jobs, persisted in SQLite so a restart loses nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_ATTEMPTS = 3
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    lease_until REAL,
+    error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (status, not_before);
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict
+    attempts: int
+
+
+class JobStore:
+    """A small durable queue: one row per job, claimed under a lease so a crashed worker's job returns."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A connection per operation: safe across the web threads, the worker and other processes.
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def accept(self, delivery_id: str, event: str, kind: str | None = None, payload: dict | None = None,
+               idempotency_key: str | None = None) -> bool:
+        """Record a delivery and, when given, its job. False when the delivery was seen before."""
+        now = time.time()
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("INSERT INTO deliveries (id, event, received_at) VALUES (?, ?, ?)",
+                           (delivery_id, event, now))
+            except sqlite3.IntegrityError:
+                db.execute("ROLLBACK")
+                return False
+            if kind is not None:
+                # The same comment delivered under another ID is still the same job.
+                db.execute(
+                    "INSERT OR IGNORE INTO jobs (delivery_id, idempotency_key, kind, payload, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (delivery_id, idempotency_key, kind, json.dumps(payload or {}), now, now))
+            db.execute("COMMIT")
+            return True
+
+    def claim(self, lease_seconds: float = 600) -> Job | None:
+        now = time.time()
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute(
+                "SELECT id, kind, payload, attempts FROM jobs WHERE not_before <= ? AND attempts < ? AND"
+                " (status = 'queued' OR (status = 'running' AND lease_until < ?)) ORDER BY id LIMIT 1",
+                (now, MAX_ATTEMPTS, now)).fetchone()
+            if row is None:
+                db.execute("COMMIT")
+                return None
+            db.execute("UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,"
+                       " updated_at = ? WHERE id = ?", (now + lease_seconds, now, row[0]))
+            db.execute("COMMIT")
+        return Job(row[0], row[1], json.loads(row[2]), row[3] + 1)
+
+    def complete(self, job_id: int) -> None:
+        self._finish(job_id, "done", None)
+
+    def fail(self, job_id: int, error: str, retry_in: float | None) -> None:
+        """Give the job back for another attempt after `retry_in` seconds, or mark it failed."""
+        if retry_in is None:
+            self._finish(job_id, "failed", error)
+            return
+        with self._connect() as db:
+            db.execute("UPDATE jobs SET status = 'queued', error = ?, not_before = ?, lease_until = NULL,"
+                       " updated_at = ? WHERE id = ?", (error, time.time() + retry_in, time.time(), job_id))
+
+    def _finish(self, job_id: int, status: str, error: str | None) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? WHERE id = ?",
+                       (status, error, time.time(), job_id))
+
+    def counts(self) -> dict[str, int]:
+        with self._connect() as db:
+            return dict(db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetchall())
+
+    def jobs(self) -> list[dict]:
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("SELECT * FROM jobs ORDER BY id").fetchall()]

@@ -1,0 +1,56 @@
+"""The App's settings, read Probot-style from the environment, checked before anything starts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_API_URL = "https://api.github.com"
+ROLES = ("read", "triage", "write", "maintain", "admin")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: int
+    private_key: str
+    webhook_secret: str
+    api_url: str = DEFAULT_API_URL
+    data_dir: Path = Path(".vibeops")
+    min_permission: str = "write"
+    bot_login: str = "vibeops[bot]"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        secret = env.get("WEBHOOK_SECRET", "")
+        if not secret:
+            raise SettingsError("WEBHOOK_SECRET is not set: refusing to accept unsigned webhooks")
+        app_id = env.get("APP_ID", "")
+        if not app_id.isdigit():
+            raise SettingsError("APP_ID must be the GitHub App's numeric ID")
+        key = env.get("PRIVATE_KEY", "").replace("\\n", "\n")
+        if not key and env.get("PRIVATE_KEY_PATH"):
+            try:
+                key = Path(env["PRIVATE_KEY_PATH"]).read_text()
+            except OSError as exc:
+                raise SettingsError(f"PRIVATE_KEY_PATH {env['PRIVATE_KEY_PATH']}: {exc.strerror}") from exc
+        if "PRIVATE KEY" not in key:
+            raise SettingsError("set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file)")
+        role = env.get("VIBEOPS_MIN_PERMISSION", "write")
+        if role not in ROLES:
+            raise SettingsError(f"VIBEOPS_MIN_PERMISSION must be one of {', '.join(ROLES)}")
+        return cls(
+            app_id=int(app_id),
+            private_key=key,
+            webhook_secret=secret,
+            api_url=env.get("GITHUB_API_URL", DEFAULT_API_URL).rstrip("/"),
+            data_dir=Path(env.get("VIBEOPS_DATA_DIR", ".vibeops")),
+            min_permission=role,
+            bot_login=env.get("VIBEOPS_BOT_LOGIN", "vibeops[bot]"),
+        )

@@ -1,0 +1,77 @@
+"""The Flask app factory: verify, dedupe and enqueue webhook deliveries, and answer within GitHub's 10 s."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bot.app.delivery import MAX_BODY_BYTES, parse_command, signature_valid
+from bot.app.jobstore import JobStore
+from bot.app.settings import Settings
+from bot.app.worker import Worker
+
+log = logging.getLogger("vibeops.web")
+WEBHOOK_PATH = "/api/github/webhooks"
+
+
+def create_app(settings: Settings | None = None, store: JobStore | None = None, worker: Worker | None = None,
+               start_worker: bool = True) -> Flask:
+    """The web app; with no arguments it reads the environment and runs the worker in-process."""
+    settings = settings or Settings.from_env()
+    store = store or JobStore(settings.data_dir / "jobs.sqlite3")
+    worker = worker or Worker(store, _default_handler(settings))
+    app = Flask("vibeops")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions["vibeops"] = {"settings": settings, "store": store, "worker": worker}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return jsonify(error=exc.name, message=exc.description), exc.code
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.post(WEBHOOK_PATH)
+    def webhook():
+        body = request.get_data(cache=False)  # 413 above MAX_CONTENT_LENGTH, before reading
+        if not signature_valid(body, request.headers.get("X-Hub-Signature-256"), settings.webhook_secret):
+            return jsonify(error="bad signature"), 401
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return jsonify(error="body is not JSON"), 400
+        event = request.headers.get("X-GitHub-Event", "")
+        delivery = request.headers.get("X-GitHub-Delivery", "")
+        if not isinstance(payload, dict) or not event or not delivery:
+            return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery, or body is not an object"), 400
+        if event == "ping":
+            return jsonify(msg="pong")
+        command, why = parse_command(event, delivery, payload, settings.bot_login)
+        if command is None:
+            return jsonify(ignored=why), 200
+        key = f"comment:{command.repo}:{command.event}:{command.comment_id}"
+        if not store.accept(delivery, event, "comment", command.to_dict(), idempotency_key=key):
+            return jsonify(duplicate=delivery), 200
+        worker.wake()
+        log.info("delivery %s accepted: %s on %s#%s", delivery, event, command.repo, command.number)
+        return jsonify(accepted=delivery), 202
+
+    if start_worker:
+        worker.start()
+    return app
+
+
+def _default_handler(settings: Settings):
+    from bot.adapters.github import GitHubApp
+    from bot.adapters.tools import Tools
+    from bot.app.comment_job import JobContext
+    from bot.app.jobs import make_handler
+    from bot.catalog import default_catalog
+
+    github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url)
+    ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission)
+    return make_handler(github_app, ctx)

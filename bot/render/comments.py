@@ -1,0 +1,52 @@
+"""The replies the App posts on issues and pull requests: short, specific, saying what to do next."""
+
+from __future__ import annotations
+
+from bot.report import OPENED, REJECTED, Report
+from bot.request import GRAMMAR_HELP
+
+EXAMPLE = "/vibeops add trivy scan for k8s-manifests/api.yaml"
+
+
+def opened(report: Report, number: int, url: str, created: bool, changed: bool) -> str:
+    verb = "Opened" if created else ("Updated" if changed else "Nothing changed in")
+    scope = report.scope
+    preview = report.preview
+    lines = [
+        f"{verb} #{number}: **{report.pr_title}** ({url})",
+        "",
+        f"- scope: `{scope.verdict}`: scans exactly {', '.join(f'`{p}`' for p in scope.requested)}",
+        f"- checks: {', '.join(f'`{c.check_id}` passed' for c in report.checks)}",
+    ]
+    if preview is not None and preview.error is None and preview.tool == "trivy":
+        lines.append(f"- preview: {preview.failing} finding(s) would fail the build today "
+                     f"(fail on {', '.join(preview.fail_on) or 'nothing'})")
+    return "\n".join(lines)
+
+
+def failed(report: Report) -> str:
+    if report.status == REJECTED:
+        findings = "\n".join(f"- `{f.check_id}/{f.rule}` at `{f.location()}`: {f.message}"
+                             + (f" ({f.hint})" if f.hint else "") for f in report.blocking[:10])
+        return ("I generated a workflow, but it did not pass its checks, so I opened nothing.\n\n"
+                f"{findings}\n\nNothing was written to the repository. If the request itself is what "
+                "you want, this is a vibeops bug: please report it with this comment's link.")
+    assert report.status != OPENED
+    return (f"I could not do that: {report.message}\n\nNothing was written. Example: `{EXAMPLE}`. "
+            "Comment `/vibeops help` for everything I understand.")
+
+
+def not_allowed(author: str, repo: str, role: str, minimum: str) -> str:
+    return (f"Sorry @{author}, vibeops only runs for people with **{minimum}** access or higher to "
+            f"{repo} (you have **{role}**). A maintainer can run the command for you.")
+
+
+def crashed(error: str) -> str:
+    return (f"Something went wrong on vibeops' side ({error}); nothing was written. "
+            "Please try again in a few minutes; if it keeps failing, report it with this comment's link.")
+
+
+def help_text() -> str:
+    return ("**vibeops** writes a CI workflow for you, checks it, and opens a pull request.\n\n"
+            f"{GRAMMAR_HELP}\n\nOptions: `fail on HIGH,CRITICAL`, `report only`, `only on pull requests`, "
+            "`nightly`, `upload to code scanning`.")

@@ -1,0 +1,86 @@
+"""The durable queue: dedupe, leases, retries, and surviving a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.app.jobstore import MAX_ATTEMPTS, JobStore
+from bot.app.worker import Worker
+
+
+def test_a_delivery_is_accepted_once_even_after_a_restart(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    assert store.accept("d-1", "issue_comment", "comment", {"n": 1}, idempotency_key="c-1")
+    assert not store.accept("d-1", "issue_comment", "comment", {"n": 1}, idempotency_key="c-1")
+    reopened = JobStore(tmp_path / "q.sqlite3")
+    assert not reopened.accept("d-1", "issue_comment", "comment", {"n": 1}, idempotency_key="c-1")
+    job = reopened.claim()
+    assert job.payload == {"n": 1} and job.attempts == 1
+
+
+def test_the_same_comment_under_another_delivery_id_makes_no_second_job(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    assert store.accept("d-1", "issue_comment", "comment", {}, idempotency_key="c-1")
+    assert store.accept("d-2", "issue_comment", "comment", {}, idempotency_key="c-1")
+    assert len(store.jobs()) == 1
+
+
+def test_a_claimed_job_whose_worker_died_is_claimed_again_after_its_lease(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    store.accept("d-1", "issue_comment", "comment", {})
+    first = store.claim(lease_seconds=0.2)
+    assert store.claim() is None  # leased
+    time.sleep(0.3)
+    again = store.claim()
+    assert again.id == first.id and again.attempts == 2
+
+
+def test_failures_retry_with_backoff_then_stop(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    store.accept("d-1", "e", "comment", {})
+    calls = []
+
+    def boom(job):
+        calls.append(job.attempts)
+        raise RuntimeError("GitHub is down")
+
+    worker = Worker(store, boom, retry_base_seconds=0)
+    assert worker.run_until_idle() == MAX_ATTEMPTS
+    assert calls == list(range(1, MAX_ATTEMPTS + 1))
+    (row,) = store.jobs()
+    assert row["status"] == "failed" and "GitHub is down" in row["error"]
+
+
+def test_claims_are_exclusive_across_threads(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    for i in range(40):
+        store.accept(f"d-{i}", "e", "comment", {"i": i})
+    seen, lock = [], threading.Lock()
+
+    def drain():
+        while (job := store.claim()) is not None:
+            with lock:
+                seen.append(job.payload["i"])
+            store.complete(job.id)
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == list(range(40))
+    assert store.counts() == {"done": 40}
+
+
+def test_the_background_worker_runs_jobs_as_they_arrive(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    done = threading.Event()
+    worker = Worker(store, lambda job: done.set(), poll_seconds=5)
+    worker.start()
+    try:
+        store.accept("d-1", "e", "comment", {})
+        worker.wake()
+        assert done.wait(3)
+    finally:
+        worker.stop()
