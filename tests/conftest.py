@@ -67,3 +67,14 @@ def vibeops_json(*args: str, **kwargs) -> tuple[int, dict]:
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert lines, f"no JSON on stdout; stderr: {result.stderr}"
     return result.returncode, json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def rsa_private_key_pem() -> bytes:
+    """A real RSA key for signing App JWTs in tests."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
