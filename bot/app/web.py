@@ -1,4 +1,4 @@
-"""The Flask app factory: verify, dedupe and enqueue webhook deliveries, and answer within GitHub's 10 s."""
+"""The Flask app factory: verify, dedupe and enqueue webhook deliveries; answer within 10 s."""
 
 from __future__ import annotations
 
