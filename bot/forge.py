@@ -13,6 +13,10 @@ class ForgeError(RuntimeError):
     """The forge refused or failed; the message is meant for the user."""
 
 
+class ForgeUnavailable(ForgeError):
+    """The forge kept failing (5xx, dropped connections) through every retry: try the job later."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One revision's files in a temporary folder, and the commit they came from."""

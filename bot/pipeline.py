@@ -9,7 +9,7 @@ from bot import preview as previews
 from bot.adapters.errors import ToolError
 from bot.catalog import Catalog
 from bot.checks import CheckContext, run_checks
-from bot.forge import Forge, ForgeError
+from bot.forge import Forge, ForgeError, ForgeUnavailable
 from bot.intent import Intent, IntentError, resolve_intent
 from bot.recipes import Draft, render
 from bot.render.markdown import pr_body
@@ -66,6 +66,8 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
             body = pr_body(report.but(pr_title=title), comment_url)
             published = services.forge.publish(branch, snapshot.commit, draft.path, draft.text,
                                                f"{title}\n\n{_commit_summary(report)}")
+    except ForgeUnavailable:
+        raise  # not the user's fault: the job runs again later
     except ForgeError as exc:
         return report.but(status=ERROR, message=str(exc))
     verb = "created" if published.created else ("updated" if published.changed else "already up to date on")

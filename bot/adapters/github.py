@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.adapters.github_retry import RetryPolicy
-from bot.forge import ForgeError, Published, Snapshot
+from bot.forge import ForgeError, ForgeUnavailable, Published, Snapshot
 from bot.repotree import RepoTree
 
 MAX_TARBALL_BYTES = 200 * 1024 * 1024
@@ -27,9 +27,13 @@ _REPLY_MARKER = "<!-- vibeops:reply-to {} -->"
 class GitHubApp:
     """One PyGithub client per installation; PyGithub caches each token until shortly before expiry."""
 
-    def __init__(self, app_id: int, private_key: str, api_url: str, retry: RetryPolicy | None = None):
+    def __init__(self, app_id: int, private_key: str, api_url: str, retry: RetryPolicy | None = None,
+                 seconds_between_requests: float = 0.25, seconds_between_writes: float = 1.0):
         self.app_id, self.private_key, self.api_url = app_id, private_key, api_url
         self.retry = retry or RetryPolicy()
+        # PyGithub's pacing, which GitHub asks of integrations to stay clear of secondary rate limits.
+        self.pacing = {"seconds_between_requests": seconds_between_requests,
+                       "seconds_between_writes": seconds_between_writes}
         self._clients: dict[int, object] = {}
         self._lock = threading.Lock()
 
@@ -40,7 +44,8 @@ class GitHubApp:
             if installation_id not in self._clients:
                 auth = Auth.AppAuth(self.app_id, self.private_key).get_installation_auth(installation_id)
                 # retry=None: our RetryPolicy decides, so a 5xx is never hidden inside a RetryError.
-                self._clients[installation_id] = Github(auth=auth, base_url=self.api_url, retry=None, timeout=30)
+                self._clients[installation_id] = Github(auth=auth, base_url=self.api_url, retry=None, timeout=30,
+                                                        **self.pacing)
             return self._clients[installation_id]
 
     def repository(self, installation_id: int, full_name: str) -> "GitHubRepo":
@@ -141,21 +146,20 @@ class GitHubRepo:
     def reply(self, number: int, comment_id: int, review: bool, body: str) -> str:
         """Answer in the thread of the command; a job that runs twice still answers once."""
         marker = _REPLY_MARKER.format(comment_id)
-        if review:
-            pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
-            existing = self._call(lambda: list(pull.get_review_comments()), "read the review thread")
-        else:
-            issue = self._call(lambda: self.repo.get_issue(number), f"read #{number}")
-            existing = self._call(lambda: list(issue.get_comments()), "read the comments")
-        for comment in existing:
-            if marker in (comment.body or ""):
-                return comment.html_url
         full = f"{body}\n\n{marker}"
-        if review:
-            made = self._call(lambda: pull.create_review_comment_reply(comment_id, full), "reply")
-        else:
-            made = self._call(lambda: issue.create_comment(full), "reply")
-        return made.html_url
+        thread = self._call(lambda: self.repo.get_pull(number) if review else self.repo.get_issue(number),
+                            f"read #{number}")
+
+        def post_once() -> str:
+            # Look again before every attempt: a POST answered 5xx may still have been applied.
+            existing = thread.get_review_comments() if review else thread.get_comments()
+            for comment in existing:
+                if marker in (comment.body or ""):
+                    return comment.html_url
+            made = thread.create_review_comment_reply(comment_id, full) if review else thread.create_comment(full)
+            return made.html_url
+
+        return self._call(post_once, "reply")
 
     def open_or_update_pull(self, branch: str, base: str, title: str, body: str, labels: tuple[str, ...]):
         """(number, url, created) of the one open pull request for `branch`."""
@@ -201,12 +205,14 @@ class GitHubRepo:
         except GithubException as exc:
             raise self._forge_error(exc, doing) from exc
         except (http.RequestException, ConnectionError) as exc:
-            raise ForgeError(f"could not reach GitHub to {doing}: {exc}") from exc
+            raise ForgeUnavailable(f"could not reach GitHub to {doing}: {exc}") from exc
 
     def _forge_error(self, exc, doing: str) -> ForgeError:
         if _mentions(exc, "workflows` permission", "workflow scope", "workflows permission"):
             return ForgeError(WORKFLOWS_PERMISSION)
         message = exc.data.get("message") if isinstance(exc.data, dict) else str(exc.data)
+        if exc.status >= 500:
+            return ForgeUnavailable(f"GitHub kept answering {exc.status} when vibeops tried to {doing}")
         if exc.status == 404:
             return ForgeError(f"GitHub answered 404 when vibeops tried to {doing}: the App may not be "
                               f"installed on {self.full_name}, or lacks access")

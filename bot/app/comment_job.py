@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.app.delivery import CommentCommand
 from bot.catalog import Catalog
-from bot.forge import ForgeError
+from bot.forge import ForgeError, ForgeUnavailable
 from bot.pipeline import Services, run_request
 from bot.render import comments
 from bot.report import OPENED
@@ -52,6 +52,8 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     except ForgeError as exc:
         if report.branch_created:
             repo.delete_branch(report.branch)  # no half-made branch without its pull request
+        if isinstance(exc, ForgeUnavailable):
+            raise  # GitHub is down: the worker runs the job again later
         reply(comments.failed(report.but(status="error", message=str(exc))))
         react("confused")
         return "error"
