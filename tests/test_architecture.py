@@ -14,7 +14,7 @@ from tests.conftest import PROJECT
 
 CORE = ["bot/request.py", "bot/intent.py", "bot/recipes.py", "bot/catalog.py", "bot/workflow.py",
         "bot/repotree.py", "bot/globs.py", "bot/findings.py", "bot/preview.py", "bot/report.py",
-        "bot/audit.py", "bot/forge.py", *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "bot").glob(
+        "bot/audit.py", "bot/forge.py", "bot/app/delivery.py", "bot/app/comment_job.py", *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "bot").glob(
             "scope/*.py")), *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "bot").glob("checks/**/*.py")),
         *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "bot").glob("render/*.py"))]
 WORLD = {"subprocess", "socket", "github", "litellm", "flask", "requests", "urllib", "http", "shutil"}
