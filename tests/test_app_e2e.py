@@ -222,7 +222,7 @@ def test_server_errors_are_retried_until_success(app, github):
 
 
 def test_a_reply_answered_with_502_after_it_was_posted_is_not_posted_twice(app, github):
-    github.fail_next("POST", rf"/issues/1/comments$", 502, times=1, applied=True)
+    github.fail_next("POST", r"/issues/1/comments$", 502, times=1, applied=True)
     app.comment(SEED)
     app.work()
     assert len(replies(github, 1)) == 1

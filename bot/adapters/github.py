@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.adapters.archive import unpack
 from bot.adapters.github_retry import RetryPolicy
 from bot.forge import ForgeError, ForgeUnavailable, Published, Snapshot
 from bot.repotree import RepoTree
@@ -74,11 +75,7 @@ class GitHubRepo:
         with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
             root = Path(workdir, "repo")
             root.mkdir()
-            escaping = _extract_without_top_folder(response, root)
-            tree = RepoTree.from_directory(root)
-            if escaping:
-                tree = RepoTree(tree.files, tree.root, tree.contents, {**tree.symlinks, **escaping})
-            yield Snapshot(tree, sha)
+            yield Snapshot(_extract_without_top_folder(response, root), sha)
 
     def file_on_branch(self, branch: str, path: str) -> str | None:
         from github import GithubException
@@ -236,9 +233,8 @@ def _download(requests, url: str) -> bytes:
         return b"".join(chunks)
 
 
-def _extract_without_top_folder(data: bytes, root: Path) -> dict[str, str]:
-    """GitHub's tarball wraps the tree in `owner-repo-sha/`; unpack below it, links kept inside."""
-    escaping: dict[str, str] = {}
+def _extract_without_top_folder(data: bytes, root: Path) -> RepoTree:
+    """GitHub's tarball wraps the tree in `owner-repo-sha/`; unpack what is below it."""
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
         members = []
         for member in tar.getmembers():
@@ -249,13 +245,4 @@ def _extract_without_top_folder(data: bytes, root: Path) -> dict[str, str]:
             if member.islnk():
                 member.linkname = member.linkname.partition("/")[2]
             members.append(member)
-
-        def keep_inside(member: tarfile.TarInfo, dest: str):
-            try:
-                return tarfile.data_filter(member, dest)
-            except tarfile.FilterError:
-                escaping[member.name] = member.linkname
-                return None
-
-        tar.extractall(root, members=members, filter=keep_inside)
-    return escaping
+        return unpack(tar, root, members)

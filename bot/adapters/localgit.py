@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.adapters.archive import unpack
 from bot.forge import ForgeError, Published, Snapshot
 from bot.repotree import RepoTree
 
@@ -49,11 +50,7 @@ class LocalGitForge:
         with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
             root = Path(workdir, "repo")
             root.mkdir()
-            escaping = self._extract(commit, root)
-            tree = RepoTree.from_directory(root)
-            if escaping:
-                tree = RepoTree(tree.files, tree.root, tree.contents, {**tree.symlinks, **escaping})
-            yield Snapshot(tree, commit)
+            yield Snapshot(self._extract(commit, root), commit)
 
     def file_on_branch(self, branch: str, path: str) -> str | None:
         if self._head(branch) is None:
@@ -88,9 +85,7 @@ class LocalGitForge:
         if f"branch refs/heads/{branch}\n" in listing + "\n":
             raise ForgeError(f"branch {branch} is checked out; switch to another branch so vibeops can update it")
 
-    def _extract(self, commit: str, root: Path) -> dict[str, str]:
-        """Unpack the commit's tree; symlinks that leave the tree are left out and reported."""
-        escaping: dict[str, str] = {}
+    def _extract(self, commit: str, root: Path) -> RepoTree:
         archive = subprocess.run(["git", "-C", str(self.path), "archive", "--format=tar", commit],
                                  capture_output=True, check=False)
         if archive.returncode != 0:
@@ -99,14 +94,7 @@ class LocalGitForge:
             buffer.write(archive.stdout)
             buffer.seek(0)
             with tarfile.open(fileobj=buffer, mode="r:") as tar:
-                def keep_inside(member: tarfile.TarInfo, dest: str):
-                    try:
-                        return tarfile.data_filter(member, dest)
-                    except tarfile.FilterError:
-                        escaping[member.name] = member.linkname
-                        return None
-                tar.extractall(root, filter=keep_inside)
-        return escaping
+                return unpack(tar, root)
 
     def _head(self, branch: str) -> str | None:
         return self._resolve(f"refs/heads/{branch}")
