@@ -330,3 +330,14 @@ def test_a_pull_request_that_cannot_be_opened_leaves_no_branch(app, github):
     assert set(github.branches(REPO)) == {"main"}
     assert "could not do that" in replies(github, 1)[0]
     assert github.reactions(REPO, comment_id) == ["eyes", "confused"]
+
+
+def test_branch_created_but_answered_502_then_422_reference_exists_is_reused(app, github):
+    github.fail_next("POST", r"/git/refs$", 502, times=1, applied=True)
+    _, comment_id = app.comment(SEED)
+    app.work()
+    statuses = [s for method, path, s in github.requests if method == "POST" and path.endswith("/git/refs")]
+    assert statuses == [502, 422]
+    assert [p["head"] for p in bot_pulls(github)] == [BRANCH]
+    assert github.file_at(REPO, BRANCH, WORKFLOW) is not None
+    assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
