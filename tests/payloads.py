@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import hmac
@@ -14,6 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tests.fakegithub.responses import node_id
+from tests.fakegithub.templates import swap
+
 WEBHOOKS = Path(__file__).resolve().parents[1] / "fixtures" / "github" / "webhooks"
 
 
@@ -24,22 +26,6 @@ def _cached(relative: str) -> str:
 
 def _load(relative: str) -> dict:
     return json.loads(_cached(relative))
-
-
-def _node_id(kind: str, ident: object) -> str:
-    """GitHub's legacy node id, e.g. MDEyOklzc3VlQ29tbWVudDE= for issue comment 1."""
-    return base64.b64encode(f"0{len(kind)}:{kind}{ident}".encode()).decode()
-
-
-def _swap(obj: Any, pairs: list[tuple[str, str]]) -> Any:
-    if isinstance(obj, dict):
-        return {k: _swap(v, pairs) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_swap(v, pairs) for v in obj]
-    if isinstance(obj, str):
-        for old, new in pairs:
-            obj = obj.replace(old, new)
-    return obj
 
 
 GITHUB_HOSTS = re.compile(r"https?://(?:[\w-]+\.)*(?:github\.com|githubusercontent\.com)")
@@ -65,10 +51,10 @@ def _user(template: dict, login: str, user_type: str, base_url: str | None) -> d
     api, web = _hosts(base_url)
     old = template["login"]
     quoted = urllib.parse.quote(login)
-    user = _swap(copy.deepcopy(template), [(f"https://api.github.com/users/{old}", f"{api}/users/{quoted}"),
+    user = swap(copy.deepcopy(template), [(f"https://api.github.com/users/{old}", f"{api}/users/{quoted}"),
                                            (f"https://github.com/{old}", f"{web}/{quoted}")])
     uid = zlib.crc32(login.lower().encode()) % 90_000_000 + 1000  # same formula as tests.fakegithub
-    user.update(login=login, id=uid, node_id=_node_id("Bot" if user_type == "Bot" else "User", uid), type=user_type,
+    user.update(login=login, id=uid, node_id=node_id("Bot" if user_type == "Bot" else "User", uid), type=user_type,
                 avatar_url=f"{web}/avatars/u/{uid}" if base_url
                 else f"https://avatars.githubusercontent.com/u/{uid}?v=4")
     return user
@@ -81,7 +67,7 @@ def _retarget_repo(payload: dict, template_full: str, repo_full_name: str, base_
              (f"https://github.com/{template_full}", f"{web}/{repo_full_name}"),
              (f"git://github.com/{template_full}", f"git://{web.split('://', 1)[1]}/{repo_full_name}"),
              (f"git@github.com:{template_full}", f"git@{web.split('://', 1)[1]}:{repo_full_name}")]
-    payload = _swap(payload, pairs)
+    payload = swap(payload, pairs)
     if base_url:
         # Every other github.com host in the example (api., avatars, http:// leftovers) -> the fake.
         payload = _swap_hosts(payload, api)
@@ -92,13 +78,13 @@ def _retarget_repo(payload: dict, template_full: str, repo_full_name: str, base_
     if "organization" in payload:
         # The example repo belongs to an organization; keep the block but name the owner.
         org = payload["organization"]
-        payload["organization"] = _swap(org, [(f"/orgs/{org['login']}", f"/orgs/{owner}")])
+        payload["organization"] = swap(org, [(f"/orgs/{org['login']}", f"/orgs/{owner}")])
         payload["organization"]["login"] = owner
     return payload
 
 
 def _installation(installation_id: int) -> dict:
-    return {"id": installation_id, "node_id": _node_id("IntegrationInstallation", installation_id)}
+    return {"id": installation_id, "node_id": node_id("IntegrationInstallation", installation_id)}
 
 
 def issue_comment(action: str, repo_full_name: str, issue_number: int, comment_id: int, body: str,
@@ -143,7 +129,7 @@ def issue_comment(action: str, repo_full_name: str, issue_number: int, comment_i
     comment.update(url=f"{repo_api}/issues/comments/{comment_id}",
                    html_url=f"{repo_web}/{kind}/{issue_number}#issuecomment-{comment_id}",
                    issue_url=f"{repo_api}/issues/{issue_number}", id=comment_id,
-                   node_id=_node_id("IssueComment", comment_id), user=commenter, body=body,
+                   node_id=node_id("IssueComment", comment_id), user=commenter, body=body,
                    author_association=author_association)
     comment["reactions"]["url"] = f"{repo_api}/issues/comments/{comment_id}/reactions"
 
@@ -179,7 +165,7 @@ def review_comment_created(repo_full_name: str, pull_number: int, comment_id: in
 
     comment = payload["comment"]
     url = f"{repo_api}/pulls/comments/{comment_id}"
-    comment.update(url=url, id=comment_id, node_id=_node_id("PullRequestReviewComment", comment_id),
+    comment.update(url=url, id=comment_id, node_id=node_id("PullRequestReviewComment", comment_id),
                    user=commenter, body=body, html_url=f"{pull_html}#discussion_r{comment_id}",
                    pull_request_url=pull_api, author_association=author_association,
                    _links={"self": {"href": url}, "html": {"href": f"{pull_html}#discussion_r{comment_id}"},
@@ -213,7 +199,7 @@ def ping(app_id: int | None = None, hook_id: int = 109948940) -> dict:
     """A `ping` delivery (octokit's ping/with-app_id.payload.json), optionally for another App id."""
     payload = _load("ping/with-app_id.payload.json")
     old = payload["hook_id"]
-    payload = _swap(payload, [(f"/hooks/{old}", f"/hooks/{hook_id}")])
+    payload = swap(payload, [(f"/hooks/{old}", f"/hooks/{hook_id}")])
     payload["hook_id"] = payload["hook"]["id"] = hook_id
     if app_id is not None:
         payload["hook"]["app_id"] = app_id

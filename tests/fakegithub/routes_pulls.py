@@ -1,0 +1,106 @@
+"""Pull request endpoints: listing, opening and updating pulls, and replies to review comments."""
+
+from __future__ import annotations
+
+from tests.fakegithub.handling import DOCS, Ctx, known_number, not_found, validation
+from tests.fakegithub.state import Comment, Issue, Pull, now
+
+
+class PullRoutes:
+    """Mixed into FakeGitHub; pulls and replies are opened as its App's bot account."""
+
+    def _h_list_pulls(self, ctx: Ctx) -> tuple:
+        repo, args = ctx.repo, ctx.request.args
+        state = args.get("state") or "open"
+        head, base = args.get("head"), args.get("base")
+        found = []
+        for number, pull in sorted(repo.pulls.items(), reverse=True):  # newest first, like sort=created desc
+            if state != "all" and repo.issues[number].state != state:
+                continue
+            if head and head != f"{repo.owner}:{pull.head}" and head.lower() != f"{repo.owner}:{pull.head}".lower():
+                continue
+            if base and base != pull.base:
+                continue
+            found.append(self._pull_json(repo, number, simple=True))
+        return 200, found
+
+    def _h_create_pull(self, ctx: Ctx) -> tuple:
+        docs = f"{DOCS}/pulls/pulls#create-a-pull-request"
+        repo, body = ctx.repo, ctx.body or {}
+        head, base, title = body.get("head") or "", body.get("base") or "", body.get("title")
+        owner, _, branch = head.rpartition(":")
+        if owner and owner.lower() != repo.owner.lower():
+            raise validation([{"resource": "PullRequest", "field": "head", "code": "invalid"}], docs)
+        if not title:
+            raise validation([{"resource": "PullRequest", "code": "missing_field", "field": "title"}], docs)
+        for name, value in (("base", base), ("head", branch)):
+            if f"refs/heads/{value}" not in repo.refs:
+                raise validation([{"resource": "PullRequest", "field": name, "code": "invalid"}], docs)
+        for number, pull in repo.pulls.items():
+            if pull.head == branch and pull.base == base and repo.issues[number].state == "open":
+                raise validation([{"resource": "PullRequest", "code": "custom",
+                                    "message": f"A pull request already exists for {repo.owner}:{branch}."}], docs)
+        head_sha, base_sha = repo.refs[f"refs/heads/{branch}"], repo.refs[f"refs/heads/{base}"]
+        if head_sha in repo.ancestors(base_sha):
+            raise validation([{"resource": "PullRequest", "code": "custom",
+                                "message": f"No commits between {base} and {branch}"}], docs)
+        number = max([0, *repo.issues]) + 1
+        repo.issues[number] = Issue(number, title, self.bot_login, body=body.get("body"), is_pull=True)
+        repo.pulls[number] = Pull(number, self._new_id(), branch, base, self.bot_login, head_sha,
+                                   draft=bool(body.get("draft")))
+        data = self._pull_json(repo, number)
+        return 201, data, {"Location": data["url"]}
+
+    def _h_get_pull(self, ctx: Ctx) -> tuple:
+        number = known_number(ctx.repo.pulls, ctx.params["number"], f"{DOCS}/pulls/pulls#get-a-pull-request")
+        return 200, self._pull_json(ctx.repo, number)
+
+    def _h_update_pull(self, ctx: Ctx) -> tuple:
+        docs = f"{DOCS}/pulls/pulls#update-a-pull-request"
+        repo, body = ctx.repo, ctx.body or {}
+        number = known_number(repo.pulls, ctx.params["number"], docs)
+        issue, pull = repo.issues[number], repo.pulls[number]
+        if "state" in body and body["state"] not in ("open", "closed"):
+            raise validation([{"resource": "PullRequest", "code": "invalid", "field": "state"}], docs)
+        if "base" in body and f"refs/heads/{body['base']}" not in repo.refs:
+            raise validation([{"resource": "PullRequest", "code": "invalid", "field": "base"}], docs)
+        issue.title = body.get("title", issue.title)
+        issue.body = body.get("body", issue.body)
+        pull.base = body.get("base", pull.base)
+        if body.get("state") and body["state"] != issue.state:
+            pull.last_head_sha = repo.pull_head_sha(pull)
+            issue.state = body["state"]
+            issue.closed_at = now() if issue.state == "closed" else None
+        issue.updated_at = now()
+        return 200, self._pull_json(repo, number)
+
+    def _h_get_review_comment(self, ctx: Ctx) -> tuple:
+        comment = ctx.repo.review_comments.get(int(ctx.params["id"]))
+        if comment is None:
+            raise not_found(f"{DOCS}/pulls/comments#get-a-review-comment-for-a-pull-request")
+        return 200, self._review_comment_json(ctx.repo, comment)
+
+    def _h_list_review_comments(self, ctx: Ctx) -> tuple:
+        repo = ctx.repo
+        number = known_number(repo.pulls, ctx.params["number"], f"{DOCS}/pulls/comments")
+        return 200, [self._review_comment_json(repo, c)
+                     for c in sorted(repo.review_comments.values(), key=lambda c: c.id) if c.number == number]
+
+    def _h_reply(self, ctx: Ctx) -> tuple:
+        docs = f"{DOCS}/pulls/comments#create-a-reply-for-a-review-comment"
+        repo = ctx.repo
+        number = known_number(repo.pulls, ctx.params["number"], docs)
+        parent = repo.review_comments.get(int(ctx.params["id"]))
+        if parent is None or parent.number != number:
+            raise not_found(docs)
+        text = (ctx.body or {}).get("body")
+        if not isinstance(text, str) or not text:
+            raise validation([{"resource": "PullRequestReviewComment", "code": "missing_field", "field": "body"}],
+                              docs)
+        # Replies attach to the top of the thread, as on GitHub.
+        root = parent.in_reply_to if parent.in_reply_to is not None else parent.id
+        reply = Comment(self._new_id(), number, text, self.bot_login, in_reply_to=root, path=parent.path,
+                         commit_id=parent.commit_id)
+        repo.review_comments[reply.id] = reply
+        data = self._review_comment_json(repo, reply)
+        return 201, data, {"Location": data["url"]}
