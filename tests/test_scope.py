@@ -248,11 +248,18 @@ def test_actionlint_steps_lint_the_workflows_directory(wordsmith_tree):
                               ".github/workflows/call-docker-build-web.yaml"}
 
 
-def test_other_scanners_are_reported_unknown(wordsmith_tree):
+def test_checkov_action_without_directory_scans_every_iac_file(wordsmith_tree):
     text = (CORPUS / "bridgecrewio__checkov-action__README-iac-sca.yml").read_text()
+    (step,) = scanner_steps(Workflow.parse("w.yml", text), wordsmith_tree)
+    assert step.tool == "checkov" and step.roots == (".",)
+    assert step.files == WHOLE_REPO_CONFIG | {"kustomization.yaml", ".github/workflows/call-docker-build-api.yaml",
+                                              ".github/workflows/call-docker-build-web.yaml"}
+
+
+def test_scanners_we_do_not_analyse_are_reported_unknown(wordsmith_tree):
+    text = (CORPUS / "GoogleCloudPlatform__microservices-demo__kubevious-manifests-ci.yaml").read_text()
     steps = scanner_steps(Workflow.parse("w.yml", text), wordsmith_tree)
-    assert [s.tool for s in steps] == ["checkov"]
-    assert not steps[0].resolved
+    assert {s.tool for s in steps} == {"kubevious"} and not any(s.resolved for s in steps)
 
 
 CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yml", ".yaml"))

@@ -8,17 +8,22 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 from bot.scope.context import WORKSPACE, StepContext, resolve_value
+from bot.repotree import RepoTree
+from bot.scope.argv import parse
 from bot.scope.model import Invocation
 from bot.scope.shell import Command, Unresolved, expand_vars
 
-ACTIONS = re.compile(r"^(?:raven-actions|devops-actions|reviewdog)/(?:action-)?actionlint@", re.IGNORECASE)
-DOCKER = re.compile(r"^docker://(?:[\w.-]+/)*actionlint(?::|@|$)", re.IGNORECASE)
+TOOL = "actionlint"
+ACTIONS = re.compile(r"^(?:(?:raven-actions|devops-actions|reviewdog)/(?:action-)?actionlint@"
+                     r"|docker://(?:[\w.-]+/)*actionlint(?::|@|$))", re.IGNORECASE)
 DEFAULT_DIR = ".github/workflows"
 _VALUE_FLAGS = frozenset({"-format", "-config-file", "-ignore", "-shellcheck", "-pyflakes", "-stdin-filename"})
 
 
-def from_action(inputs: Mapping, ctx: StepContext) -> Invocation:
+def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) -> Invocation:
     """raven-actions/actionlint: `files` is a comma-separated glob list; unset lints the default."""
+    if uses.lower().startswith("docker://"):
+        return _from_docker(inputs, ctx)
     try:
         files = resolve_value(inputs.get("files") or "", ctx.env)
         flags = resolve_value(inputs.get("flags") or "", ctx.env)
@@ -28,7 +33,7 @@ def from_action(inputs: Mapping, ctx: StepContext) -> Invocation:
     return _from_args(args, WORKSPACE, ctx)
 
 
-def from_docker(inputs: Mapping, ctx: StepContext) -> Invocation:
+def _from_docker(inputs: Mapping, ctx: StepContext) -> Invocation:
     try:
         args = shlex.split(resolve_value(inputs.get("args") or "", ctx.env))
     except (Unresolved, ValueError) as exc:
@@ -36,7 +41,7 @@ def from_docker(inputs: Mapping, ctx: StepContext) -> Invocation:
     return _from_args(args, WORKSPACE, ctx)
 
 
-def from_command(command: Command, ctx: StepContext) -> Invocation | None:
+def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
     argv = list(command.argv)
     if argv[:2] == ["go", "run"] and len(argv) > 2 and "actionlint" in argv[2]:
         argv = argv[2:]
@@ -52,19 +57,11 @@ def from_command(command: Command, ctx: StepContext) -> Invocation | None:
 
 
 def _from_args(args: Sequence[str], cwd: str, ctx: StepContext) -> Invocation:
-    files: list[str] = []
-    i = 0
-    while i < len(args):
-        word = args[i]
-        if word == "-":
-            return Invocation("actionlint", "lint", unresolved="lints standard input")
-        if word.startswith("-"):
-            if word.lstrip("-").split("=")[0] in {f.lstrip("-") for f in _VALUE_FLAGS} and "=" not in word:
-                i += 1
-            i += 1
-            continue
-        files.append(posixpath.normpath(posixpath.join(cwd, word)))
-        i += 1
+    # actionlint's flags take one dash or two.
+    parsed = parse(args, _VALUE_FLAGS | {"-" + f for f in _VALUE_FLAGS})
+    if "-" in parsed.positional:
+        return Invocation("actionlint", "lint", unresolved="lints standard input")
+    files = [posixpath.normpath(posixpath.join(cwd, word)) for word in parsed.positional]
     if files:
         return Invocation("actionlint", "lint", targets=tuple(files), scanners=("workflow-lint",))
     # With no file arguments actionlint walks the nearest .github/workflows above its directory.

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.scope.matrix import combinations
 from bot.scope.shell import Unresolved, expand_vars
 from bot.workflow import Step, Workflow
 
@@ -51,6 +52,10 @@ def _resolve_one(expr: str, env: Mapping[str, str]) -> str:
             return WORKSPACE
         if expr == "runner.temp":
             return RUNNER_TEMP
+        if expr.startswith("matrix."):
+            if expr in env:  # matrix values ride in env under their dotted name
+                return env[expr]
+            raise Unresolved(f"`${{{{ {expr} }}}}` is not a value of a literal matrix")
         env_ref = _ENV_REF.match(expr)
         if env_ref:
             name = env_ref.group(1) or env_ref.group(2)
@@ -61,6 +66,10 @@ def _resolve_one(expr: str, env: Mapping[str, str]) -> str:
         if literal:
             return literal.group(1).replace("''", "'")
         raise Unresolved(f"`${{{{ {expr} }}}}` is only known when the workflow runs")
+
+
+def absolute(cwd: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(cwd, path))
 
 
 def resolve_value(value: object, env: Mapping[str, str]) -> str:
@@ -91,9 +100,21 @@ def _default_working_directory(node: object) -> str | None:
     return None if value is None else str(value)
 
 
-def step_context(workflow: Workflow, step: Step) -> StepContext:
+def step_contexts(workflow: Workflow, step: Step) -> list[tuple[dict[str, str], StepContext]]:
+    """One context per matrix combination the step depends on (one, without a matrix)."""
+    job = workflow.jobs.get(step.job_id) or {}
+    if "matrix." not in str(step.data) and "matrix." not in str(job.get("env", "")):
+        return [({}, step_context(workflow, step))]
+    combos = combinations(job)
+    if not combos:
+        return [({}, step_context(workflow, step))]  # unknown or empty matrix: expressions stay unresolved
+    return [(combo, step_context(workflow, step, combo)) for combo in combos]
+
+
+def step_context(workflow: Workflow, step: Step, matrix: dict[str, str] | None = None) -> StepContext:
     job = workflow.jobs.get(step.job_id) or {}
     env = {"GITHUB_WORKSPACE": WORKSPACE, "RUNNER_TEMP": RUNNER_TEMP, "HOME": "/home/runner"}
+    env.update({f"matrix.{name}": value for name, value in (matrix or {}).items()})
     env = _merge_env(env, workflow.doc.get("env"))
     env = _merge_env(env, job.get("env"))
     env = _merge_env(env, step.data.get("env"))

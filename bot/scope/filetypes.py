@@ -124,8 +124,19 @@ def is_dependency_file(path: str) -> bool:
     return name in _LOCKFILES or name.endswith((".jar", ".war", ".ear", ".csproj", ".gemspec"))
 
 
+def in_chart(path: str, charts: frozenset[str]) -> bool:
+    return any(chart == "." or path.startswith(chart + "/") for chart in charts)
+
+
+# Scanners that read a file they are given by name whatever it is called; the others filter by kind.
+EXPLICIT = frozenset({"workflow-lint", "checkov", "dockerfile-lint", "k8s-schema", "k8s-lint", "yaml-lint",
+                      "helm-chart"})
+
+
 def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] | None = None) -> bool:
-    """Whether `scanner` (a trivy scanner name or `workflow-lint`) reads `path`."""
+    """Whether `scanner` reads `path` when it walks a directory that contains it."""
+    charts = helm_chart_roots(tree) if charts is None else charts
+    name = posixpath.basename(path)
     if scanner == "misconfig":
         return is_misconfig_target(path, tree, charts)
     if scanner == "secret":
@@ -134,6 +145,17 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
         return is_dependency_file(path)
     if scanner == "workflow-lint":
         return path.endswith((".yml", ".yaml"))
+    if scanner == "checkov":  # its IaC frameworks; secrets scanning (every file) is not counted
+        return (is_misconfig_target(path, tree, charts) or name in ("kustomization.yaml", "kustomization.yml")
+                or is_workflow_file(path) or in_chart(path, charts) or path.endswith(".bicep"))
+    if scanner == "k8s-schema":
+        return path.endswith((".yaml", ".yml", ".json"))
+    if scanner == "k8s-lint":
+        return path.endswith((".yaml", ".yml", ".json")) or in_chart(path, charts)
+    if scanner == "yaml-lint":
+        return path.endswith((".yaml", ".yml")) or name == ".yamllint"
+    if scanner == "helm-chart":
+        return True
     return False
 
 
@@ -143,4 +165,10 @@ SCANNER_LABELS = {
     "vuln": "a dependency manifest or lock file",
     "license": "a dependency manifest or lock file",
     "workflow-lint": "a workflow YAML file",
+    "checkov": "an infrastructure-as-code file",
+    "dockerfile-lint": "a Dockerfile",
+    "k8s-schema": "a YAML or JSON file",
+    "k8s-lint": "a YAML or JSON file or Helm chart",
+    "yaml-lint": "a YAML file",
+    "helm-chart": "a file of a Helm chart",
 }

@@ -19,6 +19,9 @@ class Invocation:
     skip_files: tuple[str, ...] = ()
     unresolved: str | None = None
     note: str | None = None
+    skip_regex: tuple[str, ...] = ()  # checkov --skip-path, kubeconform -ignore-filename-pattern
+    cwd: str | None = None  # where the command runs (workspace path), to run it again as it is
+    config_file: str | None = None  # trivy's --config / trivy-config, workspace path
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class ScannerStep:
     reason: str | None = None
     skips: tuple[str, ...] = ()
     files_by_scanner: dict = field(default_factory=dict, compare=False)
+    invocation: Invocation | None = field(default=None, compare=False)
 
     def files_for(self, scanners: tuple[str, ...]) -> frozenset[str]:
         found: set[str] = set()

@@ -29,6 +29,8 @@ class Command:
     cwd: str
     env: Mapping[str, str]
     problem: str | None = None
+    upstream: "Command | None" = None  # the command piped into this one's standard input
+    stdin_file: str | None = None  # `< file`, relative to cwd
 
 
 def expand_vars(word: str, env: Mapping[str, str]) -> str:
@@ -60,21 +62,63 @@ def split_commands(script: str, env: Mapping[str, str], cwd: str) -> list[Comman
     commands: list[Command] = []
     shell_env = dict(env)
     subshells: list[str] = []
+    loops: list[tuple[str, list[str]]] = []  # (variable, values) of the enclosing `for` loops
     current: list[str] = []
+    piped: list[Command] = []  # the commands of the previous pipeline stage
+    stdin_file: str | None = None
     for token in tokens + [Token("op", "\n")]:
         if token.kind == "word":
             current.append(token.text)
             continue
+        if token.kind == "stdin":
+            stdin_file = token.text
+            continue
+        made: list[Command] = []
         if current:
-            command, cwd = _interpret(current, shell_env, cwd)
-            if command is not None:
-                commands.append(command)
-        current = []
+            head = [w for w in current if w not in ("do", "then", "else")][:1]
+            if head == ["for"]:
+                loops.append(_loop(current, shell_env))
+            elif head == ["done"] and loops:
+                loops.pop()
+            else:
+                for loop_env in _loop_environments(loops, shell_env):
+                    command, cwd = _interpret(list(current), loop_env, cwd)
+                    if command is not None:
+                        if loops:
+                            # loop variables are not kept once the loop is over
+                            shell_env.update({k: v for k, v in loop_env.items() if k not in dict(loops)})
+                        made.append(Command(command.argv, command.cwd, command.env, command.problem,
+                                            piped[-1] if piped else None, stdin_file))
+        commands.extend(made)
+        piped = made if token.text == "|" else []
+        current, stdin_file = [], None
         if token.text == "(":
             subshells.append(cwd)
         elif token.text == ")" and subshells:
             cwd = subshells.pop()  # a `cd` inside ( … ) ends with the subshell
     return commands
+
+
+def _loop(words: list[str], env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """`for NAME in WORDS…`: the values, or one unresolvable value when they come from the run."""
+    words = [w for w in words if w not in ("do",)]
+    name = words[1] if len(words) > 1 else "_"
+    if len(words) < 3 or words[2] != "in":
+        return name, ["${{ unresolved }}"]  # `for x; do` loops over "$@", `for ((…))` counts
+    try:
+        return name, [expand_vars(w, env) for w in words[3:]]
+    except Unresolved:
+        return name, ["${{ unresolved }}"]
+
+
+def _loop_environments(loops: list[tuple[str, list[str]]], env: dict[str, str]) -> list[dict[str, str]]:
+    """The shell environment once per iteration of the enclosing loops (the env itself without loops)."""
+    if not loops:
+        return [env]
+    environments = [dict(env)]
+    for name, values in loops:
+        environments = [{**e, name: value} for e in environments for value in values]
+    return environments
 
 
 def _interpret(words: list[str], shell_env: dict[str, str], cwd: str) -> tuple[Command | None, str]:

@@ -15,7 +15,7 @@ class ShellSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # "word" or "op"
+    kind: str  # "word", "op", or "stdin" (the file of a `< file` redirection)
     text: str
 
 
@@ -149,6 +149,8 @@ class _Lexer:
         end = target._read_one_word()
         if op in ("<<", "<<-"):
             self.heredocs.append((end[1].strip("'\""), op == "<<-"))
+        elif op == "<":
+            self.tokens.append(Token("stdin", end[1].strip("'\"")))
         self.i += end[0]
         return True
 

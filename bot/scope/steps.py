@@ -7,54 +7,46 @@ import re
 
 from bot.globs import glob_match, is_glob
 from bot.repotree import ROOT, RepoTree, is_under, normalize
-from bot.scope import actionlint, trivy
-from bot.scope.context import StepContext, resolve_expressions, step_context
-from bot.scope.filetypes import helm_chart_roots, reads_file
+from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy
+from bot.scope.context import StepContext, resolve_expressions, step_contexts
+from bot.scope.filetypes import EXPLICIT, helm_chart_roots, reads_file
 from bot.scope.model import Invocation, ScannerStep
+from bot.scope.pipes import expand_xargs
 from bot.scope.shell import split_commands
 from bot.workflow import Step, Workflow
 
-# Scanners we recognise but do not analyse yet: reported as unknown, never as exact.
+# Each recogniser module: TOOL, ACTIONS (a `uses:` pattern or None), from_action() and from_command().
+RECOGNISERS = (trivy, actionlint, checkov, hadolint, kubeconform, helm, kubelinter)
+# Scanners we recognise but do not analyse: reported as unknown, never as exact.
 _OTHER_ACTIONS = {
-    re.compile(r"^bridgecrewio/checkov-action@", re.I): "checkov",
-    re.compile(r"^hadolint/hadolint-action@", re.I): "hadolint",
-    re.compile(r"^[\w.-]+/kubeconform[\w.-]*@|^docker://ghcr\.io/yannh/kubeconform", re.I): "kubeconform",
-    re.compile(r"^helm/chart-testing-action@", re.I): "chart-testing",
-    re.compile(r"^stackrox/kube-linter-action@", re.I): "kube-linter",
-    re.compile(r"^[\w.-]+/(?:action-)?yamllint[\w.-]*@", re.I): "yamllint",
     re.compile(r"^zizmorcore/zizmor-action@", re.I): "zizmor",
     re.compile(r"^aquasecurity/tfsec[\w.-]*@", re.I): "tfsec",
     re.compile(r"^kubescape/github-action@", re.I): "kubescape",
     re.compile(r"^kubevious/cli@", re.I): "kubevious",
 }
-_OTHER_COMMANDS = {"checkov": "checkov", "hadolint": "hadolint", "kubeconform": "kubeconform",
-                   "kube-linter": "kube-linter", "yamllint": "yamllint", "kubevious": "kubevious",
-                   "zizmor": "zizmor", "tfsec": "tfsec", "kubescape": "kubescape", "ct": "chart-testing",
-                   "helm": "helm", "flux": "flux"}
-_OTHER_SUBCOMMANDS = {"helm": {"lint"}, "ct": {"lint", "lint-and-install"}, "flux": {"build"}}
+_OTHER_COMMANDS = {"kubevious": "kubevious", "zizmor": "zizmor", "tfsec": "tfsec", "kubescape": "kubescape",
+                   "flux": "flux"}
+_CONTAINER_TOOLS = ("trivy", "actionlint", "checkov", "hadolint", "kubeconform", "kube-linter", "yamllint")
 
 
 def scanner_steps(workflow: Workflow, tree: RepoTree) -> tuple[ScannerStep, ...]:
     found: list[ScannerStep] = []
     for step in workflow.steps():
-        ctx = step_context(workflow, step)
-        for invocation in _invocations(step, ctx, tree):
-            found.append(_locate(step, ctx, invocation, tree))
+        for combo, ctx in step_contexts(workflow, step):
+            for invocation in _invocations(step, ctx, tree):
+                found.append(_locate(step, ctx, invocation, tree, combo))
     return tuple(found)
 
 
 def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocation]:
     uses = step.uses
     if uses:
-        if trivy.ACTION.match(uses):
-            return [trivy.from_action(step.with_, ctx, tree)]
-        if actionlint.ACTIONS.match(uses):
-            return [actionlint.from_action(step.with_, ctx)]
-        if actionlint.DOCKER.match(uses):
-            return [actionlint.from_docker(step.with_, ctx)]
+        for recogniser in RECOGNISERS:
+            if recogniser.ACTIONS is not None and recogniser.ACTIONS.match(uses):
+                return [recogniser.from_action(uses, step.with_, ctx, tree)]
         for pattern, tool in _OTHER_ACTIONS.items():
             if pattern.match(uses):
-                return [Invocation(tool, "unknown", unresolved=f"{tool} steps are not analysed yet")]
+                return [Invocation(tool, "unknown", unresolved=f"{tool} steps are not analysed")]
         return []
     script = step.data.get("run")
     if script is None:
@@ -64,32 +56,55 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
     text = resolve_expressions(str(script), ctx.env, lenient=True)
     found: list[Invocation] = []
     for command in split_commands(text, ctx.env, ctx.working_directory):
-        invocation = trivy.from_command(command, ctx, tree) or actionlint.from_command(command, ctx)
-        if invocation is None:
-            invocation = _other_command(command.argv)
-        if invocation is not None:
-            found.append(invocation)
+        runs = [command]
+        if command.argv and command.argv[0] == "xargs":
+            expanded = expand_xargs(command, tree, ctx.checkout_root)
+            if isinstance(expanded, str):
+                tool = _tool_named(command.argv[1:])
+                if tool:
+                    found.append(Invocation(tool, "unknown", unresolved=expanded))
+                continue
+            runs = expanded
+        for run in runs:
+            invocation = _recognise(run, ctx, tree)
+            if invocation is not None:
+                found.append(invocation)
     return found
 
 
-def _other_command(argv: tuple[str, ...]) -> Invocation | None:
-    if not argv:
-        return None
-    name = posixpath.basename(argv[0])
-    tool = _OTHER_COMMANDS.get(name)
-    if tool is None:
-        return None
-    subcommands = _OTHER_SUBCOMMANDS.get(name)
-    if subcommands is not None and (len(argv) < 2 or argv[1] not in subcommands):
-        return None
-    return Invocation(tool, "unknown", unresolved=f"{tool} steps are not analysed yet")
+def _recognise(command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
+    argv = command.argv
+    if argv[:2] == ("docker", "run"):
+        tool = _tool_named(argv[2:])
+        # Inside a container the paths are the container's, behind volume mounts we do not follow.
+        return Invocation(tool, "unknown", unresolved=f"runs {tool} inside `docker run`") if tool else None
+    for recogniser in RECOGNISERS:
+        invocation = recogniser.from_command(command, ctx, tree)
+        if invocation is not None:
+            return invocation
+    tool = _OTHER_COMMANDS.get(posixpath.basename(argv[0])) if argv else None
+    return Invocation(tool, "unknown", unresolved=f"{tool} steps are not analysed") if tool else None
 
 
-def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree) -> ScannerStep:
+def _tool_named(words: tuple[str, ...]) -> str | None:
+    """The scanner a command line would run, for lines whose details cannot be followed."""
+    for word in words:
+        name = posixpath.basename(word.split(":")[0].split("@")[0])
+        for tool in _CONTAINER_TOOLS:
+            if tool in name:
+                return tool
+        if name in _OTHER_COMMANDS:
+            return _OTHER_COMMANDS[name]
+    return None
+
+
+def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree,
+            combo: dict[str, str] | None = None) -> ScannerStep:
     """Turn workspace paths into repository files, applying skips and the scanners' file rules."""
-    base = dict(job_id=step.job_id, step_index=step.index, step_name=step.name, line=step.line,
+    name = step.name + (" (" + ", ".join(f"{k}={v}" for k, v in combo.items()) + ")" if combo else "")
+    base = dict(job_id=step.job_id, step_index=step.index, step_name=name, line=step.line,
                 tool=invocation.tool, mode=invocation.mode, scanners=invocation.scanners,
-                skips=invocation.skip_dirs + invocation.skip_files)
+                skips=invocation.skip_dirs + invocation.skip_files + invocation.skip_regex, invocation=invocation)
     if invocation.unresolved:
         return ScannerStep(**base, roots=(), files=frozenset(), resolved=False, reason=invocation.unresolved)
     if not invocation.targets:
@@ -112,11 +127,14 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
             notes.append(f"{relative} does not exist in the repository")
         roots.append(relative)
         scan_root = relative if tree.is_dir(relative) else posixpath.dirname(relative) or ROOT
+        named = tree.is_file(relative) or is_glob(relative)  # files given by name, not found by a walk
         for path in matched:
             if _skipped(path, scan_root, invocation, single_file=tree.is_file(relative)):
                 continue
+            if any(re.search(pattern, path) for pattern in invocation.skip_regex):
+                continue
             for scanner in invocation.scanners:
-                if reads_file(scanner, path, tree, charts):
+                if (named and scanner in EXPLICIT) or reads_file(scanner, path, tree, charts):
                     by_scanner[scanner].add(path)
     frozen = {s: frozenset(v) for s, v in by_scanner.items()}
     files = frozenset().union(*frozen.values()) if frozen else frozenset()

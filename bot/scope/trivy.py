@@ -8,11 +8,13 @@ from collections.abc import Mapping, Sequence
 
 from bot.repotree import RepoTree
 from bot.scope.context import WORKSPACE, StepContext, resolve_value
+from bot.scope.argv import parse
 from bot.scope.model import Invocation
 from bot.scope.shell import Command, Unresolved, expand_vars
 from bot.workflow import load_yaml, WorkflowError
 
-ACTION = re.compile(r"^[\w.-]+/trivy-action@", re.IGNORECASE)
+TOOL = "trivy"
+ACTIONS = re.compile(r"^[\w.-]+/trivy-action@", re.IGNORECASE)
 # trivy-action v0.36.0: scan-type defaults to image, scan-ref to "."; image-ref wins when set.
 ACTION_DEFAULT_SCAN_TYPE = "image"
 PATH_MODES = {"config": "config", "conf": "config", "fs": "fs", "filesystem": "fs",
@@ -39,7 +41,7 @@ _VALUE_FLAGS = frozenset("""
 """.split())
 
 
-def from_action(inputs: Mapping, ctx: StepContext, tree: RepoTree) -> Invocation:
+def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) -> Invocation:
     """trivy-action passes scan-type and scan-ref as arguments and every other input as TRIVY_* env."""
     try:
         scan_type = resolve_value(inputs.get("scan-type") or ACTION_DEFAULT_SCAN_TYPE, ctx.env).strip().lower()
@@ -73,24 +75,8 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
 
 def _from_argv(argv: Sequence[str], cwd: str, env: Mapping[str, str], ctx: StepContext,
                tree: RepoTree, via_action: bool = False) -> Invocation:
-    flags: dict[str, list[str]] = {}
-    positional: list[str] = []
-    words = list(argv[1:])
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word.startswith("-") and word != "-":
-            name, eq, value = word.partition("=")
-            if eq:
-                flags.setdefault(name, []).append(value)
-            elif name in _VALUE_FLAGS and i + 1 < len(words):
-                flags.setdefault(name, []).append(words[i + 1])
-                i += 1
-            else:
-                flags.setdefault(name, []).append("true")
-        else:
-            positional.append(word)
-        i += 1
+    args = parse(argv[1:], _VALUE_FLAGS)
+    flags, positional = args.flags, list(args.positional)
     if not positional:
         return Invocation("trivy", "unknown", unresolved="no trivy subcommand")
     subcommand, targets = positional[0].lower(), positional[1:]
@@ -114,8 +100,10 @@ def _from_argv(argv: Sequence[str], cwd: str, env: Mapping[str, str], ctx: StepC
     skip_dirs = _list_option("--skip-dirs", "TRIVY_SKIP_DIRS", flags, env) + settings.get("skip-dirs", ())
     skip_files = _list_option("--skip-files", "TRIVY_SKIP_FILES", flags, env) + settings.get("skip-files", ())
     absolute = posixpath.normpath(posixpath.join(cwd, target))
-    return Invocation("trivy", mode, targets=(absolute,), scanners=scanners,
-                      skip_dirs=skip_dirs, skip_files=skip_files)
+    explicit = (flags.get("-c") or flags.get("--config") or [env.get("TRIVY_CONFIG", "")])[-1]
+    return Invocation("trivy", mode, targets=(absolute,), scanners=scanners, skip_dirs=skip_dirs,
+                      skip_files=skip_files, cwd=cwd,
+                      config_file=posixpath.normpath(posixpath.join(cwd, explicit)) if explicit else None)
 
 
 def _list_option(flag: str, var: str, flags: Mapping[str, list[str]], env: Mapping[str, str]) -> tuple[str, ...]:

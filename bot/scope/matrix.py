@@ -1,0 +1,50 @@
+"""Expand a job's literal `strategy.matrix` into its combinations, as GitHub does."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+
+def combinations(job: Mapping) -> list[dict[str, str]] | None:
+    """Every combination of the job's matrix; [] with no matrix; None when it is only known at run time."""
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, Mapping) else None
+    if matrix is None:
+        return []
+    if not isinstance(matrix, Mapping):
+        return None  # e.g. `matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`
+    axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
+    if any(not isinstance(v, list) for v in axes.values()):
+        return None
+    if any(_dynamic(item) for values in axes.values() for item in values):
+        return None
+    names = list(axes)
+    combos = [dict(zip(names, map(_text, values))) for values in itertools.product(*axes.values())] if names else []
+    for rule in _entries(matrix.get("exclude")):
+        combos = [c for c in combos if not all(c.get(k) == _text(v) for k, v in rule.items())]
+    for extra in _entries(matrix.get("include")):
+        extra = {k: _text(v) for k, v in extra.items()}
+        # An include entry extends every combination it does not contradict; otherwise it is a new one.
+        matched = False
+        for combo in combos:
+            if all(combo.get(k) == v for k, v in extra.items() if k in names):
+                combo.update({k: v for k, v in extra.items() if k not in names})
+                matched = True
+        if not matched:
+            combos.append(extra)
+    return combos
+
+
+def _entries(value: object) -> list[Mapping]:
+    return [e for e in value if isinstance(e, Mapping)] if isinstance(value, list) else []
+
+
+def _dynamic(value: object) -> bool:
+    return isinstance(value, str) and "${{" in value
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
