@@ -39,12 +39,12 @@ def requested_intent(paths: tuple[str, ...], tool: str, tree: RepoTree) -> Inten
     return resolve_intent(request, tree)
 
 
-def audit_workflow(path: str, text: str, tree: RepoTree, linter, intent: Intent | None) -> FileAudit:
+def audit_workflow(path: str, text: str, tree: RepoTree, tools, intent: Intent | None) -> FileAudit:
     try:
         workflow = Workflow.parse(path, text)
     except WorkflowError as exc:
         # actionlint still reports the syntax error with its position; keep both views.
-        lint = run_only_actionlint(path, text, tree, linter)
+        lint = run_only_actionlint(path, text, tree, tools)
         finding = Finding("scope", "unreadable-workflow", Severity.ERROR, f"cannot analyse: {exc}", path, exc.line)
         return FileAudit(path, (lint, CheckResult("scope", (finding,))), None)
     with_file = tree.with_file(path, text)
@@ -53,14 +53,14 @@ def audit_workflow(path: str, text: str, tree: RepoTree, linter, intent: Intent 
         scope = compare(None, steps)
     else:
         scope = compare(intent.requested_files(with_file), steps, tool=intent.tool, scanners=intent.scanners)
-    ctx = CheckContext(workflow=workflow, tree=with_file, scope=scope, linter=linter)
+    ctx = CheckContext(workflow=workflow, tree=with_file, scope=scope, tools=tools, intent=intent)
     return FileAudit(path, run_checks(ctx), scope)
 
 
-def run_only_actionlint(path: str, text: str, tree: RepoTree, linter) -> CheckResult:
+def run_only_actionlint(path: str, text: str, tree: RepoTree, tools) -> CheckResult:
     from bot.checks import actionlint
 
-    ctx = CheckContext(workflow=Workflow(path, text, None), tree=tree, scope=compare(None, ()), linter=linter)
+    ctx = CheckContext(workflow=Workflow(path, text, None), tree=tree, scope=compare(None, ()), tools=tools)
     return CheckResult(actionlint.ID, tuple(actionlint.run(ctx)))
 
 

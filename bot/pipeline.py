@@ -86,7 +86,7 @@ def validate(report: Report, tree: RepoTree, services: Services, preview: Future
         return report.but(status=REJECTED, message=f"the generated workflow is not valid YAML: {exc}")
     steps = scanner_steps(workflow, with_draft)
     scope = compare(intent.requested_files(with_draft), steps, tool=intent.tool, scanners=intent.scanners)
-    ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, linter=services.tools)
+    ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent)
     checks = run_checks(ctx)
     result = preview.result() if preview is not None else run_preview(intent, with_draft, services.tools)
     report = report.but(checks=checks, scope=scope, preview=result)
@@ -110,7 +110,7 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             files = _lint_with_draft(paths, tree, tools)
             return previews.merge("actionlint", files, ())
         def scan(target: str) -> dict:
-            return tools.trivy_scan(intent.mode, target, intent.scanners, root)
+            return tools.trivy_scan(intent.mode, target, intent.scanners, root)  # as the recipe's step runs it
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             outputs = list(pool.map(scan, intent.targets))

@@ -43,7 +43,9 @@ def test_seed_request_opens_a_branch_with_an_exact_scope(wordsmith_repo):
     assert report["scope"]["requested"] == ["k8s-manifests/api.yaml"]
     assert report["scope"]["scanned"] == ["k8s-manifests/api.yaml"]
     assert report["scope"]["extra"] == [] and report["scope"]["missing"] == []
-    assert {c["id"]: c["ok"] for c in report["checks"]} == {"actionlint": True, "scope": True, "policy": True}
+    assert {c["id"]: c["ok"] for c in report["checks"]} == {
+        "actionlint": True, "scope": True, "dynamic-scope": True, "trigger-scope": True, "trivy-action": True,
+        "policy": True}
     # The user's checkout, index, HEAD and branches are exactly as they were, plus one new branch.
     after = state(wordsmith_repo)
     assert {k: v for k, v in after.items() if k != "branches"} == {k: v for k, v in before.items() if k != "branches"}
@@ -152,12 +154,16 @@ def test_a_check_that_cannot_run_fails_closed_and_leaves_no_branch(wordsmith_rep
     assert state(wordsmith_repo) == before
 
 
-def test_missing_trivy_reports_an_unavailable_preview_but_checks_still_decide(wordsmith_repo):
+def test_missing_trivy_fails_closed_through_the_dynamic_scope_check(wordsmith_repo):
+    before = state(wordsmith_repo)
     code, report = vibeops_json("run", SEED, "--repo", str(wordsmith_repo),
                                 env={"VIBEOPS_TRIVY": "/nonexistent/trivy"})
     assert report["preview"]["ran"] is False
     assert "trivy not found" in report["preview"]["error"]
-    assert code == 0  # the workflow itself passed every check
+    (dynamic,) = [c for c in report["checks"] if c["id"] == "dynamic-scope"]
+    assert not dynamic["ok"] and dynamic["findings"][0]["rule"] == "tool-unavailable"
+    assert code == 1 and report["status"] == "rejected"
+    assert state(wordsmith_repo) == before
 
 
 def test_running_the_same_request_again_is_idempotent(wordsmith_repo):

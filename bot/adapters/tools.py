@@ -8,7 +8,9 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.adapters.errors import ToolError
@@ -33,6 +35,7 @@ class Tools:
 
     actionlint: str | None
     trivy: str | None
+    _memo: "_Once" = field(default_factory=lambda: _Once(), compare=False, repr=False)
 
     @classmethod
     def from_environment(cls) -> "Tools":
@@ -56,21 +59,29 @@ class Tools:
             raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "actionlint") or []
 
-    def trivy_scan(self, mode: str, target: str, scanners: tuple[str, ...], repo_root: str) -> dict:
-        """trivy on one repo-relative path, offline-safe: embedded checks, no DB download.
+    def trivy_scan(self, mode: str, target: str, scanners: tuple[str, ...], cwd: str,
+                   skip_dirs: tuple[str, ...] = (), skip_files: tuple[str, ...] = (),
+                   config_file: str | None = None) -> dict:
+        """trivy on one path, offline-safe: embedded checks, no DB download, a fresh cache.
 
         `trivy config` for config scans; `trivy fs` only with scanners that need no database.
+        The same scan asked twice (the preview, then the dynamic scope check) runs once.
         """
+        words = ["fs", "--scanners", ",".join(scanners)] if mode == "fs" else ["config"]
+        for flag, values in (("--skip-dirs", skip_dirs), ("--skip-files", skip_files)):
+            words += [flag, ",".join(values)] if values else []
+        words += ["--config", config_file] if config_file else []
+        words.append(target)
+        return self._memo.get((tuple(words), cwd), lambda: self._trivy(words, cwd))
+
+    def _trivy(self, words: list[str], cwd: str) -> dict:
         binary = self._binary(self.trivy, "trivy", "VIBEOPS_TRIVY")
-        if mode == "fs":
-            argv = [binary, "fs", "--scanners", ",".join(scanners)]
-        else:
-            argv = [binary, "config"]
-        argv += ["--skip-check-update", "--skip-version-check", "-q", "--format", "json",
-                 "--cache-dir", str(Path(repo_root).parent / ".trivy-cache"), target]
-        result = _run(argv, "trivy", cwd=repo_root)
+        with tempfile.TemporaryDirectory(prefix="vibeops-trivy-") as cache:
+            argv = [binary, *words[:-1], "--skip-check-update", "--skip-version-check", "-q", "--format", "json",
+                    "--cache-dir", cache, words[-1]]
+            result = _run(argv, "trivy", cwd=cwd)
         if result.returncode != 0:
-            raise ToolError(f"trivy {mode} {target} exited {result.returncode}: {_tail(result.stderr)}")
+            raise ToolError(f"trivy {' '.join(words)} exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "trivy") or {}
 
     @staticmethod
@@ -89,6 +100,31 @@ class Tools:
             except (ToolError, AttributeError):
                 found[name] = "unavailable"
         return found
+
+
+class _Once:
+    """Results by key, computed once even when two threads ask at the same time."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict = {}
+
+    def get(self, key, compute):
+        with self._lock:
+            entry = self._entries.setdefault(key, {"done": threading.Event()})
+            owner = "started" not in entry
+            entry["started"] = True
+        if owner:
+            try:
+                entry["value"] = compute()
+            except ToolError as exc:
+                entry["error"] = exc
+            finally:
+                entry["done"].set()
+        entry["done"].wait()
+        if "error" in entry:
+            raise entry["error"]
+        return entry["value"]
 
 
 def _run(argv: list[str], name: str, cwd: str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:

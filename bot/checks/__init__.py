@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.findings import CheckResult, Finding
+from bot.intent import Intent
 from bot.repotree import RepoTree
 from bot.scope.model import ScopeReport
 from bot.workflow import Workflow
 
 
-class WorkflowLinter(Protocol):
-    """Lints workflow text as if it were at `path` in the repository (actionlint)."""
+class Scanners(Protocol):
+    """The tools checks run: actionlint on workflow text, trivy on the checkout (bot.adapters.tools)."""
 
     def lint_workflow(self, text: str, path: str, repo_root: str | None) -> list[dict]: ...
+
+    def trivy_scan(self, mode: str, target: str, scanners: tuple[str, ...], cwd: str,
+                   skip_dirs: tuple[str, ...] = (), skip_files: tuple[str, ...] = (),
+                   config_file: str | None = None) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -23,14 +28,16 @@ class CheckContext:
     workflow: Workflow
     tree: RepoTree
     scope: ScopeReport
-    linter: WorkflowLinter
+    tools: Scanners
+    intent: Intent | None = None  # what was asked; None when checking a workflow on its own
 
 
 def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...]:
     """(id, run) for every check, in report order."""
-    from bot.checks import actionlint, policy, scope
+    from bot.checks import actionlint, dynamic_scope, policy, scope, trigger_scope, trivy_action
 
-    return tuple((module.ID, module.run) for module in (actionlint, scope, policy))
+    modules = (actionlint, scope, dynamic_scope, trigger_scope, trivy_action, policy)
+    return tuple((module.ID, module.run) for module in modules)
 
 
 def run_checks(ctx: CheckContext) -> tuple[CheckResult, ...]:

@@ -11,7 +11,7 @@ ID = "actionlint"
 
 def run(ctx: CheckContext) -> list[Finding]:
     try:
-        errors = ctx.linter.lint_workflow(ctx.workflow.text, ctx.workflow.path, _root(ctx))
+        errors = ctx.tools.lint_workflow(ctx.workflow.text, ctx.workflow.path, _root(ctx))
     except ToolError as exc:
         # Fail closed: an unlinted workflow is not a clean one.
         return [Finding(ID, "tool-unavailable", Severity.ERROR, f"actionlint could not run: {exc}",

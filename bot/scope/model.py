@@ -42,6 +42,7 @@ class ScannerStep:
     skips: tuple[str, ...] = ()
     files_by_scanner: dict = field(default_factory=dict, compare=False)
     invocation: Invocation | None = field(default=None, compare=False)
+    checkout_root: str | None = field(default=None, compare=False)  # runner path of the repository
 
     def files_for(self, scanners: tuple[str, ...]) -> frozenset[str]:
         found: set[str] = set()

@@ -104,7 +104,8 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
     name = step.name + (" (" + ", ".join(f"{k}={v}" for k, v in combo.items()) + ")" if combo else "")
     base = dict(job_id=step.job_id, step_index=step.index, step_name=name, line=step.line,
                 tool=invocation.tool, mode=invocation.mode, scanners=invocation.scanners,
-                skips=invocation.skip_dirs + invocation.skip_files + invocation.skip_regex, invocation=invocation)
+                skips=invocation.skip_dirs + invocation.skip_files + invocation.skip_regex, invocation=invocation,
+                checkout_root=ctx.checkout_root)
     if invocation.unresolved:
         return ScannerStep(**base, roots=(), files=frozenset(), resolved=False, reason=invocation.unresolved)
     if not invocation.targets:

@@ -1,0 +1,71 @@
+"""trigger-scope: the workflow runs when the files it scans change (its `paths` filters include them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.checks import CheckContext
+from bot.findings import Finding, Severity
+from bot.globs import glob_match
+from bot.workflow import line_of
+
+ID = "trigger-scope"
+_CHANGE_TRIGGERS = ("pull_request", "push", "pull_request_target")
+_MAX_LISTED = 8
+
+
+def triggers_on(path: str, spec: object) -> bool:
+    """Whether a change to `path` alone starts the workflow under this trigger's filters.
+
+    GitHub reads `paths` in order, a `!` pattern excluding what earlier ones included; with
+    `paths-ignore` the workflow is skipped when every changed file matches it.
+    """
+    if not isinstance(spec, Mapping):
+        return True
+    if "paths" in spec:
+        included = False
+        for pattern in spec.get("paths") or []:
+            pattern = str(pattern)
+            if pattern.startswith("!"):
+                included = included and not glob_match(pattern[1:], path)
+            elif glob_match(pattern, path):
+                included = True
+        return included
+    if "paths-ignore" in spec:
+        ignored = False
+        for pattern in spec.get("paths-ignore") or []:
+            pattern = str(pattern)
+            if pattern.startswith("!"):
+                ignored = ignored and not glob_match(pattern[1:], path)
+            elif glob_match(pattern, path):
+                ignored = True
+        return not ignored
+    return True
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    watched = sorted(ctx.scope.requested or ctx.scope.scanned)
+    if not watched or not ctx.scope.steps:
+        return []
+    triggers = ctx.workflow.triggers
+    on = ctx.workflow.doc.get("on", ctx.workflow.doc.get(True))
+    present = [t for t in _CHANGE_TRIGGERS if t in triggers]
+    if not present:
+        return [Finding(ID, "no-change-trigger", Severity.WARNING,
+                        f"the workflow runs only on {', '.join(triggers) or 'nothing'}: a change to the scanned "
+                        "files does not start it, so it cannot gate pull requests",
+                        ctx.workflow.path, line_of(ctx.workflow.doc, "on"),
+                        hint="Add `pull_request` with a `paths:` filter covering the scanned files.")]
+    findings = []
+    for trigger in present:
+        missed = [p for p in watched if not triggers_on(p, triggers[trigger])]
+        if missed:
+            shown = ", ".join(missed[:_MAX_LISTED]) + (f" and {len(missed) - _MAX_LISTED} more"
+                                                       if len(missed) > _MAX_LISTED else "")
+            findings.append(Finding(
+                ID, "scan-not-triggered", Severity.ERROR,
+                f"`{trigger}` filters leave out {len(missed)} scanned file(s), so changing them never runs the "
+                f"scan: {shown}", ctx.workflow.path,
+                line_of(on, trigger) if isinstance(on, Mapping) else line_of(ctx.workflow.doc, "on"),
+                hint="Add these paths (or their folder with `/**`) to the trigger's `paths:`."))
+    return findings
