@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.checks import CheckContext, run_checks
 from bot.findings import CheckResult, Finding, Severity
@@ -62,6 +63,15 @@ def run_only_actionlint(path: str, text: str, tree: RepoTree, tools) -> CheckRes
 
     ctx = CheckContext(workflow=Workflow(path, text, None), tree=tree, scope=compare(None, ()), tools=tools)
     return CheckResult(actionlint.ID, tuple(actionlint.run(ctx)))
+
+
+def workflow_files(repo_root) -> list[str]:
+    """The repository's workflows: the YAML files directly in .github/workflows, as GitHub runs them."""
+    folder = Path(repo_root) / ".github" / "workflows"
+    if not folder.is_dir():
+        return []
+    return sorted(f".github/workflows/{p.name}" for p in folder.iterdir()
+                  if p.is_file() and p.suffix in (".yml", ".yaml"))
 
 
 def repo_relative(path: str, repo_root: str) -> str:

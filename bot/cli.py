@@ -35,13 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate existing workflow files and report what they scan",
                                 description="Run every check on existing workflow files and report what "
                                             "each scanner step scans.")
-    check.add_argument("workflows", nargs="+", metavar="WORKFLOW", help="workflow file(s) to check")
+    check.add_argument("workflows", nargs="*", metavar="WORKFLOW", help="workflow file(s) to check")
+    check.add_argument("--all", action="store_true", help="check every workflow in the repository's .github/workflows")
     check.add_argument("--repo", default=".", help="repository the workflows scan (default: .)")
     check.add_argument("--requested", action="append", default=[], metavar="PATH",
                        help="a path the workflow should scan exactly (repeatable)")
     check.add_argument("--tool", choices=("trivy", "actionlint"),
                        help="which scanner's steps --requested is compared with (default: inferred)")
-    check.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    check.add_argument("--format", choices=("table", "json", "github", "sarif"), default="table",
+                       help="table (default), json, github (workflow annotations) or sarif")
+    check.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
+    check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
 
     serve = commands.add_parser("serve", help="run the GitHub App (webhook server and worker) for development",
                                 description="Serve POST /api/github/webhooks and GET /healthz, with the job "
@@ -110,16 +114,20 @@ def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.adapters.tools import Tools
-    from bot.audit import audit_workflow, repo_relative, requested_intent
+    from bot.audit import audit_workflow, repo_relative, requested_intent, workflow_files
     from bot.intent import IntentError
-    from bot.render.terminal import scope_lines
     from bot.repotree import RepoTree
 
     repo = Path(args.repo)
     if not repo.is_dir():
         return _bad_input(args, f"--repo {args.repo}: no such directory")
+    names = list(args.workflows)
+    if args.all:
+        names += [str(repo / p) for p in workflow_files(repo)]
+    if not names and not args.all:
+        return _bad_input(args, "name the workflow files to check, or pass --all")
     texts = {}
-    for name in args.workflows:
+    for name in names:
         try:
             texts[name] = Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -136,17 +144,34 @@ def _check(args: argparse.Namespace) -> int:
     audits = [audit_workflow(repo_relative(name, args.repo), text, tree, tools, intent)
               for name, text in texts.items()]
     ok = all(a.ok for a in audits)
-    if args.json:
-        print(json.dumps({"ok": ok, "files": [a.to_dict() for a in audits]}, indent=2))
-    else:
-        for audit in audits:
-            print(f"{audit.path}: {'ok' if audit.ok else 'FINDINGS'}")
-            for check in audit.checks:
-                for f in check.findings:
-                    print(f"  {f.location()}: {f.severity.value}: [{f.check_id}/{f.rule}] {f.message}")
-            if audit.scope:
-                print("  " + "\n  ".join(scope_lines(audit.scope)))
+    _emit(args, _render_check(args.format, audits, ok))
     return 0 if ok else 1
+
+
+def _render_check(fmt: str, audits, ok: bool) -> str:
+    findings = [f for a in audits for c in a.checks for f in c.findings]
+    if fmt == "json":
+        return json.dumps({"ok": ok, "files": [a.to_dict() for a in audits]}, indent=2) + "\n"
+    if fmt == "sarif":
+        from bot.render.sarif import sarif
+
+        return json.dumps(sarif(findings), indent=2) + "\n"
+    if fmt == "github":
+        from bot.render.annotations import annotations
+        from bot.render.terminal import check_table
+
+        return annotations(findings) + check_table(audits)
+    from bot.render.terminal import check_table
+
+    return check_table(audits)
+
+
+def _emit(args: argparse.Namespace, text: str) -> None:
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -176,7 +201,7 @@ def _infer_tool(texts) -> str:
 
 
 def _bad_input(args: argparse.Namespace, message: str) -> int:
-    if getattr(args, "json", False):
+    if getattr(args, "format", None) == "json":
         print(json.dumps({"ok": False, "error": message, "files": []}))
     print(f"vibeops: {message}", file=sys.stderr)
     return 2

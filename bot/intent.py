@@ -98,7 +98,7 @@ def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None,
         return None, list(matched)
     if tree.exists(path):
         return None, [path]
-    if request.tool == "actionlint" and path == WORKFLOWS_DIR:
+    if request.tool in ("actionlint", "vibeops") and path == WORKFLOWS_DIR:
         return None, [path]  # the workflow being added will be its first file
     return f"`{raw}` does not exist in the repository.{_did_you_mean(path, tree)}", []
 

@@ -109,6 +109,8 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             paths = sorted(p for p in intent.requested_files(tree) if tree.read_text(p) is not None)
             files = _lint_with_draft(paths, tree, tools)
             return previews.merge("actionlint", files, ())
+        if intent.tool == "vibeops":
+            return _gate_preview(intent, tree, tools)
         def scan(target: str) -> dict:
             return tools.trivy_scan(intent.mode, target, intent.scanners, root)  # as the recipe's step runs it
 
@@ -119,6 +121,22 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
         return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
     except ToolError as exc:
         return previews.Preview(intent.tool, fail_on=intent.fail_on, error=str(exc))
+
+
+def _gate_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """What the gate will report today: every check on every workflow it covers."""
+    from bot.audit import audit_workflow
+
+    files = []
+    for path in sorted(intent.requested_files(tree)):
+        text = tree.read_text(path)
+        if text is None:
+            continue
+        audit = audit_workflow(path, text, tree, tools, None)
+        files.append(previews.PreviewFile(path, tuple(
+            previews.PreviewFinding(f"{f.check_id}/{f.rule}", "ERROR" if f.blocking else "WARNING", f.message, f.line)
+            for c in audit.checks for f in c.findings)))
+    return previews.Preview("vibeops", tuple(files), ())
 
 
 def _lint_with_draft(paths: list[str], tree: RepoTree, tools) -> list[previews.PreviewFile]:

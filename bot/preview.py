@@ -55,6 +55,8 @@ class Preview:
         """How many findings would fail the build under the workflow's settings."""
         if self.tool == "actionlint":
             return sum(len(f.findings) for f in self.files)
+        if self.tool == "vibeops":
+            return sum(1 for f in self.files for x in f.findings if x.severity == "ERROR")
         return sum(self.totals.get(s, 0) for s in self.fail_on)
 
     def to_dict(self) -> dict:

@@ -10,6 +10,7 @@ from importlib import resources
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from bot import __version__
 from bot.catalog import Catalog
 from bot.intent import WORKFLOWS_DIR, Intent
 from bot.repotree import ROOT, RepoTree
@@ -31,13 +32,16 @@ class Draft:
 
 
 def recipe_name(intent: Intent) -> str:
-    return "actionlint" if intent.tool == "actionlint" else f"trivy-{intent.mode}"
+    if intent.tool in ("actionlint", "vibeops"):
+        return {"actionlint": "actionlint", "vibeops": "vibeops-gate"}[intent.tool]
+    return f"trivy-{intent.mode}"
 
 
 def slug_for(intent: Intent) -> str:
     parts = ["repo" if t == ROOT else t for t in intent.targets]
     base = "-".join(_slugify(re.sub(r"\.(ya?ml|json|tf)$", "", p)) for p in parts)
-    name = f"{recipe_name(intent)}-{base}" if intent.tool != "actionlint" or intent.targets != (WORKFLOWS_DIR,) else "actionlint"
+    whole_folder = intent.tool in ("actionlint", "vibeops") and intent.targets == (WORKFLOWS_DIR,)
+    name = recipe_name(intent) if whole_folder else f"{recipe_name(intent)}-{base}"
     if len(name) > _SLUG_LIMIT:
         digest = hashlib.sha256("\n".join(intent.targets).encode()).hexdigest()[:8]
         name = name[: _SLUG_LIMIT - 9].rstrip("-") + "-" + digest
@@ -48,11 +52,13 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
     name = recipe_name(intent)
     doc = load_yaml(_template(f"{name}.yml"))
     slug = slug_for(intent)
-    path = f"{WORKFLOWS_DIR}/vibeops-{slug}.yml"
+    path = f"{WORKFLOWS_DIR}/{slug if slug.startswith('vibeops') else 'vibeops-' + slug}.yml"
     job = next(iter(doc["jobs"].values()))
     _set_triggers(doc, intent, tree, default_branch, path)
     if intent.tool == "actionlint":
         _fill_actionlint(job, intent)
+    elif intent.tool == "vibeops":
+        _substitute(job, {"__VERSION__": __version__})
     else:
         _fill_trivy(job, intent, slug, catalog)
     _pin_actions(doc, catalog)
@@ -63,6 +69,8 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
 
 
 def _describe(intent: Intent) -> str:
+    if intent.tool == "vibeops":
+        return "vibeops gate for every workflow"
     what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"
     shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:3])
     more = f" and {len(intent.targets) - 3} more" if len(intent.targets) > 3 else ""

@@ -17,7 +17,8 @@ KNOWN_WITHOUT_RECIPE = (
 RECIPES_HELP = (
     "Built-in recipes: `add trivy scan for PATH…` (trivy config), "
     "`add trivy fs scan for PATH…` (trivy fs, misconfiguration scanner), "
-    "`add actionlint check` (the repository's workflows)."
+    "`add actionlint check` (the repository's workflows), "
+    "`add vibeops gate` (vibeops checks every workflow change)."
 )
 GRAMMAR_HELP = (
     "Write `add <tool> [config|fs] scan for <paths> [options]`, e.g. "
@@ -49,7 +50,7 @@ _HEAD = re.compile(
         (?P<tool>[A-Za-z][\w.-]*)\s*
         (?P<words>(?:(?:config|configuration|iac|fs|filesystem|misconfig|misconfiguration|
                         misconfigurations|secret|secrets)\s+)*)
-        (?P<noun>scan|scanning|scanner|check|checks|lint|linting|job|workflow)\b""",
+        (?P<noun>scan|scanning|scanner|check|checks|lint|linting|job|workflow|gate)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 _PREPOSITION = re.compile(r"^\s*(?:for|of|on|to|against)\b", re.IGNORECASE)
@@ -120,6 +121,10 @@ def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
         if mode == "fs" and words & {"secret", "secrets"}:
             scanners.append("secret")
         return mode, tuple(scanners)
+    if tool == "vibeops":
+        if words:
+            raise RequestError(f"the vibeops gate takes no scan mode (got {' '.join(sorted(words))!r}).")
+        return "gate", ("workflow-gate",)
     if tool == "actionlint":
         if words:
             raise RequestError(f"actionlint takes no scan mode (got {' '.join(sorted(words))!r}). " + RECIPES_HELP)
@@ -152,7 +157,7 @@ def _take_paths(rest: str, tool: str) -> tuple[tuple[str, ...], str]:
             paths.append(".")
             after = after[root.end():]
             continue
-        if tool == "actionlint" and _WORKFLOW_WORDS.match(after):
+        if tool in ("actionlint", "vibeops") and _WORKFLOW_WORDS.match(after):
             paths.append(".github/workflows")
             after = after[_WORKFLOW_WORDS.match(after).end():]
             continue

@@ -97,6 +97,13 @@ def preview_section(preview: Preview | None, fail_on: tuple[str, ...]) -> str:
         return "_No preview._"
     if preview.error:
         return f"⚠️ The preview could not run: {preview.error}"
+    if preview.tool == "vibeops":
+        lines = [f"The gate checked {len(preview.files)} workflow file(s) as it will on every change: "
+                 f"**{preview.failing} blocking finding(s)** today.", ""]
+        for file in preview.files:
+            for finding in [f for f in file.findings if f.severity == "ERROR"][:5]:
+                lines.append(f"- `{file.path}:{finding.line}` `{finding.id}` {finding.title}")
+        return "\n".join(lines)
     if preview.tool == "actionlint":
         total = sum(len(f.findings) for f in preview.files)
         lines = [f"actionlint on {len(preview.files)} workflow file(s): **{total} problem(s)** "

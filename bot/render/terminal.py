@@ -55,6 +55,10 @@ def preview_lines(report: Report) -> list[str]:
     if preview.tool == "actionlint":
         total = sum(len(f.findings) for f in preview.files)
         return [f"preview   actionlint: {total} problem(s) in {len(preview.files)} workflow file(s)"]
+    if preview.tool == "vibeops":
+        lines = [f"preview   the gate would fail on {preview.failing} blocking finding(s) today"]
+        return lines + [f"  {f.path:<50} {sum(1 for x in f.findings if x.severity == 'ERROR')} blocking, "
+                        f"{sum(1 for x in f.findings if x.severity != 'ERROR')} other" for f in preview.files]
     header = "  " + " ".join(f"{s[:4]:>5}" for s in SEVERITY_ORDER)
     lines = [f"preview   trivy: {preview.failing} finding(s) would fail the build "
              f"(fail on {', '.join(preview.fail_on) or 'nothing'})", f"  {'':<40}" + header]
@@ -62,3 +66,36 @@ def preview_lines(report: Report) -> list[str]:
         counts = file.counts
         lines.append(f"  {file.path:<40}  " + " ".join(f"{counts[s]:>5}" for s in SEVERITY_ORDER))
     return lines
+
+
+def check_table(audits) -> str:
+    """What `vibeops check` prints: per workflow, what each scanner step scans, then the findings."""
+    lines: list[str] = []
+    for audit in audits:
+        errors = sum(1 for c in audit.checks for f in c.findings if f.blocking)
+        lines.append(f"{audit.path}: {'ok' if audit.ok else f'{errors} blocking finding(s)'}")
+        steps = audit.scope.steps if audit.scope else ()
+        if steps:
+            lines.append(f"  {'step':<40} {'tool':<13} {'scans':<34} files")
+            for step in steps:
+                where = "the whole repository" if step.roots == (".",) else ", ".join(step.roots) or "-"
+                count = str(len(step.files)) if step.resolved else "unknown"
+                label = f"{step.job_id}/{step.step_index + 1} {step.step_name}"
+                lines.append(f"  {label[:40]:<40} {step.tool:<13} {where[:34]:<34} {count}")
+                if not step.resolved or step.reason:
+                    lines.append(f"  {'':<40} {'':<13} ({step.reason})")
+        elif audit.scope is not None:
+            lines.append("  no scanner steps")
+        if audit.scope and audit.scope.verdict:
+            lines.append(f"  scope {audit.scope.verdict}: requested {len(audit.scope.requested)}, "
+                         f"scanned {len(audit.scope.scanned)}"
+                         + (f", extra {', '.join(audit.scope.extra)}" if audit.scope.extra else "")
+                         + (f", missing {', '.join(audit.scope.missing)}" if audit.scope.missing else ""))
+        for check in audit.checks:
+            for f in check.findings:
+                lines.append(f"  {f.location()}: {f.severity.value}: [{f.check_id}/{f.rule}] {f.message}")
+        lines.append("")
+    total = len(audits)
+    failing = sum(1 for a in audits if not a.ok)
+    lines.append(f"{total} workflow(s) checked, {failing} with blocking findings")
+    return "\n".join(lines) + "\n"

@@ -145,6 +145,8 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
         return is_dependency_file(path)
     if scanner == "workflow-lint":
         return path.endswith((".yml", ".yaml"))
+    if scanner == "workflow-gate":  # only the files GitHub runs: directly in .github/workflows
+        return posixpath.dirname(path) == ".github/workflows" and path.endswith((".yml", ".yaml"))
     if scanner == "checkov":  # its IaC frameworks; secrets scanning (every file) is not counted
         return (is_misconfig_target(path, tree, charts) or name in ("kustomization.yaml", "kustomization.yml")
                 or is_workflow_file(path) or in_chart(path, charts) or path.endswith(".bicep"))
@@ -165,6 +167,7 @@ SCANNER_LABELS = {
     "vuln": "a dependency manifest or lock file",
     "license": "a dependency manifest or lock file",
     "workflow-lint": "a workflow YAML file",
+    "workflow-gate": "a workflow file",
     "checkov": "an infrastructure-as-code file",
     "dockerfile-lint": "a Dockerfile",
     "k8s-schema": "a YAML or JSON file",

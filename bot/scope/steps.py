@@ -7,7 +7,7 @@ import re
 
 from bot.globs import glob_match, is_glob
 from bot.repotree import ROOT, RepoTree, is_under, normalize
-from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy
+from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import StepContext, resolve_expressions, step_contexts
 from bot.scope.filetypes import EXPLICIT, helm_chart_roots, reads_file
 from bot.scope.model import Invocation, ScannerStep
@@ -16,7 +16,7 @@ from bot.scope.shell import split_commands
 from bot.workflow import Step, Workflow
 
 # Each recogniser module: TOOL, ACTIONS (a `uses:` pattern or None), from_action() and from_command().
-RECOGNISERS = (trivy, actionlint, checkov, hadolint, kubeconform, helm, kubelinter)
+RECOGNISERS = (trivy, actionlint, checkov, hadolint, kubeconform, helm, kubelinter, vibeops)
 # Scanners we recognise but do not analyse: reported as unknown, never as exact.
 _OTHER_ACTIONS = {
     re.compile(r"^zizmorcore/zizmor-action@", re.I): "zizmor",

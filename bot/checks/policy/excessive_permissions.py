@@ -52,7 +52,7 @@ def _grants(workflow: Workflow, permissions: object, line: int | None, where: st
                 f"`{scope}: write` at the top level reaches every job",
                 workflow.path, line_of(permissions, scope) or line,
                 hint="Keep `contents: read` at the top and grant writes on the job that needs them."))
-        elif not _needed(str(scope), job):
+        elif not job.get("uses") and not _needed(str(scope), job):  # a reusable workflow's needs are its own
             findings.append(Finding(
                 "policy", RULE, Severity.WARNING,
                 f"{where} grants `{scope}: write` but no step is known to need it",
