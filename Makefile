@@ -33,6 +33,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scope_eval.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

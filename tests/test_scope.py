@@ -240,12 +240,19 @@ def test_trivy_config_file_settings_are_applied():
 
 
 def test_actionlint_steps_lint_the_workflows_directory(wordsmith_tree):
-    text = (CORPUS / "rhysd__actionlint__docs-usage-download-script.yml").read_text()
+    text = (CORPUS / "ArduPilot__ardupilot__actionlint.yml").read_text()
     steps = [s for s in scanner_steps(Workflow.parse(".github/workflows/lint.yml", text), wordsmith_tree)
              if s.tool == "actionlint"]
-    assert steps and steps[0].resolved
+    assert steps and all(s.resolved for s in steps)
     assert steps[0].files == {".github/workflows/call-docker-build-api.yaml",
                               ".github/workflows/call-docker-build-web.yaml"}
+
+
+def test_a_binary_taken_from_a_step_output_is_unknown_not_guessed(wordsmith_tree):
+    text = (CORPUS / "rhysd__actionlint__docs-usage-download-script.yml").read_text()
+    (step,) = scanner_steps(Workflow.parse(".github/workflows/lint.yml", text), wordsmith_tree)
+    assert step.tool == "actionlint" and not step.resolved
+    assert "steps.get_actionlint.outputs.executable" in step.reason
 
 
 def test_checkov_action_without_directory_scans_every_iac_file(wordsmith_tree):

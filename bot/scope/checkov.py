@@ -13,6 +13,8 @@ from bot.scope.shell import Command, Unresolved, expand_vars
 
 TOOL = "checkov"
 ACTIONS = re.compile(r"^bridgecrewio/checkov-action@", re.IGNORECASE)
+# checkov's CKV_IGNORED_DIRECTORIES default: these folders are never scanned.
+IGNORED_DIRECTORIES = r"(^|/)(node_modules|\.terraform|\.serverless)/"
 _MANY = {"-d", "--directory", "-f", "--file", "--skip-path"}
 
 
@@ -25,11 +27,15 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
         config = resolve_value(inputs.get("config_file") or "", ctx.env)
     except Unresolved as exc:
         return Invocation(TOOL, "unknown", unresolved=str(exc))
+    note = None
     if config:
-        return Invocation(TOOL, "unknown", unresolved=f"settings come from the config file {config}")
+        repo_path = posixpath.relpath(absolute(WORKSPACE, config), ctx.checkout_root or WORKSPACE)
+        if tree.is_file(repo_path):
+            return Invocation(TOOL, "unknown", unresolved=f"settings come from the config file {config}")
+        note = f"config file {config} is not in the repository"
     targets = files or [directory]
     return Invocation(TOOL, "scan", targets=tuple(absolute(WORKSPACE, t) for t in targets), scanners=(TOOL,),
-                      skip_regex=tuple(skips), cwd=WORKSPACE)
+                      skip_regex=(IGNORED_DIRECTORIES, *skips), cwd=WORKSPACE, note=note)
 
 
 def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
@@ -58,7 +64,8 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
     if not files and not dirs:
         return Invocation(TOOL, "unknown", unresolved="checkov without -d or -f scans nothing")
     return Invocation(TOOL, "scan", targets=tuple(absolute(command.cwd, t) for t in dirs + files),
-                      scanners=(TOOL,), skip_regex=tuple(found.get("--skip-path", [])), cwd=command.cwd)
+                      scanners=(TOOL,), skip_regex=(IGNORED_DIRECTORIES, *found.get("--skip-path", [])),
+                      cwd=command.cwd)
 
 
 def _split(value: str) -> list[str]:

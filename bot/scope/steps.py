@@ -6,7 +6,7 @@ import posixpath
 import re
 
 from bot.globs import glob_match, is_glob
-from bot.repotree import ROOT, RepoTree, is_under, normalize
+from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import StepContext, resolve_expressions, step_contexts
 from bot.scope.filetypes import EXPLICIT, helm_chart_roots, reads_file
@@ -74,6 +74,10 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
 
 def _recognise(command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
     argv = command.argv
+    if argv and "${{" in argv[0]:
+        tool = _tool_named(argv[:1])
+        # The binary is whatever an earlier step put out; its name is a guess, not a fact.
+        return Invocation(tool, "unknown", unresolved=f"the program comes from `{argv[0]}`") if tool else None
     if argv[:2] == ("docker", "run"):
         tool = _tool_named(argv[2:])
         # Inside a container the paths are the container's, behind volume mounts we do not follow.
@@ -114,7 +118,7 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
         return ScannerStep(**base, roots=(), files=frozenset(), resolved=True,
                            reason="the job does not check out the repository before this step")
     roots: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = [invocation.note] if invocation.note else []
     by_scanner: dict[str, set[str]] = {s: set() for s in invocation.scanners}
     charts = helm_chart_roots(tree)
     for target in invocation.targets:
@@ -127,10 +131,10 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
         if not matched and not tree.exists(relative):
             notes.append(f"{relative} does not exist in the repository")
         roots.append(relative)
-        scan_root = relative if tree.is_dir(relative) else posixpath.dirname(relative) or ROOT
         named = tree.is_file(relative) or is_glob(relative)  # files given by name, not found by a walk
+        skip = _Skips(invocation, target, ctx.checkout_root, single_file=tree.is_file(relative))
         for path in matched:
-            if _skipped(path, scan_root, invocation, single_file=tree.is_file(relative)):
+            if skip.skips(path):
                 continue
             if any(re.search(pattern, path) for pattern in invocation.skip_regex):
                 continue
@@ -143,34 +147,42 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
                        reason="; ".join(notes) or None, files_by_scanner=frozen)
 
 
-def _skipped(path: str, scan_root: str, invocation: Invocation, single_file: bool) -> bool:
-    """trivy matches skip globs against the whole path relative to the scan root.
+class _Skips:
+    """trivy's --skip-dirs/--skip-files for one target, matched as trivy matches them.
 
-    A pattern naming a path inside the root from the repository root is rewritten relative to the
-    scan root first; a single-file target is itself `.` and is only skipped by its own path.
+    A pattern that names a path inside the scan root from trivy's working directory is rewritten
+    relative to the root (one naming the root itself skips everything); any other pattern is used
+    as written. Globs then match the whole path relative to the root. A single-file target is
+    itself `.` and only --skip-files can skip it.
     """
-    if single_file:
-        return any(normalize(p) in (path, "*") for p in invocation.skip_files)
-    relative = path if scan_root == ROOT else posixpath.relpath(path, scan_root)
-    ancestors = []
-    parent = posixpath.dirname(relative)
-    while parent:
-        ancestors.append(parent)
-        parent = posixpath.dirname(parent)
-    for pattern in _root_relative(invocation.skip_files, scan_root):
-        if glob_match(pattern, relative):
-            return True
-    for pattern in _root_relative(invocation.skip_dirs, scan_root):
-        if any(glob_match(pattern, directory) for directory in ancestors):
-            return True
-    return False
 
+    def __init__(self, invocation: Invocation, target: str, checkout_root: str, single_file: bool):
+        self.root = target
+        self.checkout_root = checkout_root
+        self.single_file = single_file
+        cwd = invocation.cwd or checkout_root
+        self.files = [self._rewrite(p, cwd) for p in invocation.skip_files]
+        self.dirs = [self._rewrite(p, cwd) for p in invocation.skip_dirs]
 
-def _root_relative(patterns: tuple[str, ...], scan_root: str) -> list[str]:
-    rewritten = []
-    for pattern in patterns:
-        pattern = normalize(pattern.lstrip("/"))
-        if scan_root != ROOT and is_under(pattern, scan_root) and pattern != scan_root:
-            pattern = posixpath.relpath(pattern, scan_root)
-        rewritten.append(pattern)
-    return rewritten
+    def _rewrite(self, pattern: str, cwd: str) -> str:
+        resolved = posixpath.normpath(pattern if pattern.startswith("/") else posixpath.join(cwd, pattern))
+        if resolved == self.root:
+            return ROOT
+        if resolved.startswith(self.root + "/"):
+            return resolved[len(self.root) + 1:]
+        return normalize(pattern.lstrip("/"))
+
+    def skips(self, path: str) -> bool:
+        if not (self.files or self.dirs):
+            return False
+        if self.single_file:
+            return any(glob_match(p, ROOT) for p in self.files)
+        relative = posixpath.relpath(posixpath.join(self.checkout_root, path), self.root)
+        if any(glob_match(p, relative) for p in self.files):
+            return True
+        folders = [ROOT]
+        parent = posixpath.dirname(relative)
+        while parent:
+            folders.append(parent)
+            parent = posixpath.dirname(parent)
+        return any(glob_match(p, folder) for p in self.dirs for folder in folders)

@@ -45,8 +45,15 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
     """trivy-action passes scan-type and scan-ref as arguments and every other input as TRIVY_* env."""
     try:
         scan_type = resolve_value(inputs.get("scan-type") or ACTION_DEFAULT_SCAN_TYPE, ctx.env).strip().lower()
-        image_ref = resolve_value(inputs.get("image-ref") or "", ctx.env).strip()
-        scan_ref = resolve_value(inputs.get("scan-ref") or ".", ctx.env).strip()
+    except Unresolved as exc:
+        return Invocation("trivy", "unknown", unresolved=str(exc))
+    if scan_type in OTHER_MODES:  # an image (or cluster) scan reads no repository file, whatever its name
+        named = inputs.get("image-ref") or inputs.get("scan-ref") or "."
+        return Invocation("trivy", OTHER_MODES[scan_type], note=f"scans {OTHER_MODES[scan_type]} {named}, "
+                                                                 "not repository files")
+    try:
+        # image-ref is simply the positional argument when set, whatever the scan type.
+        target = resolve_value(inputs.get("image-ref") or inputs.get("scan-ref") or ".", ctx.env).strip()
         env = dict(ctx.env)
         for name, var in (("skip-dirs", "TRIVY_SKIP_DIRS"), ("skip-files", "TRIVY_SKIP_FILES"),
                           ("scanners", "TRIVY_SCANNERS"), ("trivy-config", "TRIVY_CONFIG")):
@@ -55,10 +62,9 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
                 env[var] = resolve_value(value, ctx.env)
     except Unresolved as exc:
         return Invocation("trivy", "unknown", unresolved=str(exc))
-    target = image_ref or scan_ref
     argv = ["trivy", scan_type, target]
     # The action runs in the workspace root, whatever `working-directory` says for run steps.
-    return _from_argv(argv, WORKSPACE, env, ctx, tree, via_action=bool(image_ref))
+    return _from_argv(argv, WORKSPACE, env, ctx, tree)
 
 
 def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
@@ -74,13 +80,13 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
 
 
 def _from_argv(argv: Sequence[str], cwd: str, env: Mapping[str, str], ctx: StepContext,
-               tree: RepoTree, via_action: bool = False) -> Invocation:
+               tree: RepoTree) -> Invocation:
     args = parse(argv[1:], _VALUE_FLAGS)
     flags, positional = args.flags, list(args.positional)
     if not positional:
         return Invocation("trivy", "unknown", unresolved="no trivy subcommand")
     subcommand, targets = positional[0].lower(), positional[1:]
-    if subcommand in OTHER_MODES or via_action:
+    if subcommand in OTHER_MODES:
         mode = OTHER_MODES.get(subcommand, subcommand)
         what = targets[0] if targets else "(none)"
         return Invocation("trivy", mode, note=f"scans {mode} {what}, not repository files")
@@ -97,8 +103,9 @@ def _from_argv(argv: Sequence[str], cwd: str, env: Mapping[str, str], ctx: StepC
     if isinstance(settings, str):
         return Invocation("trivy", mode, unresolved=settings)
     scanners = _scanners(mode, flags, env, settings)
-    skip_dirs = _list_option("--skip-dirs", "TRIVY_SKIP_DIRS", flags, env) + settings.get("skip-dirs", ())
-    skip_files = _list_option("--skip-files", "TRIVY_SKIP_FILES", flags, env) + settings.get("skip-files", ())
+    # A flag beats TRIVY_* env, which beats the config file: each replaces, never adds to, the next.
+    skip_dirs = _list_option("--skip-dirs", "TRIVY_SKIP_DIRS", flags, env) or settings.get("skip-dirs", ())
+    skip_files = _list_option("--skip-files", "TRIVY_SKIP_FILES", flags, env) or settings.get("skip-files", ())
     absolute = posixpath.normpath(posixpath.join(cwd, target))
     explicit = (flags.get("-c") or flags.get("--config") or [env.get("TRIVY_CONFIG", "")])[-1]
     return Invocation("trivy", mode, targets=(absolute,), scanners=scanners, skip_dirs=skip_dirs,
