@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations, each runnable on its own (see bench/README.md)."""
