@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print exactly one JSON object")
     run.add_argument("--overwrite", action="store_true", help="allow replacing a workflow file of the same name")
     run.add_argument("--pr-body", metavar="FILE", help="also write the pull request description to FILE")
+    run.add_argument("--generator", choices=("auto", "recipe", "llm"), default="auto",
+                     help="auto (default): a vetted recipe when it covers the request, else the model; "
+                          "recipe: recipes only; llm: always the model (VIBEOPS_MODEL)")
+    run.add_argument("--max-rounds", type=int, metavar="N",
+                     help="repair rounds for the model (default VIBEOPS_LLM_MAX_ROUNDS or 3)")
 
     check = commands.add_parser("check", help="validate existing workflow files and report what they scan",
                                 description="Run every check on existing workflow files and report what "
@@ -91,14 +96,19 @@ def _run(args: argparse.Namespace) -> int:
     from bot.render.terminal import run_report
     from bot.report import ERROR, Report
 
+    from bot.adapters.llm import LiteLLM, LLMSettings
+
     try:
         forge = LocalGitForge(args.repo)
     except ForgeError as exc:
         report = Report(status=ERROR, message=str(exc), request=args.request)
     else:
-        tools = Tools.from_environment()
-        report = run_request(args.request, Services(forge, tools, default_catalog()),
-                             base=args.base, overwrite=args.overwrite)
+        settings = LLMSettings.from_env()
+        rounds = args.max_rounds or (settings.max_rounds if settings else 3)
+        services = Services(forge, Tools.from_environment(), default_catalog(),
+                            llm=LiteLLM(settings) if settings else None, max_rounds=rounds)
+        report = run_request(args.request, services, base=args.base, overwrite=args.overwrite,
+                             generator=args.generator)
     if args.pr_body and report.pr_body:
         with open(args.pr_body, "w", encoding="utf-8") as out:
             out.write(report.pr_body)

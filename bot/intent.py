@@ -61,6 +61,8 @@ def resolve_intent(request: Request, tree: RepoTree) -> Intent:
     problems: list[str] = []
     targets: list[str] = []
     for raw in request.paths:
+        if not request.recipe and not tree.exists(normalize(raw)) and not any(c in raw for c in "/.*"):
+            continue  # a plain word in a free-form request, not a path; the model reads it in the request
         problem, resolved = _check_path(raw, request, tree)
         if problem:
             problems.append(problem)

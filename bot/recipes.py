@@ -32,6 +32,11 @@ class Draft:
 
 
 def recipe_name(intent: Intent) -> str:
+    if not intent.request.recipe:  # written by a model: named after what was asked
+        if intent.tool != "custom":
+            return intent.tool
+        words = re.sub(r"^(?:/vibeops\s+)?(?:add|create|set\s+up)\s+(?:an?\s+)?", "", intent.request.text, flags=re.I)
+        return _slugify(" ".join(words.split()[:4]))
     if intent.tool in ("actionlint", "vibeops"):
         return {"actionlint": "actionlint", "vibeops": "vibeops-gate"}[intent.tool]
     return f"trivy-{intent.mode}"
@@ -39,9 +44,9 @@ def recipe_name(intent: Intent) -> str:
 
 def slug_for(intent: Intent) -> str:
     parts = ["repo" if t == ROOT else t for t in intent.targets]
-    base = "-".join(_slugify(re.sub(r"\.(ya?ml|json|tf)$", "", p)) for p in parts)
+    base = "-".join(_slugify(re.sub(r"\.(ya?ml|json|tf)$", "", p)) for p in parts) if intent.targets else ""
     whole_folder = intent.tool in ("actionlint", "vibeops") and intent.targets == (WORKFLOWS_DIR,)
-    name = recipe_name(intent) if whole_folder else f"{recipe_name(intent)}-{base}"
+    name = recipe_name(intent) if whole_folder or not base else f"{recipe_name(intent)}-{base}"
     if len(name) > _SLUG_LIMIT:
         digest = hashlib.sha256("\n".join(intent.targets).encode()).hexdigest()[:8]
         name = name[: _SLUG_LIMIT - 9].rstrip("-") + "-" + digest
@@ -52,7 +57,7 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
     name = recipe_name(intent)
     doc = load_yaml(_template(f"{name}.yml"))
     slug = slug_for(intent)
-    path = f"{WORKFLOWS_DIR}/{slug if slug.startswith('vibeops') else 'vibeops-' + slug}.yml"
+    path = workflow_path(slug)
     job = next(iter(doc["jobs"].values()))
     _set_triggers(doc, intent, tree, default_branch, path)
     if intent.tool == "actionlint":
@@ -62,13 +67,27 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
     else:
         _fill_trivy(job, intent, slug, catalog)
     _pin_actions(doc, catalog)
-    title = f"Add {_describe(intent)}"
+    title = title_for(intent)
     if len(title) <= 72:
         doc["name"] = _describe(intent)
     return Draft(path=path, text=dump_yaml(doc), generator=f"recipe:{name}", slug=slug, title=title)
 
 
+def workflow_path(slug: str) -> str:
+    return f"{WORKFLOWS_DIR}/{slug if slug.startswith('vibeops') else 'vibeops-' + slug}.yml"
+
+
+def title_for(intent: Intent) -> str:
+    if intent.tool == "custom":
+        text = re.sub(r"^/vibeops\s+", "", intent.request.text)
+        return text[:1].upper() + text[1:70] + ("…" if len(text) > 70 else "")
+    return f"Add {_describe(intent)}"
+
+
 def _describe(intent: Intent) -> str:
+    if not intent.request.recipe:
+        shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:3])
+        return f"{intent.tool} workflow" + (f" for {shown}" if shown else "")
     if intent.tool == "vibeops":
         return "vibeops gate for every workflow"
     what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"

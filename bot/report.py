@@ -30,6 +30,7 @@ class Report:
     pr_title: str | None = None
     pr_body: str | None = None
     branch_created: bool = False  # so a failure after publishing can remove what it made
+    llm: dict | None = None  # calls, tokens, cost and rounds when a model wrote the draft
 
     @property
     def exit_code(self) -> int:
@@ -59,4 +60,5 @@ class Report:
             "checks": [c.to_dict() for c in self.checks],
             "preview": self.preview.to_dict() if self.preview else None,
             "pr": {"title": self.pr_title, "body": self.pr_body} if self.pr_title else None,
+            "llm": self.llm,
         }

@@ -9,11 +9,16 @@ SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 DEFAULT_FAIL_ON = ("CRITICAL", "HIGH")
 DEFAULT_TRIGGERS = ("pull_request", "push", "workflow_dispatch")
 
-# Tools people ask for that have no built-in recipe yet: named so the error can say so.
-KNOWN_WITHOUT_RECIPE = (
-    "checkov", "hadolint", "kubeconform", "kube-linter", "kubelinter", "helm", "ct",
-    "yamllint", "zizmor", "tfsec", "kubescape", "kics", "snyk", "grype",
-)
+# Tools without a built-in recipe, and what their steps read (for the scope check); an LLM writes them.
+TOOL_ALIASES = {"kubelinter": "kube-linter", "ct": "chart-testing", "chart-testing": "chart-testing"}
+TOOL_SCANNERS = {
+    "checkov": ("checkov",), "hadolint": ("dockerfile-lint",), "kubeconform": ("k8s-schema",),
+    "kube-linter": ("k8s-lint",), "yamllint": ("yaml-lint",), "helm": ("helm-chart",),
+    "chart-testing": ("helm-chart",), "zizmor": (), "tfsec": (), "kubescape": (), "kics": (), "snyk": (),
+    "grype": (),
+}
+MODEL_HELP = ("To have a model write it, set VIBEOPS_MODEL to a litellm model (e.g. `openai/gpt-4o-mini`; "
+              "VIBEOPS_API_BASE for a self-hosted endpoint) and the provider's key.")
 RECIPES_HELP = (
     "Built-in recipes: `add trivy scan for PATH…` (trivy config), "
     "`add trivy fs scan for PATH…` (trivy fs, misconfiguration scanner), "
@@ -43,6 +48,8 @@ class Request:
     triggers: tuple[str, ...]
     schedule: str | None
     upload_sarif: bool
+    recipe: bool = True  # a vetted recipe covers it; otherwise only a model can write it
+    details: str = ""  # what the grammar did not cover, passed to the model as the user's words
 
 
 _HEAD = re.compile(
@@ -82,20 +89,36 @@ _SCHEDULES = {"nightly": "0 3 * * *", "daily": "0 3 * * *", "every day": "0 3 * 
               "weekly": "0 3 * * 1", "every week": "0 3 * * 1"}
 
 
-def parse_request(text: str) -> Request:
-    """Turn request text into a Request, or raise RequestError naming what was not understood."""
+def parse_request(text: str, free_form: bool = False) -> Request:
+    """Turn request text into a Request, or raise RequestError naming what was not understood.
+
+    With `free_form` (a model is configured) a request no recipe covers still parses: its tool,
+    the paths it names and the options we recognise are kept, and the rest goes to the model.
+    """
     cleaned = " ".join(text.strip().split())
     if not cleaned:
         raise RequestError("The request is empty. " + GRAMMAR_HELP)
     head = _HEAD.match(cleaned)
     if head is None:
-        raise RequestError(f"I could not read {cleaned!r} as a request. " + GRAMMAR_HELP)
-    tool = head["tool"].lower()
+        if free_form:
+            return _free_form(cleaned)
+        raise RequestError(f"I could not read {cleaned!r} as a request. " + GRAMMAR_HELP + " " + MODEL_HELP)
+    tool = TOOL_ALIASES.get(head["tool"].lower(), head["tool"].lower())
     words = {w.lower() for w in head["words"].split()}
-    mode, scanners = _tool_mode(tool, words)
+    if tool not in ("trivy", "actionlint", "vibeops"):
+        if free_form:
+            if tool not in TOOL_SCANNERS:
+                return _free_form(cleaned)  # "add a deploy job …": not a tool name, just words
+        elif tool in TOOL_SCANNERS:
+            raise RequestError(f"There is no built-in recipe for {tool} yet. {RECIPES_HELP} {MODEL_HELP}")
+        else:
+            raise RequestError(f"I don't know the tool {tool!r}. {RECIPES_HELP} {MODEL_HELP}")
+        mode, scanners = "llm", TOOL_SCANNERS[tool]
+    else:
+        mode, scanners = _tool_mode(tool, words)
     rest = cleaned[head.end():]
-    paths, rest = _take_paths(rest, tool)
-    options = _parse_options(rest)
+    paths, rest = _take_paths(rest, tool, lenient=free_form)
+    options, details = _parse_options(rest, lenient=free_form)
     if tool == "trivy" and not paths:
         raise RequestError(
             "Say what trivy should scan, e.g. `add trivy scan for k8s-manifests/api.yaml` "
@@ -111,7 +134,19 @@ def parse_request(text: str) -> Request:
         triggers=options.get("triggers", DEFAULT_TRIGGERS),
         schedule=options.get("schedule"),
         upload_sarif=options.get("sarif", False),
+        recipe=mode != "llm",
+        details=details,
     )
+
+
+def _free_form(text: str) -> Request:
+    """A request outside the grammar: the paths it quotes or names are its targets; the model reads the rest."""
+    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    named = [w.rstrip(".,;:") for w in text.split() if "/" in w and "://" not in w and not w.startswith("/")]
+    tool = next((t for t in TOOL_SCANNERS if re.search(rf"\b{re.escape(t)}\b", text, re.IGNORECASE)), "custom")
+    return Request(text=text, tool=tool, mode="llm", scanners=TOOL_SCANNERS.get(tool, ()),
+                   paths=tuple(dict.fromkeys(quoted + named)), fail_on=DEFAULT_FAIL_ON, triggers=DEFAULT_TRIGGERS,
+                   schedule=None, upload_sarif=False, recipe=False, details=text)
 
 
 def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
@@ -129,13 +164,17 @@ def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
         if words:
             raise RequestError(f"actionlint takes no scan mode (got {' '.join(sorted(words))!r}). " + RECIPES_HELP)
         return "lint", ("workflow-lint",)
-    if tool in KNOWN_WITHOUT_RECIPE:
-        raise RequestError(f"There is no built-in recipe for {tool} yet. " + RECIPES_HELP)
     raise RequestError(f"I don't know the tool {tool!r}. " + RECIPES_HELP)
 
 
-def _take_paths(rest: str, tool: str) -> tuple[tuple[str, ...], str]:
-    """Read the path list after `for`/`of`/`on`; stop at the first option phrase."""
+_PATH_LIKE = re.compile(r"[/.*]|^(?:Dockerfile|Containerfile|Makefile|Chart\.yaml)$")
+
+
+def _take_paths(rest: str, tool: str, lenient: bool = False) -> tuple[tuple[str, ...], str]:
+    """Read the path list after `for`/`of`/`on`; stop at the first option phrase.
+
+    Leniently (a model will read the rest), a word that does not look like a path also ends the list.
+    """
     prep = _PREPOSITION.match(rest)
     if prep is None or _starts_option(rest.lstrip()):
         return (), rest
@@ -163,6 +202,8 @@ def _take_paths(rest: str, tool: str) -> tuple[tuple[str, ...], str]:
             continue
         word = re.match(r"[^\s,;]+", after)
         token = word.group(0)
+        if lenient and paths and not _PATH_LIKE.search(token):
+            return tuple(paths), after
         if len(token) > 1 and token.endswith(".") and not token.endswith(".."):
             token = token[:-1]
         paths.append(token)
@@ -173,13 +214,14 @@ def _starts_option(text: str) -> bool:
     return any(pattern.match(text) for _, pattern in _OPTIONS)
 
 
-def _parse_options(rest: str) -> dict:
+def _parse_options(rest: str, lenient: bool = False) -> tuple[dict, str]:
+    """Options we recognise, and (when lenient) the text left over for a model to read."""
     found: dict = {}
     remaining = rest
     while True:
         remaining = _SEPARATOR.sub("", remaining, count=1).lstrip()
         if not remaining:
-            return found
+            return found, ""
         for name, pattern in _OPTIONS:
             match = pattern.match(remaining)
             if match:
@@ -187,6 +229,8 @@ def _parse_options(rest: str) -> dict:
                 remaining = remaining[match.end():]
                 break
         else:
+            if lenient:
+                return found, remaining
             raise RequestError(
                 f"I did not understand {remaining!r}. Options: `fail on HIGH,CRITICAL`, "
                 "`report only`, `only on pull requests`, `nightly`, `upload to code scanning`."

@@ -12,7 +12,8 @@ import pytest
 
 from tests.conftest import PROJECT
 
-CORE = ["bot/request.py", "bot/intent.py", "bot/recipes.py", "bot/catalog.py", "bot/workflow.py",
+CORE = ["bot/request.py", "bot/intent.py", "bot/recipes.py", "bot/validation.py", "bot/llm_prompt.py",
+        "bot/model_generation.py", "bot/catalog.py", "bot/workflow.py",
         "bot/repotree.py", "bot/globs.py", "bot/findings.py", "bot/preview.py", "bot/report.py",
         "bot/audit.py", "bot/forge.py", "bot/app/delivery.py", "bot/app/comment_job.py", *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "bot").glob(
             "scope/*.py")), *sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "bot").glob("checks/**/*.py")),

@@ -20,6 +20,8 @@ class JobContext:
     tools: object
     catalog: Catalog
     min_permission: str = "write"
+    llm: object | None = None  # the model for requests no recipe covers
+    max_rounds: int = 3
 
 
 def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
@@ -41,7 +43,8 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     if cmd.text.strip().lower() in ("", "help"):
         reply(comments.help_text())
         return "help"
-    report = run_request(cmd.text, Services(repo, ctx.tools, ctx.catalog), comment_url=cmd.comment_url)
+    services = Services(repo, ctx.tools, ctx.catalog, llm=ctx.llm, max_rounds=ctx.max_rounds)
+    report = run_request(cmd.text, services, comment_url=cmd.comment_url)
     if report.status != OPENED:
         reply(comments.failed(report))
         react("confused")

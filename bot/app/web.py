@@ -72,6 +72,10 @@ def _default_handler(settings: Settings):
     from bot.app.jobs import make_handler
     from bot.catalog import default_catalog
 
+    from bot.adapters.llm import LiteLLM, LLMSettings
+
     github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url)
-    ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission)
+    model = LLMSettings.from_env()
+    ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
+                     llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3)
     return make_handler(github_app, ctx)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.catalog import Catalog
 from bot.findings import CheckResult, Finding
 from bot.intent import Intent
 from bot.repotree import RepoTree
@@ -30,13 +31,15 @@ class CheckContext:
     scope: ScopeReport
     tools: Scanners
     intent: Intent | None = None  # what was asked; None when checking a workflow on its own
+    generated: bool = False  # written by vibeops (recipe or model), so the guardrails are strict
+    catalog: Catalog | None = None
 
 
 def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...]:
     """(id, run) for every check, in report order."""
-    from bot.checks import actionlint, dynamic_scope, policy, scope, trigger_scope, trivy_action
+    from bot.checks import actionlint, dynamic_scope, guardrails, policy, scope, trigger_scope, trivy_action
 
-    modules = (actionlint, scope, dynamic_scope, trigger_scope, trivy_action, policy)
+    modules = (actionlint, scope, dynamic_scope, trigger_scope, trivy_action, policy, guardrails)
     return tuple((module.ID, module.run) for module in modules)
 
 

@@ -16,6 +16,13 @@ def run_report(report: Report) -> str:
     if report.branch:
         lines.append(f"  branch    {report.branch} @ {report.commit[:12] if report.commit else '-'}"
                      f"  (from {report.base})")
+    if report.llm:
+        llm = report.llm
+        lines += ["", f"model     {', '.join(llm['models']) or '-'}: {llm['calls']} call(s), "
+                      f"{llm['prompt_tokens']}+{llm['completion_tokens']} tokens, ${llm['cost']:.4f}"]
+        for item in llm["rounds"]:
+            verdict = "passed" if item["passed"] else "; ".join(item["problems"][:2]) or "failed"
+            lines.append(f"  round {item['round']}: {verdict}")
     if report.scope:
         lines += ["", *scope_lines(report.scope)]
     if report.checks:

@@ -1,0 +1,94 @@
+"""Judge a draft workflow: every check, the scope against the request, and a preview of the scan."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from bot import preview as previews
+from bot.adapters.errors import ToolError
+from bot.checks import CheckContext, run_checks
+from bot.intent import Intent
+from bot.repotree import RepoTree
+from bot.report import OPENED, REJECTED, Report
+from bot.scope.steps import scanner_steps
+from bot.scope.verdict import compare
+from bot.workflow import Workflow, WorkflowError
+
+
+def validate(report: Report, tree: RepoTree, services, preview: Future | None = None) -> Report:
+    """Run every check on the draft and collect the preview; OPENED only when nothing blocks."""
+    intent, draft = report.intent, report.draft
+    with_draft = tree.with_file(draft.path, draft.text)
+    try:
+        workflow = Workflow.parse(draft.path, draft.text)
+    except WorkflowError as exc:
+        return report.but(status=REJECTED, message=f"the generated workflow is not valid YAML: {exc}")
+    steps = scanner_steps(workflow, with_draft)
+    if intent.scanners:
+        scope = compare(intent.requested_files(with_draft), steps, tool=intent.tool, scanners=intent.scanners)
+    else:  # a free-form request names no scanner whose files could be compared
+        scope = compare(None, steps)
+    ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent,
+                       generated=True, catalog=services.catalog)
+    checks = run_checks(ctx)
+    result = preview.result() if preview is not None else run_preview(intent, with_draft, services.tools)
+    report = report.but(checks=checks, scope=scope, preview=result)
+    blocking = report.blocking
+    if blocking:
+        first = blocking[0]
+        return report.but(status=REJECTED, message=(
+            f"the workflow did not pass its checks ({len(blocking)} blocking finding(s); first: "
+            f"{first.check_id}/{first.rule}: {first.message}); nothing was written"))
+    return report.but(status=OPENED)
+
+
+def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """The scan the workflow will run, on exactly the requested targets, in the snapshot."""
+    if tree.root is None:
+        return previews.Preview(intent.tool, fail_on=intent.fail_on, error="no checkout to scan")
+    root = str(tree.root)
+    try:
+        if intent.tool == "actionlint":
+            paths = sorted(p for p in intent.requested_files(tree) if tree.read_text(p) is not None)
+            files = _lint_with_draft(paths, tree, tools)
+            return previews.merge("actionlint", files, ())
+        if intent.tool == "vibeops":
+            return _gate_preview(intent, tree, tools)
+        if intent.tool != "trivy":
+            return previews.Preview(intent.tool, fail_on=intent.fail_on,
+                                    error=f"vibeops previews trivy and actionlint only, not {intent.tool}")
+        def scan(target: str) -> dict:
+            return tools.trivy_scan(intent.mode, target, intent.scanners, root)  # as the recipe's step runs it
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outputs = list(pool.map(scan, intent.targets))
+        parts = [part for target, output in zip(intent.targets, outputs)
+                 for part in previews.from_trivy(target, tree.is_file(target), output)]
+        return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
+    except ToolError as exc:
+        return previews.Preview(intent.tool, fail_on=intent.fail_on, error=str(exc))
+
+
+def _gate_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """What the gate will report today: every check on every workflow it covers."""
+    from bot.audit import audit_workflow
+
+    files = []
+    for path in sorted(intent.requested_files(tree)):
+        text = tree.read_text(path)
+        if text is None:
+            continue
+        audit = audit_workflow(path, text, tree, tools, None)
+        files.append(previews.PreviewFile(path, tuple(
+            previews.PreviewFinding(f"{f.check_id}/{f.rule}", "ERROR" if f.blocking else "WARNING", f.message, f.line)
+            for c in audit.checks for f in c.findings)))
+    return previews.Preview("vibeops", tuple(files), ())
+
+
+def _lint_with_draft(paths: list[str], tree: RepoTree, tools) -> list[previews.PreviewFile]:
+    on_disk = [p for p in paths if p not in tree.contents]
+    errors = tools.lint_files(on_disk, str(tree.root)) if on_disk else []
+    for path in paths:
+        if path in tree.contents:  # the draft exists only in memory
+            errors += tools.lint_workflow(tree.contents[path], path, str(tree.root))
+    return previews.from_actionlint(errors, paths)
