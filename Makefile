@@ -34,6 +34,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
+	$(BIN)/python bench/llm_calls.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

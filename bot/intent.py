@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.globs import is_glob
 from bot.repotree import ROOT, RepoTree, all_paths, normalize
 from bot.request import Request
-from bot.scope.filetypes import SCANNER_LABELS, helm_chart_roots, reads_file
+from bot.scope.filetypes import EXPLICIT, SCANNER_LABELS, helm_chart_roots, reads_file
 
 WORKFLOWS_DIR = ".github/workflows"
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -44,8 +44,9 @@ class Intent:
         charts = helm_chart_roots(tree)
         found: set[str] = set()
         for target in self.targets:
+            named = tree.is_file(target)  # a file asked for by name is read by tools that take names
             for path in tree.files_under(target):
-                if any(reads_file(s, path, tree, charts) for s in self.scanners):
+                if any((named and s in EXPLICIT) or reads_file(s, path, tree, charts) for s in self.scanners):
                     found.add(path)
         return frozenset(found)
 

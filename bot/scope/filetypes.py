@@ -158,6 +158,8 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
         return path.endswith((".yaml", ".yml")) or name == ".yamllint"
     if scanner == "helm-chart":
         return True
+    if scanner == "dockerfile-lint":  # a folder asked for means the Dockerfiles in it
+        return is_dockerfile(path)
     return False
 
 
