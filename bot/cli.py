@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print exactly one JSON object")
     run.add_argument("--overwrite", action="store_true", help="allow replacing a workflow file of the same name")
     run.add_argument("--pr-body", metavar="FILE", help="also write the pull request description to FILE")
-    run.add_argument("--generator", choices=("auto", "recipe", "llm"), default="auto",
+    run.add_argument("--generator", choices=("auto", "recipe", "llm"),
                      help="auto (default): a vetted recipe when it covers the request, else the model; "
                           "recipe: recipes only; llm: always the model (VIBEOPS_MODEL)")
     run.add_argument("--max-rounds", type=int, metavar="N",
@@ -96,17 +96,21 @@ def _run(args: argparse.Namespace) -> int:
     from bot.render.terminal import run_report
     from bot.report import ERROR, Report
 
+    import os
+
     from bot.adapters.llm import LiteLLM, LLMSettings
+    from bot.repo_config import ConfigError, server_limits
 
     try:
         forge = LocalGitForge(args.repo)
-    except ForgeError as exc:
+        limits = server_limits(os.environ)
+    except (ForgeError, ConfigError) as exc:
         report = Report(status=ERROR, message=str(exc), request=args.request)
     else:
         settings = LLMSettings.from_env()
         rounds = args.max_rounds or (settings.max_rounds if settings else 3)
         services = Services(forge, Tools.from_environment(), default_catalog(),
-                            llm=LiteLLM(settings) if settings else None, max_rounds=rounds)
+                            llm=LiteLLM(settings) if settings else None, max_rounds=rounds, server_config=limits)
         report = run_request(args.request, services, base=args.base, overwrite=args.overwrite,
                              generator=args.generator)
     if args.pr_body and report.pr_body:

@@ -58,7 +58,8 @@ class Intent:
         }
 
 
-def resolve_intent(request: Request, tree: RepoTree) -> Intent:
+def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
+    """`config` (a RepoConfig) limits which paths may be targeted (paths.allow / paths.deny)."""
     problems: list[str] = []
     targets: list[str] = []
     for raw in request.paths:
@@ -77,6 +78,13 @@ def resolve_intent(request: Request, tree: RepoTree) -> Intent:
     if problems:
         raise IntentError(problems)
     intent = Intent(request, tuple(targets))
+    if config is not None:
+        for path in sorted(set(targets) | intent.requested_files(tree)):
+            key = config.path_allowed(path)
+            if key:
+                problems.append(f"`{path}` may not be targeted: denied by {config.where(key)}.")
+        if problems:
+            raise IntentError(problems)
     if request.tool == "trivy":
         problems.extend(_unreadable_targets(intent, tree))
     if problems:

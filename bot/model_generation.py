@@ -14,8 +14,9 @@ from bot.validation import validate
 def generate(report: Report, intent: Intent, tree: RepoTree, base: str, services) -> Report:
     """OPENED with the passing draft, REJECTED after the last round, ERROR when no model answered."""
     slug = slug_for(intent)
-    path = workflow_path(slug)
-    messages = build_messages(intent, tree, services.catalog, path, base)
+    config = getattr(services, "config", None)
+    path = workflow_path(slug, config.workflow_dir) if config else workflow_path(slug)
+    messages = build_messages(intent, tree, services.catalog, path, base, _context(config, tree))
     usage, rounds = Usage(), []
     checked: Report | None = None
     max_rounds = max(1, services.max_rounds)
@@ -44,6 +45,13 @@ def generate(report: Report, intent: Intent, tree: RepoTree, base: str, services
     return final.but(status=REJECTED, llm=_summary(usage, rounds, "rejected"), message=(
         f"the model's workflow still failed its checks after {len(rounds)} round(s); nothing was written. "
         f"Last problems: {'; '.join(rounds[-1]['problems'][:3])}"))
+
+
+def _context(config, tree: RepoTree) -> str | None:
+    """The config's `context`: a path to a file in the repository, or the guidance text itself."""
+    if config is None or not config.context:
+        return None
+    return tree.read_text(config.context.strip()) or config.context
 
 
 def _summary(usage: Usage, rounds: list[dict], outcome: str) -> dict:

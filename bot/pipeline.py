@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.catalog import Catalog
 from bot.forge import Forge, ForgeError, ForgeUnavailable
@@ -12,11 +12,10 @@ from bot.recipes import Draft, render
 from bot.render.markdown import pr_body
 from bot.repotree import RepoTree
 from bot.report import ERROR, OPENED, Report
+from bot.repo_config import CONFIG_PATHS, ConfigError, RepoConfig, layered, parse_config
 from bot.request import MODEL_HELP, RequestError, parse_request
 from bot.validation import run_preview, validate
 
-BRANCH_PREFIX = "vibeops/"
-GENERATORS = ("auto", "recipe", "llm")
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,55 @@ class Services:
     catalog: Catalog
     llm: object | None = None  # bot.adapters.llm.LiteLLM; None means recipes only
     max_rounds: int = 3
+    server_config: RepoConfig | None = None  # the server's limits on every repository's config
+    config: RepoConfig | None = None  # the repository's effective config, set per request
 
+
+def load_config(forge: Forge, default_branch: str, server: RepoConfig | None) -> RepoConfig:
+    """The default branch's .github/vibeops.yml under the server's limits (raises ConfigError)."""
+    for path in CONFIG_PATHS:
+        text = forge.file_on_branch(default_branch, path)
+        if text is not None:
+            return layered(server, parse_config(text, path))
+    return layered(server, RepoConfig())
+
+
+def configured(services: Services, config: RepoConfig, generator: str | None) -> tuple[Services, str] | str:
+    """Services and generator as the repository's config allows, or the reason it forbids the run."""
+    if not config.enabled:
+        return f"vibeops is turned off for this repository by {config.where('enabled')}"
+    if "add" not in config.commands:
+        return f"`add` is not an allowed command here ({config.where('commands')})"
+    preferred = config.llm_generator
+    chosen = generator or preferred
+    if preferred == "recipe" and chosen != "recipe":  # the repository (or server) keeps models out
+        return f"--generator {chosen} is not allowed here: {config.where('llm.generator')} is recipe"
+    llm = services.llm
+    if llm is not None and config.llm_model and hasattr(llm, "settings"):
+        llm = type(llm)(replace(llm.settings, model=config.llm_model))
+    if chosen == "recipe":
+        llm = None
+    rounds = min(services.max_rounds, config.llm_max_rounds) if "llm.max_rounds" in config.explicit \
+        else services.max_rounds
+    return replace(services, llm=llm, max_rounds=rounds, config=config), chosen
 
 def run_request(text: str, services: Services, base: str | None = None, overwrite: bool = False,
-                comment_url: str | None = None, generator: str = "auto") -> Report:
+                comment_url: str | None = None, generator: str | None = None,
+                config: RepoConfig | None = None) -> Report:
+    """`generator` None follows the repository's config (llm.generator, default auto)."""
     report = Report(status=ERROR, message="", request=" ".join(text.split()))
+    try:
+        default_branch = services.forge.default_branch()
+        # Read from the default branch whatever --base says: a branch cannot loosen its own rules.
+        config = config or load_config(services.forge, default_branch, services.server_config)
+    except ConfigError as exc:
+        return report.but(message=f"the repository's vibeops config is invalid: {exc}. Nothing was done.")
+    except ForgeError as exc:
+        return report.but(message=str(exc))
+    outcome = configured(services, config, generator)
+    if isinstance(outcome, str):
+        return report.but(message=outcome)
+    services, generator = outcome
     if generator == "llm" and services.llm is None:
         return report.but(message="--generator llm needs a model. " + MODEL_HELP)
     try:
@@ -44,12 +87,14 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
     if use_model and services.llm is None:
         return report.but(message=f"vibeops did not understand all of the request ({request.details!r}). "
                                   + MODEL_HELP)
+    if not request.fail_on_given and config.fail_on is not None:
+        request = replace(request, fail_on=config.fail_on)
     try:
-        base = base or services.forge.default_branch()
+        base = base or default_branch
         with services.forge.snapshot(base) as snapshot:
             report = report.but(base=base)
             try:
-                intent = resolve_intent(request, snapshot.tree)
+                intent = resolve_intent(request, snapshot.tree, config)
             except IntentError as exc:
                 return report.but(message=str(exc))
             if use_model:
@@ -65,7 +110,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
             if report.status != OPENED:
                 return report
             draft = report.draft
-            branch = BRANCH_PREFIX + draft.slug
+            branch = config.branch_prefix + draft.slug
             body = pr_body(report.but(pr_title=draft.title), comment_url)
             published = services.forge.publish(branch, snapshot.commit, draft.path, draft.text,
                                                f"{draft.title}\n\n{_commit_summary(report)}")
@@ -84,7 +129,7 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
     # (actionlint's preview lints the draft too, so it runs once the draft exists.)
     with ThreadPoolExecutor(max_workers=1) as pool:
         preview = pool.submit(run_preview, intent, tree, services.tools) if intent.tool == "trivy" else None
-        draft = render(intent, tree, base, services.catalog)
+        draft = render(intent, tree, base, services.catalog, services.config.workflow_dir)
         clash = _overwrite_problem(draft, tree, overwrite)
         if clash:
             if preview is not None:

@@ -53,11 +53,12 @@ def slug_for(intent: Intent) -> str:
     return name
 
 
-def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog) -> Draft:
+def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog,
+           workflow_dir: str = WORKFLOWS_DIR) -> Draft:
     name = recipe_name(intent)
     doc = load_yaml(_template(f"{name}.yml"))
     slug = slug_for(intent)
-    path = workflow_path(slug)
+    path = workflow_path(slug, workflow_dir)
     job = next(iter(doc["jobs"].values()))
     _set_triggers(doc, intent, tree, default_branch, path)
     if intent.tool == "actionlint":
@@ -73,8 +74,8 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
     return Draft(path=path, text=dump_yaml(doc), generator=f"recipe:{name}", slug=slug, title=title)
 
 
-def workflow_path(slug: str) -> str:
-    return f"{WORKFLOWS_DIR}/{slug if slug.startswith('vibeops') else 'vibeops-' + slug}.yml"
+def workflow_path(slug: str, workflow_dir: str = WORKFLOWS_DIR) -> str:
+    return f"{workflow_dir}/{slug if slug.startswith('vibeops') else 'vibeops-' + slug}.yml"
 
 
 def title_for(intent: Intent) -> str:

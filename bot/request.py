@@ -49,6 +49,7 @@ class Request:
     schedule: str | None
     upload_sarif: bool
     recipe: bool = True  # a vetted recipe covers it; otherwise only a model can write it
+    fail_on_given: bool = False  # the request said what fails the build (else the repo's scan.fail_on)
     details: str = ""  # what the grammar did not cover, passed to the model as the user's words
 
 
@@ -136,6 +137,7 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         upload_sarif=options.get("sarif", False),
         recipe=mode != "llm",
         details=details,
+        fail_on_given="fail_on" in options,
     )
 
 

@@ -28,10 +28,14 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
         scope = compare(intent.requested_files(with_draft), steps, tool=intent.tool, scanners=intent.scanners)
     else:  # a free-form request names no scanner whose files could be compared
         scope = compare(None, steps)
+    config = getattr(services, "config", None)
     ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent,
-                       generated=True, catalog=services.catalog)
+                       generated=True, catalog=services.catalog, config=config)
     checks = run_checks(ctx)
-    result = preview.result() if preview is not None else run_preview(intent, with_draft, services.tools)
+    if config is not None and not config.preview:
+        result = previews.Preview(intent.tool, fail_on=intent.fail_on, error=f"turned off by {config.where('preview')}")
+    else:
+        result = preview.result() if preview is not None else run_preview(intent, with_draft, services.tools)
     report = report.but(checks=checks, scope=scope, preview=result)
     blocking = report.blocking
     if blocking:

@@ -33,6 +33,7 @@ class CheckContext:
     intent: Intent | None = None  # what was asked; None when checking a workflow on its own
     generated: bool = False  # written by vibeops (recipe or model), so the guardrails are strict
     catalog: Catalog | None = None
+    config: object | None = None  # the repository's effective RepoConfig
 
 
 def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...]:

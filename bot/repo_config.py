@@ -1,0 +1,227 @@
+"""A repository's `.github/vibeops.yml`: checked with exact key and line, bounded by server limits."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+
+from bot.globs import glob_match
+from bot.workflow import WorkflowError, line_of, load_yaml
+
+CONFIG_PATHS = (".github/vibeops.yml", ".github/vibeops.yaml")
+ROLES = ("read", "triage", "write", "maintain", "admin")
+GENERATORS = ("recipe", "auto", "llm")  # from strictest (no model) to loosest
+_LEVELS = ("none", "read", "write")
+
+
+class ConfigError(ValueError):
+    """The config is invalid; says which key, on which line, and why."""
+
+    def __init__(self, source: str, key: str, line: int | None, message: str):
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: `{key}`: {message}")
+        self.source, self.key, self.line = source, key, line
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    enabled: bool = True
+    commands: tuple[str, ...] = ("add", "help")
+    min_permission: str = "write"
+    users: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    paths_allow: tuple[str, ...] = ("**",)
+    paths_deny: tuple[str, ...] = ()
+    actions_allow: tuple[str, ...] = ()  # empty: every action of the catalog
+    run_deny: tuple[str, ...] = ()
+    secrets_allow: tuple[str, ...] = ()
+    permissions_max: Mapping[str, str] = field(default_factory=dict)
+    workflow_dir: str = ".github/workflows"
+    branch_prefix: str = "vibeops/"
+    labels: tuple[str, ...] = ("vibeops",)
+    reviewers: tuple[str, ...] = ()
+    draft: bool = False
+    llm_model: str | None = None
+    llm_max_rounds: int = 3
+    llm_generator: str = "auto"
+    context: str | None = None
+    fail_on: tuple[str, ...] | None = None  # None: the request's own default
+    preview: bool = True
+    zizmor: bool = True
+    source: str = "built-in defaults"
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)  # dotted key -> line
+    explicit: frozenset[str] = frozenset()  # dotted keys the file set
+    limits: "RepoConfig | None" = field(default=None, compare=False)  # the server's, kept for pattern checks
+
+    def where(self, key: str) -> str:
+        """`key` with where it was set, for messages: `.github/vibeops.yml:7 paths.deny`."""
+        for config in (self, self.limits):
+            if config is not None and key in config.explicit:
+                line = config.lines.get(key)
+                return f"`{key}` ({config.source}" + (f":{line}" if line else "") + ")"
+        return f"`{key}` (default)"
+
+    def path_allowed(self, path: str) -> str | None:
+        """None when the bot may target `path`, else the key that forbids it."""
+        for config in (self, self.limits):
+            if config is None:
+                continue
+            if any(glob_match(p, path) or glob_match(p.rstrip("/") + "/**", path) for p in config.paths_deny):
+                return "paths.deny"
+            if "paths.allow" in config.explicit or config is self:
+                if not any(glob_match(p, path) or glob_match(p.rstrip("/") + "/**", path) for p in config.paths_allow):
+                    return "paths.allow"
+        return None
+
+    def action_allowed(self, action: str) -> bool:
+        owner_repo = "/".join(action.split("/")[:2]).lower()
+        for config in (self, self.limits):
+            if config is not None and config.actions_allow and not any(
+                    glob_match(p.lower(), owner_repo) for p in config.actions_allow):
+                return False
+        return True
+
+
+# Dotted key -> RepoConfig field, and how the server's value bounds the repository's.
+_KEYS = {
+    "enabled": ("enabled", "and"), "commands": ("commands", "subset"),
+    "trigger.min_permission": ("min_permission", "max_role"), "trigger.users": ("users", "subset"),
+    "trigger.teams": ("teams", "subset"), "paths.allow": ("paths_allow", "pattern"),
+    "paths.deny": ("paths_deny", "union"), "actions.allow": ("actions_allow", "pattern"),
+    "run.deny": ("run_deny", "union"), "secrets.allow": ("secrets_allow", "subset"),
+    "permissions.max": ("permissions_max", "min_levels"), "workflow_dir": ("workflow_dir", "repo"),
+    "branch_prefix": ("branch_prefix", "repo"), "labels": ("labels", "repo"), "reviewers": ("reviewers", "repo"),
+    "draft": ("draft", "repo"), "llm.model": ("llm_model", "server"), "llm.max_rounds": ("llm_max_rounds", "min"),
+    "llm.generator": ("llm_generator", "min_generator"), "context": ("context", "repo"),
+    "scan.fail_on": ("fail_on", "repo"), "preview": ("preview", "repo"), "zizmor.enabled": ("zizmor", "and"),
+}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(resources.files("bot").joinpath("config_schema.json").read_text("utf-8"))
+
+
+def parse_config(text: str, source: str = CONFIG_PATHS[0]) -> RepoConfig:
+    try:
+        data = load_yaml(text)
+    except WorkflowError as exc:
+        raise ConfigError(source, "(file)", exc.line, str(exc)) from exc
+    if data is None:
+        return RepoConfig(source=source)
+    problems = _validate(data, schema(), "", None, None)
+    if problems:
+        key, line, message = problems[0]
+        raise ConfigError(source, key or "(top level)", line, message)
+    values, lines = {}, {}
+    for dotted, (attr, _) in _KEYS.items():
+        node, parent, last = data, None, None
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                break
+            parent, last, node = node, part, node[part]
+        else:
+            values[attr] = _frozen(node)
+            lines[dotted] = line_of(parent, last)
+    for pattern in values.get("run_deny", ()):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(source, "run.deny", lines.get("run.deny"), f"{pattern!r} is not a regular expression: {exc}")
+    return RepoConfig(**values, source=source, lines=lines, explicit=frozenset(lines))
+
+
+def server_limits(env: Mapping[str, str]) -> RepoConfig | None:
+    """The server's limits from VIBEOPS_SERVER_CONFIG (a file in the same format), if set."""
+    path = env.get("VIBEOPS_SERVER_CONFIG", "")
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ConfigError(path, "(file)", None, f"cannot read: {exc.strerror}") from exc
+    return parse_config(text, path)
+
+
+def layered(server: RepoConfig | None, repo: RepoConfig) -> RepoConfig:
+    """The repository's config bounded by the server's explicit settings: tightened, never loosened."""
+    if server is None:
+        return repo
+    merged = {}
+    for dotted, (attr, rule) in _KEYS.items():
+        mine, theirs = getattr(repo, attr), getattr(server, attr)
+        if dotted not in server.explicit:
+            continue
+        if dotted not in repo.explicit:
+            merged[attr] = theirs
+        elif rule == "and":
+            merged[attr] = mine and theirs
+        elif rule == "subset":
+            merged[attr] = tuple(x for x in mine if x in theirs)
+        elif rule == "union":
+            merged[attr] = tuple(dict.fromkeys(mine + theirs))
+        elif rule == "max_role":
+            merged[attr] = max(mine, theirs, key=ROLES.index)
+        elif rule == "min":
+            merged[attr] = min(mine, theirs)
+        elif rule == "min_generator":
+            merged[attr] = min(mine, theirs, key=GENERATORS.index)
+        elif rule == "min_levels":
+            scopes = set(mine) | set(theirs)
+            merged[attr] = {s: min(mine.get(s, theirs.get(s, "read")), theirs.get(s, mine.get(s, "read")),
+                                   key=_LEVELS.index) for s in scopes}
+        elif rule == "server":
+            merged[attr] = theirs
+        # "pattern" keys stay the repository's; path_allowed/action_allowed also apply the server's.
+    return replace(repo, **merged, limits=server, explicit=repo.explicit)
+
+
+def _frozen(value):
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Mapping):
+        return {str(k): _frozen(v) for k, v in value.items()}
+    return value
+
+
+def _validate(value, spec: dict, key: str, parent, name) -> list[tuple[str, int | None, str]]:
+    """The subset of JSON Schema the config schema uses, reporting dotted keys and YAML lines."""
+    line = line_of(parent, name) if parent is not None else None
+    problems = []
+    kind = spec.get("type")
+    types = {"object": Mapping, "array": list, "string": str, "boolean": bool, "integer": int}
+    if kind and (not isinstance(value, types[kind]) or (kind == "integer" and isinstance(value, bool))):
+        return [(key, line, f"must be {'an' if kind[0] in 'aeio' else 'a'} {kind}, not {type(value).__name__}"
+                 f" ({value!r})")]
+    if "enum" in spec and value not in spec["enum"]:
+        return [(key, line, f"{value!r} is not one of {', '.join(map(str, spec['enum']))}")]
+    if "pattern" in spec and not re.search(spec["pattern"], str(value)):
+        return [(key, line, f"{value!r} does not match {spec['pattern']}")]
+    for bound, ok in (("minimum", lambda a, b: a >= b), ("maximum", lambda a, b: a <= b)):
+        if bound in spec and not ok(value, spec[bound]):
+            return [(key, line, f"{value!r} is out of range ({bound} {spec[bound]})")]
+    if kind == "object":
+        props = spec.get("properties", {})
+        for child, child_value in value.items():
+            dotted = f"{key}.{child}" if key else str(child)
+            if child in props:
+                problems += _validate(child_value, props[child], dotted, value, child)
+            elif isinstance(spec.get("additionalProperties"), dict):
+                problems += _validate(child_value, spec["additionalProperties"], dotted, value, child)
+            elif spec.get("additionalProperties") is False:
+                known = ", ".join(props)
+                problems.append((dotted, line_of(value, child), f"unknown key (known here: {known})"))
+    if kind == "array":
+        for index, item in enumerate(value):
+            found = _validate(item, spec.get("items", {}), key, value, index)
+            problems += [(k, line_of(value, index) or ln, m) for k, ln, m in found]
+        if spec.get("uniqueItems") and len(set(map(str, value))) != len(value):
+            problems.append((key, line, "has repeated items"))
+    return problems
+
+
