@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
 
+    config = commands.add_parser("config", help="the repository config file (.github/vibeops.yml)")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION")
+    config_commands.add_parser("schema", help="print the JSON Schema of .github/vibeops.yml")
+    validate = config_commands.add_parser("validate", help="check a config file; exit 1 with the key and line at fault")
+    validate.add_argument("path", nargs="?", help="the file (default: .github/vibeops.yml or .yaml here)")
+
     serve = commands.add_parser("serve", help="run the GitHub App (webhook server and worker) for development",
                                 description="Serve POST /api/github/webhooks and GET /healthz, with the job "
                                             "worker in-process. Settings come from the environment: APP_ID, "
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "config":
+        return _config(args)
     parser.print_help()
     return 2
 
@@ -186,6 +194,32 @@ def _emit(args: argparse.Namespace, text: str) -> None:
             out.write(text)
     else:
         sys.stdout.write(text)
+
+
+def _config(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.repo_config import CONFIG_PATHS, ConfigError, parse_config, schema
+
+    if args.config_command == "schema":
+        print(json.dumps(schema(), indent=2))
+        return 0
+    if args.config_command != "validate":
+        print("vibeops config: say `schema` or `validate [PATH]`", file=sys.stderr)
+        return 2
+    path = args.path or next((p for p in CONFIG_PATHS if Path(p).is_file()), CONFIG_PATHS[0])
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"vibeops config: {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        config = parse_config(text, path)
+    except ConfigError as exc:
+        print(f"vibeops config: {exc}", file=sys.stderr)
+        return 1
+    print(f"{path}: valid ({len(config.explicit)} setting(s): {', '.join(sorted(config.explicit)) or 'none'})")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -80,9 +80,9 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
     intent = Intent(request, tuple(targets))
     if config is not None:
         for path in sorted(set(targets) | intent.requested_files(tree)):
-            key = config.path_allowed(path)
-            if key:
-                problems.append(f"`{path}` may not be targeted: denied by {config.where(key)}.")
+            denied_by = config.path_allowed(path)
+            if denied_by:
+                problems.append(f"`{path}` may not be targeted: denied by {denied_by}.")
         if problems:
             raise IntentError(problems)
     if request.tool == "trivy":

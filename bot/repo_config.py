@@ -66,15 +66,15 @@ class RepoConfig:
         return f"`{key}` (default)"
 
     def path_allowed(self, path: str) -> str | None:
-        """None when the bot may target `path`, else the key that forbids it."""
-        for config in (self, self.limits):
+        """None when the bot may target `path`, else which setting forbids it, and where it is set."""
+        for config in (self.limits, self):  # the server's word first: it is the one a repo cannot undo
             if config is None:
                 continue
             if any(glob_match(p, path) or glob_match(p.rstrip("/") + "/**", path) for p in config.paths_deny):
-                return "paths.deny"
+                return _located(config, "paths.deny")
             if "paths.allow" in config.explicit or config is self:
                 if not any(glob_match(p, path) or glob_match(p.rstrip("/") + "/**", path) for p in config.paths_allow):
-                    return "paths.allow"
+                    return _located(config, "paths.allow")
         return None
 
     def action_allowed(self, action: str) -> bool:
@@ -84,6 +84,12 @@ class RepoConfig:
                     glob_match(p.lower(), owner_repo) for p in config.actions_allow):
                 return False
         return True
+
+
+def _located(config: RepoConfig, key: str) -> str:
+    line = config.lines.get(key)
+    where = f"{config.source}:{line}" if line else config.source
+    return f"`{key}` ({where})"
 
 
 # Dotted key -> RepoConfig field, and how the server's value bounds the repository's.
@@ -97,7 +103,7 @@ _KEYS = {
     "branch_prefix": ("branch_prefix", "repo"), "labels": ("labels", "repo"), "reviewers": ("reviewers", "repo"),
     "draft": ("draft", "repo"), "llm.model": ("llm_model", "server"), "llm.max_rounds": ("llm_max_rounds", "min"),
     "llm.generator": ("llm_generator", "min_generator"), "context": ("context", "repo"),
-    "scan.fail_on": ("fail_on", "repo"), "preview": ("preview", "repo"), "zizmor.enabled": ("zizmor", "and"),
+    "scan.fail_on": ("fail_on", "repo"), "preview": ("preview", "repo"), "zizmor.enabled": ("zizmor", "or"),
 }
 
 
@@ -148,6 +154,14 @@ def server_limits(env: Mapping[str, str]) -> RepoConfig | None:
     return parse_config(text, path)
 
 
+def with_min_permission(limits: RepoConfig | None, role: str, source: str) -> RepoConfig:
+    """The server limits with a lowest role folded in (the stricter of the two wins)."""
+    base = limits or RepoConfig(source=source)
+    strictest = max(role, base.min_permission, key=ROLES.index) if "trigger.min_permission" in base.explicit else role
+    return replace(base, min_permission=strictest, explicit=base.explicit | {"trigger.min_permission"},
+                   lines=dict(base.lines), source=base.source if limits else source)
+
+
 def layered(server: RepoConfig | None, repo: RepoConfig) -> RepoConfig:
     """The repository's config bounded by the server's explicit settings: tightened, never loosened."""
     if server is None:
@@ -161,6 +175,8 @@ def layered(server: RepoConfig | None, repo: RepoConfig) -> RepoConfig:
             merged[attr] = theirs
         elif rule == "and":
             merged[attr] = mine and theirs
+        elif rule == "or":  # a check the server requires stays on
+            merged[attr] = mine or theirs
         elif rule == "subset":
             merged[attr] = tuple(x for x in mine if x in theirs)
         elif rule == "union":
@@ -173,8 +189,7 @@ def layered(server: RepoConfig | None, repo: RepoConfig) -> RepoConfig:
             merged[attr] = min(mine, theirs, key=GENERATORS.index)
         elif rule == "min_levels":
             scopes = set(mine) | set(theirs)
-            merged[attr] = {s: min(mine.get(s, theirs.get(s, "read")), theirs.get(s, mine.get(s, "read")),
-                                   key=_LEVELS.index) for s in scopes}
+            merged[attr] = {s: min(mine.get(s, "read"), theirs.get(s, "read"), key=_LEVELS.index) for s in scopes}
         elif rule == "server":
             merged[attr] = theirs
         # "pattern" keys stay the repository's; path_allowed/action_allowed also apply the server's.

@@ -343,7 +343,7 @@ def test_pull_request_lifecycle(fake):
     assert repo.get_pull(pull.number).body == "final body"
     assert fake.pulls(REPO) == [{"number": pull.number, "title": "Add trivy scan", "body": "final body",
                                  "head": "vibeops/trivy", "base": "main", "state": "open", "labels": ["vibeops"],
-                                 "user": fake.bot_login, "draft": False,
+                                 "user": fake.bot_login, "draft": False, "reviewers": [],
                                  "html_url": f"{fake.base_url}/{REPO}/pull/{pull.number}"}]
     pull.edit(state="closed")
     assert list(repo.get_pulls(state="open")) == []

@@ -45,7 +45,7 @@ def test_seed_request_opens_a_branch_with_an_exact_scope(wordsmith_repo):
     assert report["scope"]["extra"] == [] and report["scope"]["missing"] == []
     assert {c["id"]: c["ok"] for c in report["checks"]} == {
         "actionlint": True, "scope": True, "dynamic-scope": True, "trigger-scope": True, "trivy-action": True,
-        "policy": True, "guardrails": True}
+        "policy": True, "guardrails": True, "zizmor": True}
     # The user's checkout, index, HEAD and branches are exactly as they were, plus one new branch.
     after = state(wordsmith_repo)
     assert {k: v for k, v in after.items() if k != "branches"} == {k: v for k, v in before.items() if k != "branches"}

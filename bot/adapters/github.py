@@ -114,6 +114,23 @@ class GitHubRepo:
             return Published(branch, commit.sha, created=head is None, changed=True)
         raise ForgeError(f"branch {branch} kept changing while vibeops wrote to it; ask again")
 
+    def in_team(self, team: str, login: str) -> bool:
+        """Whether `login` is an active member of `org/team-slug`."""
+        from github import GithubException
+
+        org, _, slug = team.partition("/")
+
+        def check() -> bool:
+            return self.repo._requester.requestJsonAndCheck(
+                "GET", f"/orgs/{org}/teams/{slug}/memberships/{login}")[1].get("state") == "active"
+
+        try:
+            return self.retry.call(check)
+        except GithubException as exc:
+            if exc.status == 404:
+                return False
+            raise self._forge_error(exc, f"check {login}'s membership of {team}") from exc
+
     def delete_branch(self, branch: str) -> None:
         self._call(lambda: self.repo.get_git_ref(f"heads/{branch}").delete(), f"delete {branch}")
 
@@ -158,7 +175,8 @@ class GitHubRepo:
 
         return self._call(post_once, "reply")
 
-    def open_or_update_pull(self, branch: str, base: str, title: str, body: str, labels: tuple[str, ...]):
+    def open_or_update_pull(self, branch: str, base: str, title: str, body: str, labels: tuple[str, ...],
+                            reviewers: tuple[str, ...] = (), draft: bool = False):
         """(number, url, created) of the one open pull request for `branch`."""
         from github import GithubException
 
@@ -171,13 +189,16 @@ class GitHubRepo:
                 self._call(lambda: pull.edit(title=title, body=body), f"update #{pull.number}")
                 return pull.number, pull.html_url, False
             try:
-                pull = self.retry.call(lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base))
+                pull = self.retry.call(lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
+                                                                     draft=draft))
             except GithubException as exc:
                 if exc.status == 422 and _mentions(exc, "already exists"):
                     continue  # opened by a concurrent run of the same request
                 raise self._forge_error(exc, "open the pull request") from exc
             if labels:
                 self._call(lambda: pull.add_to_labels(*labels), "label the pull request")
+            if reviewers:
+                self._call(lambda: pull.create_review_request(reviewers=list(reviewers)), "request reviews")
             return pull.number, pull.html_url, True
         raise ForgeError(f"could not open or find the pull request for {branch}")
 

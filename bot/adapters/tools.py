@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from bot.adapters.errors import ToolError
 
@@ -35,11 +35,13 @@ class Tools:
 
     actionlint: str | None
     trivy: str | None
+    zizmor: str | None = None
     _memo: "_Once" = field(default_factory=lambda: _Once(), compare=False, repr=False)
 
     @classmethod
     def from_environment(cls) -> "Tools":
-        return cls(find_binary("actionlint", "VIBEOPS_ACTIONLINT"), find_binary("trivy", "VIBEOPS_TRIVY"))
+        return cls(find_binary("actionlint", "VIBEOPS_ACTIONLINT"), find_binary("trivy", "VIBEOPS_TRIVY"),
+                   find_binary("zizmor", "VIBEOPS_ZIZMOR"))
 
     def lint_workflow(self, text: str, path: str, repo_root: str | None) -> list[dict]:
         """actionlint's errors for `text` as if it were at `path` (read from stdin, so nothing is written)."""
@@ -83,6 +85,58 @@ class Tools:
         if result.returncode != 0:
             raise ToolError(f"trivy {' '.join(words)} exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "trivy") or {}
+
+    def audit_workflow(self, text: str, path: str, honour_ignores: bool = True) -> list[dict]:
+        """zizmor's security findings for `text` as if it were at `path`: offline, zizmor's default rules.
+
+        zizmor reads files only (named *.yml or *.yaml), so `text` is written under a temp dir's
+        .github/workflows/. Exit 0 is clean and 10-14 mean findings; anything else raises ToolError,
+        including a workflow zizmor cannot parse (--strict-collection: never skipped as "clean").
+        Each finding: {rule, severity (error|warning|note), confidence, message, line, column, url},
+        located at zizmor's primary location, 1-based.
+        """
+        binary = self._binary(self.zizmor, "zizmor", "VIBEOPS_ZIZMOR")
+        given = PurePosixPath(path.replace("\\", "/"))
+        inside = given.parts[:2] == (".github", "workflows") and ".." not in given.parts and len(given.parts) > 2
+        relative = str(given if inside else PurePosixPath(".github/workflows", given.name or "workflow.yml"))
+        relative += "" if relative.endswith((".yml", ".yaml")) else ".yml"  # zizmor refuses any other name
+        with tempfile.TemporaryDirectory(prefix="vibeops-zizmor-") as root:
+            target = Path(root, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            # zizmor's defaults, explicitly: --no-config would clash with an inherited $ZIZMOR_CONFIG.
+            Path(root, "zizmor-defaults.yml").write_text("rules: {}\n")
+            argv = [binary, "--offline", "--config", "zizmor-defaults.yml", "--strict-collection", "--no-progress",
+                    "--color", "never", "--format", "json", *([] if honour_ignores else ["--no-ignores"]), relative]
+            result = _run(argv, "zizmor", cwd=root)
+        if result.returncode not in (0, 10, 11, 12, 13, 14):
+            reason = [line.strip() for line in result.stderr.split("Stack backtrace:")[0].splitlines()
+                      if line.strip() and line.split()[0] not in ("INFO", "Caused", "fatal:")]
+            raise ToolError(f"zizmor exited {result.returncode}: {' / '.join(reason[:4])[:500] or 'no error output'}")
+        findings = _json(result.stdout, "zizmor") or []
+        if not isinstance(findings, list):
+            raise ToolError(f"zizmor printed JSON that is not a list of findings: {result.stdout[:200]!r}")
+        levels = {"High": "error", "Medium": "warning"}
+        audited = []
+        for finding in findings:
+            if finding.get("ignored"):
+                continue
+            locations = finding.get("locations") or [{}]
+            primary = next((loc for loc in locations if loc.get("symbolic", {}).get("kind") == "Primary"),
+                           locations[0])
+            point = primary.get("concrete", {}).get("location", {}).get("start_point") or {}
+            annotation = primary.get("symbolic", {}).get("annotation")
+            determinations = finding.get("determinations") or {}
+            audited.append({
+                "rule": str(finding.get("ident") or "zizmor"),
+                "severity": levels.get(determinations.get("severity"), "note"),
+                "confidence": str(determinations.get("confidence") or "Unknown").lower(),
+                "message": ": ".join(str(part) for part in (finding.get("desc"), annotation) if part),
+                "line": point["row"] + 1 if isinstance(point.get("row"), int) else None,
+                "column": point["column"] + 1 if isinstance(point.get("column"), int) else None,
+                "url": finding.get("url"),
+            })
+        return audited
 
     @staticmethod
     def _binary(path: str | None, name: str, env_var: str) -> str:

@@ -75,7 +75,12 @@ def _default_handler(settings: Settings):
     from bot.adapters.llm import LiteLLM, LLMSettings
 
     github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url)
+    import os
+
+    from bot.repo_config import server_limits
+
     model = LLMSettings.from_env()
     ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
-                     llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3)
+                     llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
+                     server_config=server_limits(os.environ))
     return make_handler(github_app, ctx)

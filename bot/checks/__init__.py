@@ -23,6 +23,8 @@ class Scanners(Protocol):
                    skip_dirs: tuple[str, ...] = (), skip_files: tuple[str, ...] = (),
                    config_file: str | None = None) -> dict: ...
 
+    def audit_workflow(self, text: str, path: str, honour_ignores: bool = True) -> list[dict]: ...
+
 
 @dataclass(frozen=True)
 class CheckContext:
@@ -38,11 +40,14 @@ class CheckContext:
 
 def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...]:
     """(id, run) for every check, in report order."""
-    from bot.checks import actionlint, dynamic_scope, guardrails, policy, scope, trigger_scope, trivy_action
+    from bot.checks import (actionlint, dynamic_scope, guardrails, policy, scope, trigger_scope, trivy_action,
+                            zizmor)
 
-    modules = (actionlint, scope, dynamic_scope, trigger_scope, trivy_action, policy, guardrails)
+    modules = (actionlint, zizmor, scope, dynamic_scope, trigger_scope, trivy_action, policy, guardrails)
     return tuple((module.ID, module.run) for module in modules)
 
 
 def run_checks(ctx: CheckContext) -> tuple[CheckResult, ...]:
-    return tuple(CheckResult(check_id, tuple(run(ctx))) for check_id, run in registry())
+    # zizmor is the one check a repository may switch off (zizmor.enabled), unless the server requires it.
+    skipped = {"zizmor"} if ctx.config is not None and not ctx.config.zizmor else set()
+    return tuple(CheckResult(check_id, tuple(run(ctx))) for check_id, run in registry() if check_id not in skipped)

@@ -36,9 +36,19 @@ def failed(report: Report) -> str:
             "Comment `/vibeops help` for everything I understand.")
 
 
-def not_allowed(author: str, repo: str, role: str, minimum: str) -> str:
+def not_allowed(author: str, repo: str, role: str, minimum: str, rule: str = "") -> str:
     return (f"Sorry @{author}, vibeops only runs for people with **{minimum}** access or higher to "
-            f"{repo} (you have **{role}**). A maintainer can run the command for you.")
+            f"{repo} (you have **{role}**)" + (f"; set by {rule}" if rule else "")
+            + ". A maintainer can run the command for you.")
+
+
+def bad_config(error: str) -> str:
+    return (f"This repository's vibeops config is invalid, so I did nothing:\n\n`{error}`\n\n"
+            "Fix it on the default branch (`vibeops config validate` checks it locally).")
+
+
+def refused(reason: str) -> str:
+    return f"{reason} Nothing was done."
 
 
 def crashed(error: str) -> str:

@@ -52,5 +52,8 @@ def route_table(fake: FakeGitHub) -> list[tuple[str, re.Pattern, str, Callable]]
         ("PATCH", repo + r"/pulls/(?P<number>\d+)", "token", fake._h_update_pull),
         ("GET", repo + r"/pulls/(?P<number>\d+)/comments", "token", fake._h_list_review_comments),
         ("POST", repo + r"/pulls/(?P<number>\d+)/comments/(?P<id>\d+)/replies", "token", fake._h_reply),
+        ("POST", repo + r"/pulls/(?P<number>\d+)/requested_reviewers", "token", fake._h_request_reviewers),
+        ("GET", r"/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)/memberships/(?P<user>[^/]+)", "token",
+         fake._h_team_membership),
     ]
     return [(verb, re.compile(pattern), auth, handler) for verb, pattern, auth, handler in table]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakegithub.handling import DOCS, Ctx, known_number, not_found, validation
+from tests.fakegithub.handling import DOCS, Ctx, Reply, known_number, not_found, validation
 from tests.fakegithub.state import Comment, Issue, Pull, now
 
 
@@ -73,6 +73,21 @@ class PullRoutes:
             issue.closed_at = now() if issue.state == "closed" else None
         issue.updated_at = now()
         return 200, self._pull_json(repo, number)
+
+    def _h_request_reviewers(self, ctx: Ctx) -> tuple:
+        number = known_number(ctx.repo.pulls, ctx.params["number"], f"{DOCS}/pulls/review-requests")
+        pull = ctx.repo.pulls[number]
+        for login in (ctx.body or {}).get("reviewers", []):
+            if login not in pull.reviewers:
+                pull.reviewers.append(login)
+        return 201, self._pull_json(ctx.repo, number)
+
+    def _h_team_membership(self, ctx: Ctx) -> tuple:
+        team = f"{ctx.params['org']}/{ctx.params['team']}".lower()
+        if ctx.params["user"].lower() not in self._teams.get(team, set()):
+            raise Reply(404, "Not Found", f"{DOCS}/teams/members#get-team-membership-for-a-user")
+        return 200, {"url": f"{self.base_url}/orgs/{ctx.params['org']}/teams/{ctx.params['team']}/memberships/"
+                            f"{ctx.params['user']}", "role": "member", "state": "active"}
 
     def _h_get_review_comment(self, ctx: Ctx) -> tuple:
         comment = ctx.repo.review_comments.get(int(ctx.params["id"]))

@@ -81,6 +81,7 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         self._lock = threading.RLock()
         self._repos: dict[str, Repo] = {}
         self._installations: dict[int, Installation] = {}
+        self._teams: dict[str, set[str]] = {}  # "org/slug" -> member logins
         self._tokens: dict[str, tuple[int, float]] = {}  # token -> (installation id, expiry epoch)
         self._faults: list[Fault] = []
         self._delays: list[Fault] = []
@@ -228,12 +229,17 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         with self._lock:
             return copy.deepcopy(self._repo(full_name).commit(sha))
 
+    def add_team(self, team: str, members: list[str]) -> None:
+        """An organisation team ("org/slug") and its active members."""
+        with self._lock:
+            self._teams[team.lower()] = {m.lower() for m in members}
+
     def pulls(self, full_name: str) -> list[dict]:
         with self._lock:
             repo = self._repo(full_name)
             return [{"number": n, "title": repo.issues[n].title, "body": repo.issues[n].body, "head": p.head,
                      "base": p.base, "state": repo.issues[n].state, "labels": list(repo.issues[n].labels),
-                     "user": p.user, "draft": p.draft,
+                     "user": p.user, "draft": p.draft, "reviewers": list(p.reviewers),
                      "html_url": f"{self.base_url}/{full_name}/pull/{n}"} for n, p in sorted(repo.pulls.items())]
 
     def comments(self, full_name: str, issue_number: int) -> list[dict]:

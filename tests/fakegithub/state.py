@@ -48,6 +48,7 @@ class Pull:
     user: str
     last_head_sha: str
     draft: bool = False
+    reviewers: list = field(default_factory=list)
 
 
 @dataclass
