@@ -237,3 +237,24 @@ def test_a_named_file_is_requested_for_tools_that_take_files_by_name(wordsmith_r
     report = run_request("add hadolint check for api/Dockerfile", services(wordsmith_repo, llm, tools, rounds=1))
     assert report.status == "opened", report.message
     assert report.scope.requested == ("api/Dockerfile",) and report.scope.verdict == "exact"
+
+
+def test_a_shell_pattern_the_repository_denies_is_rejected_in_model_output(tmp_path, llm, tools):
+    repo = make_repo(tmp_path / "r", files={".github/vibeops.yml": "run:\n  deny: ['docker\\s+push']\n"})
+    push = "      - run: docker build -t app . && docker push ghcr.io/acme/app\n"
+    llm.reply(fenced(trivy_workflow("k8s-manifests/api.yaml", extra_step=push)))
+    report = run_request(SEED, services(repo, llm, tools, rounds=1), generator="llm")
+    assert report.status == "rejected"
+    (finding,) = [f for f in report.blocking if f.rule == "forbidden-run"]
+    assert "denied by `run.deny` (.github/vibeops.yml:2)" in finding.message
+
+
+def test_the_repository_can_choose_the_model_and_its_rounds_and_give_context(tmp_path, llm, tools):
+    repo = make_repo(tmp_path / "r", files={
+        ".github/vibeops.yml": "llm:\n  model: openai/repo-choice\n  max_rounds: 1\ncontext: docs/ci.md\n",
+        "docs/ci.md": "Our CI runs on self-hosted runners labelled `linux-big`.\n"})
+    llm.reply(fenced(trivy_workflow(".")))
+    report = run_request(SEED, services(repo, llm, tools), generator="llm")
+    assert report.status == "rejected" and report.llm["calls"] == 1  # one round only
+    assert llm.requests[0]["model"] == "repo-choice"
+    assert "self-hosted runners labelled `linux-big`" in llm.requests[0]["messages"][1]["content"]
