@@ -131,6 +131,33 @@ class GitHubRepo:
                 return False
             raise self._forge_error(exc, f"check {login}'s membership of {team}") from exc
 
+    def pull_info(self, number: int) -> dict:
+        pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
+        return {"head": pull.head.ref, "head_sha": pull.head.sha, "body": pull.body or "", "state": pull.state,
+                "merged": bool(pull.merged), "base": pull.base.ref, "html_url": pull.html_url}
+
+    def update_pull_body(self, number: int, body: str) -> None:
+        pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
+        self._call(lambda: pull.edit(body=body), f"update #{number}")
+
+    def changed_files(self, number: int) -> list[str]:
+        pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
+        return self._call(lambda: [f.filename for f in pull.get_files()], f"list the files of #{number}")
+
+    def status_comment(self, number: int, body: str) -> str:
+        """The one vibeops status comment of a pull request, edited in place (made on first use)."""
+        marker = "<!-- vibeops:status -->"
+        issue = self._call(lambda: self.repo.get_issue(number), f"read #{number}")
+
+        def upsert() -> str:
+            for comment in issue.get_comments():
+                if marker in (comment.body or ""):
+                    comment.edit(f"{body}\n\n{marker}")
+                    return comment.html_url
+            return issue.create_comment(f"{body}\n\n{marker}").html_url
+
+        return self._call(upsert, "update the status comment")
+
     def delete_branch(self, branch: str) -> None:
         self._call(lambda: self.repo.get_git_ref(f"heads/{branch}").delete(), f"delete {branch}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from bot.preview import SEVERITY_ORDER, Preview
 from bot.report import Report
@@ -41,9 +42,14 @@ def pr_body(report: Report, comment_url: str | None = None) -> str:
         "request with `/vibeops <what to change>`; to try it locally first, run "
         f"`vibeops check {draft.path} --repo .`.",
         "",
-        request_marker(report.request),
+        request_marker(*_marker_parts(report), workflow=draft.path),
     ]
     return "\n".join(parts) + "\n"
+
+
+def _marker_parts(report: Report) -> tuple[str, tuple[str, ...]]:
+    original, *changes = report.request.split("; then: ")
+    return original, tuple(changes)
 
 
 def _authorship(report: Report) -> str:
@@ -58,10 +64,23 @@ def _authorship(report: Report) -> str:
             "to a full commit SHA.")
 
 
-def request_marker(request: str) -> str:
+def request_marker(request: str, changes: tuple[str, ...] = (), workflow: str | None = None) -> str:
     """A hidden, machine-readable copy of the request, so later revisions know what was asked."""
-    payload = json.dumps({"request": request}).replace("-->", "--\\u003e")
+    data = {"request": request, "changes": list(changes), "workflow": workflow}
+    payload = json.dumps(data).replace("-->", "--\\u003e")
     return f"<!-- vibeops:request {payload} -->"
+
+
+def read_marker(body: str | None) -> dict | None:
+    """The request marker of a vibeops pull request body, or None for any other pull request."""
+    match = re.search(r"<!-- vibeops:request (\{.*?\}) -->", body or "")
+    if match is None:
+        return None
+    try:
+        data = json.loads(match.group(1))
+    except ValueError:
+        return None
+    return data if isinstance(data.get("request"), str) else None
 
 
 def scope_table(scope: ScopeReport | None) -> str:

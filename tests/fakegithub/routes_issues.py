@@ -37,6 +37,14 @@ class IssueRoutes:
             raise not_found(f"{DOCS}/issues/comments#get-an-issue-comment")
         return 200, self._comment_json(ctx.repo, comment)
 
+    def _h_edit_issue_comment(self, ctx: Ctx) -> tuple:
+        comment = ctx.repo.issue_comments.get(int(ctx.params["id"]))
+        if comment is None:
+            raise not_found(f"{DOCS}/issues/comments#update-an-issue-comment")
+        comment.body = (ctx.body or {}).get("body", comment.body)
+        comment.edits = getattr(comment, "edits", 0) + 1
+        return 200, self._comment_json(ctx.repo, comment)
+
     def _react(self, ctx: Ctx, kind: str, exists: bool, docs: str) -> tuple:
         if not exists:
             raise not_found(docs)

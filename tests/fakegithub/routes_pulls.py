@@ -74,6 +74,18 @@ class PullRoutes:
         issue.updated_at = now()
         return 200, self._pull_json(repo, number)
 
+    def _h_pull_files(self, ctx: Ctx) -> tuple:
+        """The files a pull request changes: its head against the base branch's tree."""
+        repo = ctx.repo
+        number = known_number(repo.pulls, ctx.params["number"], f"{DOCS}/pulls/pulls#list-pull-requests-files")
+        pull = repo.pulls[number]
+        head = repo.flat(repo.tree_of(repo.pull_head_sha(pull)))
+        base = repo.flat(repo.tree_of(repo.resolve(pull.base)))
+        changed = sorted(p for p in set(head) | set(base) if head.get(p) != base.get(p))
+        return 200, [{"sha": (head.get(p) or base.get(p))[1], "filename": p,
+                      "status": "added" if p not in base else ("removed" if p not in head else "modified"),
+                      "additions": 1, "deletions": 0, "changes": 1} for p in changed]
+
     def _h_request_reviewers(self, ctx: Ctx) -> tuple:
         number = known_number(ctx.repo.pulls, ctx.params["number"], f"{DOCS}/pulls/review-requests")
         pull = ctx.repo.pulls[number]
