@@ -48,4 +48,8 @@ def test_request_marker_is_json_and_cannot_close_the_comment_early():
     marker = request_marker("add trivy scan for `x` --> <script>")
     assert marker.startswith("<!-- vibeops:request ") and marker.count("-->") == 1
     payload = re.match(r"<!-- vibeops:request (.*) -->$", marker).group(1)
-    assert json.loads(payload) == {"request": "add trivy scan for `x` --> <script>"}
+    assert json.loads(payload) == {"request": "add trivy scan for `x` --> <script>", "changes": [], "workflow": None}
+    from bot.render.markdown import read_marker
+
+    assert read_marker("text\n" + marker + "\n")["request"] == "add trivy scan for `x` --> <script>"
+    assert read_marker("no marker") is None
