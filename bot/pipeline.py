@@ -153,3 +153,51 @@ def _commit_summary(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+
+
+def revise_pull_request(marker: dict, change_text: str, branch: str, services: Services,
+                        config: RepoConfig) -> Report:
+    """A follow-up on a vibeops pull request: edit its workflow in place on the branch, re-check the scope."""
+    from bot.recipes import recipe_name
+    from bot.revision import RevisionError, parse_change, revise, updated_request
+
+    report = Report(status=ERROR, message="", request=" ".join(change_text.split()))
+    try:
+        change = parse_change(change_text)
+        before = parse_request(marker["request"], free_form=services.llm is not None)
+        for earlier in marker.get("changes") or []:
+            before = updated_request(before, parse_change(earlier))
+    except RequestError as exc:
+        return report.but(message=str(exc))
+    after = updated_request(before, change)
+    services = replace(services, config=config)
+    path = marker.get("workflow")
+    try:
+        default_branch = services.forge.default_branch()
+        current = services.forge.file_on_branch(branch, path) if path else None
+        if current is None:
+            return report.but(message=f"the workflow {path or '(unknown)'} is no longer on {branch}; "
+                                      "ask for a new workflow instead")
+        with services.forge.snapshot(default_branch) as snapshot:
+            try:
+                old_intent = resolve_intent(before, snapshot.tree, config)
+                new_intent = resolve_intent(after, snapshot.tree, config)
+                text = revise(current, old_intent, new_intent, snapshot.tree, services.catalog)
+            except (IntentError, RevisionError) as exc:
+                return report.but(message=str(exc))
+            draft = Draft(path=path, text=text, generator=f"recipe:{recipe_name(new_intent)}",
+                          slug=branch.removeprefix(config.branch_prefix), title="")
+            report = validate(report.but(request=after.text, intent=new_intent, draft=draft, base=default_branch),
+                              snapshot.tree, services)
+            if report.status != OPENED:
+                return report
+            body = pr_body(report.but(pr_title=draft.title))
+            # On the branch head: a human's commits stay, ours goes on top (never a force-push).
+            published = services.forge.publish(branch, snapshot.commit, path, text, f"vibeops: {change.text}")
+    except ForgeUnavailable:
+        raise
+    except ForgeError as exc:
+        return report.but(status=ERROR, message=str(exc))
+    verb = "revised" if published.changed else "nothing to change on"
+    return report.but(branch=branch, commit=published.commit, pr_body=body,
+                      message=f"{verb} {path} on {branch}: {change.text}")

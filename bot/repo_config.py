@@ -52,6 +52,7 @@ class RepoConfig:
     fail_on: tuple[str, ...] | None = None  # None: the request's own default
     preview: bool = True
     zizmor: bool = True
+    recheck_all_pulls: bool = False  # check every pull request that changes a workflow, not only vibeops'
     source: str = "built-in defaults"
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)  # dotted key -> line
     explicit: frozenset[str] = frozenset()  # dotted keys the file set
@@ -104,6 +105,7 @@ _KEYS = {
     "draft": ("draft", "repo"), "llm.model": ("llm_model", "server"), "llm.max_rounds": ("llm_max_rounds", "min"),
     "llm.generator": ("llm_generator", "min_generator"), "context": ("context", "repo"),
     "scan.fail_on": ("fail_on", "repo"), "preview": ("preview", "repo"), "zizmor.enabled": ("zizmor", "or"),
+    "recheck.all_pulls": ("recheck_all_pulls", "or"),
 }
 
 

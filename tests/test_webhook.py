@@ -104,7 +104,7 @@ def test_a_redelivery_is_a_duplicate_even_after_a_restart(app, tmp_path, rsa_pri
 @pytest.mark.parametrize("event, name, body", [
     ("issue_comment", "issue_comment/edited.payload.json", "/vibeops add trivy scan for a.yaml"),
     ("issue_comment", "issue_comment/created.payload.json", "just a comment"),
-    ("pull_request", "pull_request/opened.payload.json", None),
+    ("pull_request", "pull_request/closed.payload.json", None),
 ])
 def test_other_deliveries_are_acknowledged_and_ignored(app, event, name, body):
     payload = json.loads((HOOKS / name).read_text())
@@ -145,3 +145,13 @@ def test_serve_refuses_to_start_without_a_secret():
 
     result = vibeops("serve", env={"WEBHOOK_SECRET": "", "APP_ID": ""})
     assert result.returncode == 2 and "WEBHOOK_SECRET" in result.stderr
+
+
+def test_a_pull_request_push_queues_a_recheck_keyed_on_its_head(app):
+    payload = json.loads((HOOKS / "pull_request/synchronize.payload.json").read_text())
+    payload["installation"] = {"id": 5, "node_id": "x"}
+    assert deliver(app.test_client(), payload, event="pull_request", delivery="p-1").status_code == 202
+    assert deliver(app.test_client(), payload, event="pull_request", delivery="p-2").status_code == 200
+    (job,) = jobs(app)
+    assert job["kind"] == "pull_request"
+    assert json.loads(job["payload"])["head_sha"] == payload["pull_request"]["head"]["sha"]

@@ -144,6 +144,12 @@ class GitHubRepo:
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
         return self._call(lambda: [f.filename for f in pull.get_files()], f"list the files of #{number}")
 
+    def check_run(self, name: str, head_sha: str, conclusion: str, title: str, summary: str,
+                  annotations: list[dict]) -> None:
+        output = {"title": title[:255], "summary": summary[:65000], "annotations": annotations}
+        self._call(lambda: self.repo.create_check_run(name=name, head_sha=head_sha, status="completed",
+                                                      conclusion=conclusion, output=output), "publish the check run")
+
     def status_comment(self, number: int, body: str) -> str:
         """The one vibeops status comment of a pull request, edited in place (made on first use)."""
         marker = "<!-- vibeops:status -->"

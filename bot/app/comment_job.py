@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.app.delivery import CommentCommand
 from bot.catalog import Catalog
 from bot.forge import ForgeError, ForgeUnavailable
-from bot.pipeline import Services, load_config, run_request
+from bot.app import commands
+from bot.pipeline import Services, load_config, revise_pull_request, run_request
+from bot.render.markdown import read_marker
 from bot.repo_config import ConfigError, with_min_permission
 from bot.render import comments
 from bot.report import OPENED
@@ -30,7 +32,10 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     review = cmd.event == "pull_request_review_comment"
 
     def reply(body: str) -> None:
-        repo.reply(cmd.number, cmd.comment_id, review, body)
+        if cmd.is_pull_request and not review:  # one status comment per pull request, edited in place
+            repo.status_comment(cmd.number, body)
+        else:
+            repo.reply(cmd.number, cmd.comment_id, review, body)
 
     def react(content: str) -> None:
         repo.react(cmd.number, cmd.comment_id, review, content)
@@ -65,11 +70,33 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
         reply(comments.refused(f"`/vibeops {verb}` is not allowed here ({config.where('commands')})."))
         return "not-allowed"
     react("eyes")
-    if cmd.text.strip().lower() in ("", "help"):
-        reply(comments.help_text())
-        return "help"
     services = Services(repo, ctx.tools, ctx.catalog, llm=ctx.llm, max_rounds=ctx.max_rounds,
-                        server_config=ctx.server_config)
+                        server_config=ctx.server_config, config=config)
+    pull = repo.pull_info(cmd.number) if cmd.is_pull_request else None
+    marker = read_marker(pull["body"]) if pull and pull["head"].startswith(config.branch_prefix) else None
+    if verb == "help" or not cmd.text.strip():
+        reply(commands.help_reply(repo))
+        return "help"
+    if verb in ("explain", "check"):
+        reply(commands.explain_reply(repo, cmd, pull, marker) if verb == "explain"
+              else commands.check_reply(repo, cmd, pull, marker, ctx))
+        return verb
+    if verb == "retry":
+        if marker is None:
+            reply(comments.refused("`/vibeops retry` re-runs the request of a vibeops pull request; "
+                                   "comment the request again to run it."))
+            return "retry-refused"
+        cmd = replace(cmd, text=marker["request"])
+    elif marker is not None and verb not in ("add", "create", "setup", "set"):
+        report = revise_pull_request(marker, cmd.text, pull["head"], services, config)
+        if report.status != OPENED:
+            reply(comments.failed(report))
+            react("confused")
+            return report.status
+        repo.update_pull_body(cmd.number, report.pr_body)
+        reply(comments.revised(report))
+        react("rocket")
+        return "revised"
     report = run_request(cmd.text, services, comment_url=cmd.comment_url, config=config)
     if report.status != OPENED:
         reply(comments.failed(report))

@@ -86,3 +86,35 @@ def parse_command(event: str, delivery_id: str, payload: Mapping, bot_login: str
         number=int(number), is_pull_request=is_pr, comment_id=int(comment.get("id", 0)),
         comment_url=str(comment.get("html_url", "")), author=login, text=text,
     ), ""
+
+
+@dataclass(frozen=True)
+class PullRequestChange:
+    """A pull request opened or pushed to: its workflows are checked again. Never a token."""
+
+    delivery_id: str
+    installation_id: int
+    repo: str
+    number: int
+    head_sha: str
+    head_ref: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "PullRequestChange":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def parse_pull_request(delivery_id: str, payload: Mapping) -> tuple[PullRequestChange | None, str]:
+    if payload.get("action") not in ("opened", "synchronize", "reopened"):
+        return None, f"pull_request.{payload.get('action')} is not handled"
+    pull = payload.get("pull_request") or {}
+    installation = (payload.get("installation") or {}).get("id")
+    repo = (payload.get("repository") or {}).get("full_name")
+    head = pull.get("head") or {}
+    if not installation or not repo or not pull.get("number") or not head.get("sha"):
+        return None, "delivery has no installation, repository or head commit"
+    return PullRequestChange(delivery_id, int(installation), str(repo), int(pull["number"]), str(head["sha"]),
+                             str(head.get("ref", ""))), ""

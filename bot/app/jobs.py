@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 
 from bot.app.comment_job import JobContext, handle_comment
-from bot.app.delivery import CommentCommand
+from bot.app.delivery import CommentCommand, PullRequestChange
+from bot.app.recheck import recheck_pull_request
 from bot.app.jobstore import MAX_ATTEMPTS, Job
 from bot.render import comments
 
@@ -15,6 +16,11 @@ log = logging.getLogger("vibeops.jobs")
 
 def make_handler(github_app, ctx: JobContext) -> Callable[[Job], None]:
     def handle(job: Job) -> None:
+        if job.kind == "pull_request":
+            change = PullRequestChange.from_dict(job.payload)
+            outcome = recheck_pull_request(change, github_app.repository(change.installation_id, change.repo), ctx)
+            log.info("delivery %s: %s on %s#%s", change.delivery_id, outcome, change.repo, change.number)
+            return
         if job.kind != "comment":
             raise ValueError(f"unknown job kind {job.kind!r}")
         cmd = CommentCommand.from_dict(job.payload)

@@ -8,7 +8,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bot.app.delivery import MAX_BODY_BYTES, parse_command, signature_valid
+from bot.app.delivery import MAX_BODY_BYTES, parse_command, parse_pull_request, signature_valid
 from bot.app.jobstore import JobStore
 from bot.app.settings import Settings
 from bot.app.worker import Worker
@@ -50,14 +50,20 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
             return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery, or body is not an object"), 400
         if event == "ping":
             return jsonify(msg="pong")
-        command, why = parse_command(event, delivery, payload, settings.bot_login)
-        if command is None:
-            return jsonify(ignored=why), 200
-        key = f"comment:{command.repo}:{command.event}:{command.comment_id}"
-        if not store.accept(delivery, event, "comment", command.to_dict(), idempotency_key=key):
+        if event == "pull_request":
+            change, why = parse_pull_request(delivery, payload)
+            if change is None:
+                return jsonify(ignored=why), 200
+            kind, job, key = "pull_request", change.to_dict(), f"pull:{change.repo}:{change.number}:{change.head_sha}"
+        else:
+            command, why = parse_command(event, delivery, payload, settings.bot_login)
+            if command is None:
+                return jsonify(ignored=why), 200
+            kind, job, key = "comment", command.to_dict(), f"comment:{command.repo}:{command.event}:{command.comment_id}"
+        if not store.accept(delivery, event, kind, job, idempotency_key=key):
             return jsonify(duplicate=delivery), 200
         worker.wake()
-        log.info("delivery %s accepted: %s on %s#%s", delivery, event, command.repo, command.number)
+        log.info("delivery %s accepted: %s on %s#%s", delivery, event, job["repo"], job["number"])
         return jsonify(accepted=delivery), 202
 
     if start_worker:

@@ -24,6 +24,14 @@ def opened(report: Report, number: int, url: str, created: bool, changed: bool) 
     return "\n".join(lines)
 
 
+def revised(report: Report) -> str:
+    scope = report.scope
+    return (f"Revised `{report.draft.path}` ({report.message.split(': ', 1)[-1]}); commit "
+            f"`{(report.commit or '')[:12]}`.\n\n- scope: `{scope.verdict}`: scans exactly "
+            + ", ".join(f"`{p}`" for p in scope.requested)
+            + f"\n- checks: {', '.join(f'`{c.check_id}` passed' for c in report.checks)}")
+
+
 def failed(report: Report) -> str:
     if report.status == REJECTED:
         findings = "\n".join(f"- `{f.check_id}/{f.rule}` at `{f.location()}`: {f.message}"

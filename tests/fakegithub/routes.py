@@ -55,6 +55,7 @@ def route_table(fake: FakeGitHub) -> list[tuple[str, re.Pattern, str, Callable]]
         ("GET", repo + r"/pulls/(?P<number>\d+)/comments", "token", fake._h_list_review_comments),
         ("POST", repo + r"/pulls/(?P<number>\d+)/comments/(?P<id>\d+)/replies", "token", fake._h_reply),
         ("POST", repo + r"/pulls/(?P<number>\d+)/requested_reviewers", "token", fake._h_request_reviewers),
+        ("POST", repo + r"/check-runs", "token", fake._h_create_check_run),
         ("GET", r"/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)/memberships/(?P<user>[^/]+)", "token",
          fake._h_team_membership),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.fakegithub.handling import DOCS, Ctx, Reply, known_number, not_found, validation
+from tests.fakegithub.templates import template
 from tests.fakegithub.state import Comment, Issue, Pull, now
 
 
@@ -93,6 +94,24 @@ class PullRoutes:
             if login not in pull.reviewers:
                 pull.reviewers.append(login)
         return 201, self._pull_json(ctx.repo, number)
+
+    def _h_create_check_run(self, ctx: Ctx) -> tuple:
+        body = ctx.body or {}
+        if not body.get("name") or not body.get("head_sha"):
+            raise validation([{"resource": "CheckRun", "code": "missing_field"}], f"{DOCS}/checks/runs")
+        with self._lock:
+            self._next_id += 1
+            run = {"id": self._next_id, "name": body["name"], "head_sha": body["head_sha"],
+                   "status": body.get("status", "queued"), "conclusion": body.get("conclusion"),
+                   "output": body.get("output") or {}}
+            self._check_runs.setdefault(ctx.repo.full_name, []).append(run)
+        api = f"{self.base_url}/repos/{ctx.repo.full_name}"
+        data = template("checks__create.201.example-of-completed-conclusion")  # GitHub's documented shape
+        data.update(run, node_id=f"CR_{run['id']}", url=f"{api}/check-runs/{run['id']}",
+                    html_url=f"{self.base_url}/{ctx.repo.full_name}/runs/{run['id']}", pull_requests=[])
+        data["output"] = {**data.get("output", {}), **run["output"], "annotations_count": len(
+            run["output"].get("annotations", []))}
+        return 201, data
 
     def _h_team_membership(self, ctx: Ctx) -> tuple:
         team = f"{ctx.params['org']}/{ctx.params['team']}".lower()

@@ -82,6 +82,7 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         self._repos: dict[str, Repo] = {}
         self._installations: dict[int, Installation] = {}
         self._teams: dict[str, set[str]] = {}  # "org/slug" -> member logins
+        self._check_runs: dict[str, list[dict]] = {}
         self._tokens: dict[str, tuple[int, float]] = {}  # token -> (installation id, expiry epoch)
         self._faults: list[Fault] = []
         self._delays: list[Fault] = []
@@ -228,6 +229,10 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         """message, parents, tree, author and committer of a commit object."""
         with self._lock:
             return copy.deepcopy(self._repo(full_name).commit(sha))
+
+    def check_runs(self, full_name: str) -> list[dict]:
+        with self._lock:
+            return [dict(run) for run in self._check_runs.get(full_name, [])]
 
     def add_team(self, team: str, members: list[str]) -> None:
         """An organisation team ("org/slug") and its active members."""

@@ -1,0 +1,62 @@
+"""A workflow in plain words: when it runs, its jobs, and exactly what each scanner step scans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.repotree import RepoTree
+from bot.scope.steps import scanner_steps
+from bot.workflow import Workflow
+
+
+def explain(workflow: Workflow, tree: RepoTree) -> str:
+    lines = [f"**`{workflow.path}`**" + (f" ({workflow.doc.get('name')})" if workflow.doc.get("name") else ""), ""]
+    lines.append("Runs " + _when(workflow.triggers) + ".")
+    permissions = workflow.doc.get("permissions")
+    lines.append(f"Token permissions: {_permissions(permissions)}.")
+    scans = scanner_steps(workflow, tree)
+    for job_id, job in workflow.jobs.items():
+        if not isinstance(job, Mapping):
+            continue
+        if job.get("uses"):
+            lines.append(f"- Job `{job_id}` calls the reusable workflow `{job['uses']}`.")
+            continue
+        steps = job.get("steps") or []
+        lines.append(f"- Job `{job_id}` runs on `{job.get('runs-on', '?')}` with {len(steps)} step(s)"
+                     + (f", at most {job['timeout-minutes']} minutes" if job.get("timeout-minutes") else "") + ".")
+        for scan in [s for s in scans if s.job_id == job_id]:
+            if not scan.resolved:
+                lines.append(f"  - Step {scan.step_index + 1} runs {scan.tool}; what it scans is only known at run "
+                             f"time ({scan.reason}).")
+                continue
+            where = "the whole repository" if scan.roots == (".",) else ", ".join(f"`{r}`" for r in scan.roots)
+            files = ", ".join(f"`{f}`" for f in sorted(scan.files)[:8]) + (" …" if len(scan.files) > 8 else "")
+            lines.append(f"  - Step {scan.step_index + 1} runs {scan.tool} {scan.mode} on {where or 'nothing'}: "
+                         f"{len(scan.files)} file(s)" + (f" ({files})" if files else "")
+                         + (f"; {scan.reason}" if scan.reason else "") + ".")
+    return "\n".join(lines)
+
+
+def _when(triggers: Mapping) -> str:
+    parts = []
+    for name, spec in triggers.items():
+        text = {"pull_request": "on pull requests", "push": "on pushes", "workflow_dispatch": "when started by hand",
+                "schedule": "on a schedule", "pull_request_target": "on pull requests from forks, with a privileged token",
+                "workflow_call": "when another workflow calls it"}.get(str(name), f"on `{name}`")
+        if isinstance(spec, Mapping):
+            if spec.get("branches"):
+                text += " to " + ", ".join(f"`{b}`" for b in spec["branches"])
+            if spec.get("paths"):
+                text += " that change " + ", ".join(f"`{p}`" for p in spec["paths"])
+        if name == "schedule" and isinstance(spec, list):
+            text += " (" + ", ".join(f"`{e.get('cron')}`" for e in spec if isinstance(e, Mapping)) + ")"
+        parts.append(text)
+    return "; ".join(parts) or "never (no triggers)"
+
+
+def _permissions(permissions: object) -> str:
+    if permissions is None:
+        return "the repository's default (not set in the workflow)"
+    if isinstance(permissions, str):
+        return f"`{permissions}`"
+    return ", ".join(f"`{k}: {v}`" for k, v in permissions.items()) or "none"

@@ -1,0 +1,153 @@
+"""Reviewing vibeops pull requests: follow-ups revise the branch, commands answer in one status comment."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.render.markdown import read_marker
+from tests.test_app_e2e import BRANCH, REPO, SEED, WORKFLOW, App, bot_pulls, github  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def opened(github, tmp_path):
+    """The App with the seed request already answered by a pull request."""
+    app = App(github, tmp_path)
+    app.comment(SEED)
+    app.work()
+    (pull,) = bot_pulls(github)
+    app.pull = pull["number"]
+    return app
+
+
+def status_comments(github, number: int) -> list[str]:
+    return [c["body"] for c in github.comments(REPO, number) if c["user"] == github.bot_login]
+
+
+def test_a_follow_up_revises_the_branch_and_the_request(opened, github):
+    head = github.branches(REPO)[BRANCH]
+    _, comment_id = opened.comment("/vibeops also fail on MEDIUM", number=opened.pull, on_pull_request=True)
+    opened.work()
+    assert github.commits_on(REPO, BRANCH)[1] == head  # one new commit on top
+    workflow = github.file_at(REPO, BRANCH, WORKFLOW)
+    assert "severity: CRITICAL,HIGH,MEDIUM" in workflow
+    (pull,) = bot_pulls(github)
+    marker = read_marker(pull["body"])
+    assert marker == {"request": "add trivy scan for k8s-manifests/api.yaml", "changes": ["also fail on MEDIUM"],
+                      "workflow": WORKFLOW}
+    (status,) = status_comments(github, opened.pull)
+    assert "Revised" in status and "`exact`" in status
+    assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+
+
+def test_a_human_commit_is_kept_and_the_revision_builds_on_it(opened, github):
+    edited = github.file_at(REPO, BRANCH, WORKFLOW).replace("timeout-minutes: 10",
+                                                             "timeout-minutes: 12  # our runners are slow")
+    human = github.push_file(REPO, BRANCH, WORKFLOW, edited, message="a human tweak")
+    opened.comment("/vibeops scan k8s-manifests/db.yaml too", number=opened.pull, on_pull_request=True)
+    opened.work()
+    assert github.commits_on(REPO, BRANCH)[1] == human
+    workflow = github.file_at(REPO, BRANCH, WORKFLOW)
+    assert "timeout-minutes: 12  # our runners are slow" in workflow
+    assert "scan-ref: k8s-manifests/db.yaml" in workflow and "scan-ref: k8s-manifests/api.yaml" in workflow
+    assert "k8s-manifests/db.yaml" in workflow.split("jobs:")[0]  # the paths filter follows
+    (status,) = status_comments(github, opened.pull)
+    assert "`k8s-manifests/api.yaml`, `k8s-manifests/db.yaml`" in status
+
+
+def test_a_follow_up_that_is_not_understood_changes_nothing(opened, github):
+    head = github.branches(REPO)[BRANCH]
+    _, comment_id = opened.comment("/vibeops make it better", number=opened.pull, on_pull_request=True)
+    opened.work()
+    assert github.branches(REPO)[BRANCH] == head
+    (status,) = status_comments(github, opened.pull)
+    assert "as a change to this pull request" in status and "also fail on" in status
+    assert github.reactions(REPO, comment_id) == ["eyes", "confused"]
+
+
+def test_commands_answer_in_one_status_comment_edited_in_place(opened, github):
+    opened.comment("/vibeops explain", number=opened.pull, on_pull_request=True)
+    opened.work()
+    (status,) = status_comments(github, opened.pull)
+    assert f"**`{WORKFLOW}`**" in status and "runs trivy config on `k8s-manifests/api.yaml`: 1 file(s)" in status
+    assert "on pull requests to" not in status and "that change `k8s-manifests/api.yaml`" in status
+    opened.comment("/vibeops check", number=opened.pull, on_pull_request=True)
+    opened.work()
+    (status,) = status_comments(github, opened.pull)
+    assert f"`{WORKFLOW}`: ✅ passes; scans 1 file(s)" in status
+    opened.comment("/vibeops help", number=opened.pull, on_pull_request=True)
+    opened.work()
+    (status,) = status_comments(github, opened.pull)
+    assert "/vibeops add trivy scan for k8s-manifests/api.yaml" in status and "api/Dockerfile" in status
+    opened.comment("/vibeops retry", number=opened.pull, on_pull_request=True)
+    opened.work()
+    (status,) = status_comments(github, opened.pull)
+    assert "Nothing changed in #" in status
+    assert len(bot_pulls(github)) == 1
+
+
+def test_retry_outside_a_vibeops_pull_request_says_what_it_does(opened, github):
+    opened.comment("/vibeops retry")
+    opened.work()
+    replies = [c["body"] for c in github.comments(REPO, 1) if c["user"] == github.bot_login]
+    assert "re-runs the request of a vibeops pull request" in replies[-1]
+
+
+def test_explain_on_an_issue_covers_the_repository_workflows(opened, github):
+    opened.comment("/vibeops explain .github/workflows/call-docker-build-api.yaml")
+    opened.work()
+    reply = [c["body"] for c in github.comments(REPO, 1) if c["user"] == github.bot_login][-1]
+    assert "calls the reusable workflow `dockersamples/.github/.github/workflows/reusable-docker-build.yaml@main`" in reply
+    assert "that change `api/**`" in reply
+
+
+def synchronize(app: App, github, number: int, head: str, delivery: str) -> int:
+    """A pull_request.synchronize delivery shaped on the real one, for the branch's current head."""
+    import json
+
+    from tests.test_app_e2e import INSTALLATION
+    from tests.conftest import PROJECT
+
+    payload = json.loads((PROJECT / "fixtures/github/webhooks/pull_request/synchronize.payload.json").read_text())
+    payload["number"] = payload["pull_request"]["number"] = number
+    payload["pull_request"]["head"].update(ref=head, sha=github.branches(REPO)[head])
+    payload["repository"]["full_name"] = REPO
+    payload["installation"] = {"id": INSTALLATION, "node_id": "x"}
+    return app.deliver("pull_request", payload, delivery)
+
+
+def test_the_check_run_passes_then_turns_red_when_a_human_widens_the_scan(opened, github):
+    assert synchronize(opened, github, opened.pull, BRANCH, "sync-1") == 202
+    opened.work()
+    (first,) = github.check_runs(REPO)
+    assert (first["name"], first["status"], first["conclusion"]) == ("vibeops", "completed", "success")
+    widened = github.file_at(REPO, BRANCH, WORKFLOW).replace("scan-ref: k8s-manifests/api.yaml",
+                                                             "scan-ref: k8s-manifests/")
+    github.push_file(REPO, BRANCH, WORKFLOW, widened, message="scan the whole folder")
+    assert synchronize(opened, github, opened.pull, BRANCH, "sync-2") == 202
+    opened.work()
+    second = github.check_runs(REPO)[-1]
+    assert second["conclusion"] == "failure" and second["head_sha"] == github.branches(REPO)[BRANCH]
+    output = second["output"]
+    assert "no longer scans exactly what was asked (broader)" in output["title"]
+    assert "k8s-manifests/db.yaml, k8s-manifests/web.yaml" in output["summary"]
+    (annotation,) = [a for a in output["annotations"] if a["title"] == "scope/scans-extra-files"]
+    assert annotation["path"] == WORKFLOW and annotation["annotation_level"] == "failure"
+    assert annotation["start_line"] > 1
+
+
+def test_other_pull_requests_are_checked_only_when_the_config_asks(github, tmp_path):
+    github.create_branch(REPO, "feature")
+    github.push_file(REPO, "feature", ".github/workflows/scan.yml",
+                     "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n")
+    github.add_pull(REPO, 9, head="feature")
+    app = App(github, tmp_path)
+    synchronize(app, github, 9, "feature", "sync-a")
+    app.work()
+    assert github.check_runs(REPO) == []
+    github.push_file(REPO, "main", ".github/vibeops.yml", "recheck:\n  all_pulls: true\n")
+    github.push_file(REPO, "feature", "README.md", "a new commit, so a new check\n")
+    synchronize(app, github, 9, "feature", "sync-b")
+    app.work()
+    (run,) = github.check_runs(REPO)
+    assert run["conclusion"] == "failure"  # no permissions, and persisted credentials are not set
+    assert any(a["title"] == "policy/excessive-permissions" for a in run["output"]["annotations"])
