@@ -22,7 +22,7 @@ def test_a_delivery_is_accepted_once_even_after_a_restart(tmp_path):
 def test_the_same_comment_under_another_delivery_id_makes_no_second_job(tmp_path):
     store = JobStore(tmp_path / "q.sqlite3")
     assert store.accept("d-1", "issue_comment", "comment", {}, idempotency_key="c-1")
-    assert store.accept("d-2", "issue_comment", "comment", {}, idempotency_key="c-1")
+    assert not store.accept("d-2", "issue_comment", "comment", {}, idempotency_key="c-1")
     assert len(store.jobs()) == 1
 
 

@@ -64,7 +64,7 @@ class JobStore:
 
     def accept(self, delivery_id: str, event: str, kind: str | None = None, payload: dict | None = None,
                idempotency_key: str | None = None) -> bool:
-        """Record a delivery and, when given, its job. False when the delivery was seen before."""
+        """Record a delivery and, when given, its job. False when the delivery (or its job) was seen before."""
         now = time.time()
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -74,14 +74,15 @@ class JobStore:
             except sqlite3.IntegrityError:
                 db.execute("ROLLBACK")
                 return False
+            created = True
             if kind is not None:
                 # The same comment delivered under another ID is still the same job.
-                db.execute(
+                created = db.execute(
                     "INSERT OR IGNORE INTO jobs (delivery_id, idempotency_key, kind, payload, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (delivery_id, idempotency_key, kind, json.dumps(payload or {}), now, now))
+                    (delivery_id, idempotency_key, kind, json.dumps(payload or {}), now, now)).rowcount == 1
             db.execute("COMMIT")
-            return True
+            return created
 
     def claim(self, lease_seconds: float = 600) -> Job | None:
         now = time.time()
