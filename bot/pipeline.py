@@ -111,6 +111,8 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
                 return report
             draft = report.draft
             branch = config.branch_prefix + draft.slug
+            if hasattr(services.forge, "fresh_branch"):  # forges with pull requests
+                branch = services.forge.fresh_branch(branch)
             body = pr_body(report.but(pr_title=draft.title), comment_url)
             published = services.forge.publish(branch, snapshot.commit, draft.path, draft.text,
                                                f"{draft.title}\n\n{_commit_summary(report)}")

@@ -53,6 +53,7 @@ class RepoConfig:
     preview: bool = True
     zizmor: bool = True
     recheck_all_pulls: bool = False  # check every pull request that changes a workflow, not only vibeops'
+    delete_closed_branches: bool = False  # delete the bot's branch when its pull request is closed unmerged
     source: str = "built-in defaults"
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)  # dotted key -> line
     explicit: frozenset[str] = frozenset()  # dotted keys the file set
@@ -106,6 +107,7 @@ _KEYS = {
     "llm.generator": ("llm_generator", "min_generator"), "context": ("context", "repo"),
     "scan.fail_on": ("fail_on", "repo"), "preview": ("preview", "repo"), "zizmor.enabled": ("zizmor", "or"),
     "recheck.all_pulls": ("recheck_all_pulls", "or"),
+    "delete_closed_branches": ("delete_closed_branches", "repo"),
 }
 
 

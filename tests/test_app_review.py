@@ -151,3 +151,40 @@ def test_other_pull_requests_are_checked_only_when_the_config_asks(github, tmp_p
     (run,) = github.check_runs(REPO)
     assert run["conclusion"] == "failure"  # no permissions, and persisted credentials are not set
     assert any(a["title"] == "policy/excessive-permissions" for a in run["output"]["annotations"])
+
+
+def closed_event(app: App, github, number: int, head: str, delivery: str) -> int:
+    import json
+
+    from tests.conftest import PROJECT
+    from tests.test_app_e2e import INSTALLATION
+
+    payload = json.loads((PROJECT / "fixtures/github/webhooks/pull_request/closed.payload.json").read_text())
+    payload["number"] = payload["pull_request"]["number"] = number
+    payload["pull_request"]["merged"] = False
+    payload["pull_request"]["head"].update(ref=head, sha=github.branches(REPO).get(head, "0" * 40))
+    payload["repository"]["full_name"] = REPO
+    payload["installation"] = {"id": INSTALLATION, "node_id": "x"}
+    return app.deliver("pull_request", payload, delivery)
+
+
+def test_after_a_closed_pull_request_the_same_request_opens_a_new_one(opened, github):
+    github.close_pull(REPO, opened.pull)
+    opened.comment(SEED)
+    opened.work()
+    pulls = bot_pulls(github)
+    assert [(p["head"], p["state"]) for p in pulls] == [(BRANCH, "closed"), (BRANCH + "-2", "open")]
+    assert github.file_at(REPO, BRANCH + "-2", WORKFLOW) is not None
+
+
+def test_the_bot_deletes_its_branch_of_a_closed_pull_request_only_when_asked(opened, github):
+    github.close_pull(REPO, opened.pull)
+    assert closed_event(opened, github, opened.pull, BRANCH, "close-1") == 202
+    opened.work()
+    assert BRANCH in github.branches(REPO)  # kept: the config did not ask
+    github.push_file(REPO, "main", ".github/vibeops.yml", "delete_closed_branches: true\n")
+    assert closed_event(opened, github, opened.pull, BRANCH, "close-2") == 200  # same event: a duplicate
+    app = App(github, opened.store.path.parent / "second")
+    assert closed_event(app, github, opened.pull, BRANCH, "close-3") == 202
+    app.work()
+    assert BRANCH not in github.branches(REPO)

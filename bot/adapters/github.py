@@ -208,6 +208,21 @@ class GitHubRepo:
 
         return self._call(post_once, "reply")
 
+    def fresh_branch(self, branch: str) -> str:
+        """`branch`, unless its pull request was closed or merged: then the next unused `branch-N`.
+
+        A new request after a closed pull request gets a new pull request, never the old commits.
+        """
+        owner = self.full_name.split("/")[0]
+        candidate, number = branch, 1
+        while True:
+            pulls = self._call(lambda: list(self.repo.get_pulls(state="all", head=f"{owner}:{candidate}")),
+                               "list pull requests")
+            if not pulls or any(p.state == "open" for p in pulls):
+                return candidate
+            number += 1
+            candidate = f"{branch}-{number}"
+
     def open_or_update_pull(self, branch: str, base: str, title: str, body: str, labels: tuple[str, ...],
                             reviewers: tuple[str, ...] = (), draft: bool = False):
         """(number, url, created) of the one open pull request for `branch`."""

@@ -98,23 +98,25 @@ class PullRequestChange:
     number: int
     head_sha: str
     head_ref: str
+    closed_unmerged: bool = False  # closed without merging: only the branch clean-up applies
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "PullRequestChange":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 def parse_pull_request(delivery_id: str, payload: Mapping) -> tuple[PullRequestChange | None, str]:
-    if payload.get("action") not in ("opened", "synchronize", "reopened"):
-        return None, f"pull_request.{payload.get('action')} is not handled"
     pull = payload.get("pull_request") or {}
+    closed_unmerged = payload.get("action") == "closed" and not pull.get("merged")
+    if payload.get("action") not in ("opened", "synchronize", "reopened") and not closed_unmerged:
+        return None, f"pull_request.{payload.get('action')} is not handled"
     installation = (payload.get("installation") or {}).get("id")
     repo = (payload.get("repository") or {}).get("full_name")
     head = pull.get("head") or {}
     if not installation or not repo or not pull.get("number") or not head.get("sha"):
         return None, "delivery has no installation, repository or head commit"
     return PullRequestChange(delivery_id, int(installation), str(repo), int(pull["number"]), str(head["sha"]),
-                             str(head.get("ref", ""))), ""
+                             str(head.get("ref", "")), closed_unmerged), ""

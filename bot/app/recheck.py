@@ -24,6 +24,11 @@ def recheck_pull_request(change: PullRequestChange, repo, ctx) -> str:
         return f"skipped: invalid config ({exc})"
     pull = repo.pull_info(change.number)
     marker = read_marker(pull["body"]) if change.head_ref.startswith(config.branch_prefix) else None
+    if change.closed_unmerged:
+        if marker is None or not config.delete_closed_branches:
+            return "skipped: kept the branch"
+        repo.delete_branch(change.head_ref)  # its own branch (prefix and marker), of a pull request nobody merged
+        return "deleted the branch"
     if marker is None and not config.recheck_all_pulls:
         return "skipped: not a vibeops pull request"
     workflows = [f for f in repo.changed_files(change.number)

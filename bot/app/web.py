@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
             change, why = parse_pull_request(delivery, payload)
             if change is None:
                 return jsonify(ignored=why), 200
-            kind, job, key = "pull_request", change.to_dict(), f"pull:{change.repo}:{change.number}:{change.head_sha}"
+            event_key = "closed" if change.closed_unmerged else change.head_sha
+            kind, job, key = "pull_request", change.to_dict(), f"pull:{change.repo}:{change.number}:{event_key}"
         else:
             command, why = parse_command(event, delivery, payload, settings.bot_login)
             if command is None:

@@ -230,6 +230,13 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         with self._lock:
             return copy.deepcopy(self._repo(full_name).commit(sha))
 
+    def close_pull(self, full_name: str, number: int) -> None:
+        """Close a pull request as a person would on github.com (not merged)."""
+        with self._lock:
+            repo = self._repo(full_name)
+            repo.pulls[number].last_head_sha = repo.pull_head_sha(repo.pulls[number])
+            repo.issues[number].state = "closed"
+
     def check_runs(self, full_name: str) -> list[dict]:
         with self._lock:
             return [dict(run) for run in self._check_runs.get(full_name, [])]
