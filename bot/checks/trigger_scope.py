@@ -23,24 +23,21 @@ def triggers_on(path: str, spec: object) -> bool:
     if not isinstance(spec, Mapping):
         return True
     if "paths" in spec:
-        included = False
-        for pattern in spec.get("paths") or []:
-            pattern = str(pattern)
-            if pattern.startswith("!"):
-                included = included and not glob_match(pattern[1:], path)
-            elif glob_match(pattern, path):
-                included = True
-        return included
+        return _matched(spec.get("paths") or [], path)
     if "paths-ignore" in spec:
-        ignored = False
-        for pattern in spec.get("paths-ignore") or []:
-            pattern = str(pattern)
-            if pattern.startswith("!"):
-                ignored = ignored and not glob_match(pattern[1:], path)
-            elif glob_match(pattern, path):
-                ignored = True
-        return not ignored
+        return not _matched(spec.get("paths-ignore") or [], path)
     return True
+
+
+def _matched(patterns: list, path: str) -> bool:
+    """GitHub's filter reading: the last pattern that matches decides, `!` ones un-matching."""
+    matched = False
+    for pattern in map(str, patterns):
+        if pattern.startswith("!"):
+            matched = matched and not glob_match(pattern[1:], path)
+        elif glob_match(pattern, path):
+            matched = True
+    return matched
 
 
 def run(ctx: CheckContext) -> list[Finding]:
