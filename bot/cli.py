@@ -234,7 +234,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     from bot.app.web import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from bot.app.logs import configure
+
+    configure(logging.INFO)
     app = create_app(settings)
     try:
         app.run(host=args.host, port=args.port, threaded=True)

@@ -157,3 +157,41 @@ def test_a_pull_request_push_queues_a_recheck_keyed_on_its_head(app):
     (job,) = jobs(app)
     assert job["kind"] == "pull_request"
     assert json.loads(job["payload"])["head_sha"] == payload["pull_request"]["head"]["sha"]
+
+
+def test_readyz_and_metrics(app, tmp_path):
+    client = app.test_client()
+    assert client.get("/readyz").get_json() == {"status": "ready", "queued": 0}
+    deliver(client, command_payload(), delivery="m-1")
+    deliver(client, command_payload(), delivery="m-1")
+    deliver(client, command_payload(), signature="sha256=" + "0" * 64, delivery="m-2")
+    app.extensions["vibeops"]["worker"].run_until_idle()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1' in text
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 1' in text
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="bad-signature"} 1' in text
+    assert 'vibeops_jobs_total{kind="comment",outcome="done"} 1' in text
+    assert 'vibeops_job_duration_seconds_count{kind="comment"} 1' in text
+    assert 'vibeops_jobs{status="done"} 1' in text
+
+
+def test_readyz_says_unavailable_when_the_queue_is_gone(app):
+    store = app.extensions["vibeops"]["store"]
+    store.path.unlink()
+    store.path.mkdir()  # a folder where the database was: every query fails
+    answer = app.test_client().get("/readyz")
+    assert answer.status_code == 503 and answer.get_json()["status"] == "unavailable"
+
+
+def test_json_logs_carry_the_delivery(capsys):
+    import logging
+
+    from bot.app.logs import JsonFormatter, delivery_id
+
+    record = logging.LogRecord("vibeops.jobs", logging.INFO, __file__, 1, "opened #%s", (3,), None)
+    token = delivery_id.set("abc-123")
+    try:
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        delivery_id.reset(token)
+    assert line["delivery"] == "abc-123" and line["message"] == "opened #3" and line["level"] == "info"

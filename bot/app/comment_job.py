@@ -25,6 +25,7 @@ class JobContext:
     llm: object | None = None  # the model for requests no recipe covers
     max_rounds: int = 3
     server_config: object | None = None  # RepoConfig limits every repository's config stays within
+    metrics: object | None = None  # bot.app.metrics.Metrics
 
 
 def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
@@ -98,6 +99,7 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
         react("rocket")
         return "revised"
     report = run_request(cmd.text, services, comment_url=cmd.comment_url, config=config)
+    _record(ctx.metrics, report)
     if report.status != OPENED:
         reply(comments.failed(report))
         react("confused")
@@ -118,3 +120,14 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     reply(comments.opened(report, number, url, created, changed))
     react("rocket")
     return "opened"
+
+
+def _record(metrics, report) -> None:
+    if metrics is None:
+        return
+    for check in report.checks:
+        metrics.count("vibeops_checks_total", check=check.check_id, result="pass" if check.ok else "fail")
+    if report.llm:
+        metrics.count("vibeops_llm_tokens_total", report.llm["prompt_tokens"], kind="prompt")
+        metrics.count("vibeops_llm_tokens_total", report.llm["completion_tokens"], kind="completion")
+        metrics.count("vibeops_llm_calls_total", report.llm["calls"])

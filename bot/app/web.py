@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 
@@ -20,12 +21,21 @@ WEBHOOK_PATH = "/api/github/webhooks"
 def create_app(settings: Settings | None = None, store: JobStore | None = None, worker: Worker | None = None,
                start_worker: bool = True) -> Flask:
     """The web app; with no arguments it reads the environment and runs the worker in-process."""
-    settings = settings or Settings.from_env()
+    if settings is None:  # the production path (gunicorn on the factory): settings and logs from the environment
+        from bot.app.logs import configure
+
+        configure()
+        settings = Settings.from_env()
     store = store or JobStore(settings.data_dir / "jobs.sqlite3")
-    worker = worker or Worker(store, _default_handler(settings))
+    if worker is None:
+        from bot.app.metrics import Metrics
+
+        metrics = Metrics()
+        worker = Worker(store, _default_handler(settings, metrics), metrics=metrics)
     app = Flask("vibeops")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.extensions["vibeops"] = {"settings": settings, "store": store, "worker": worker}
+    metrics = worker.metrics
+    app.extensions["vibeops"] = {"settings": settings, "store": store, "worker": worker, "metrics": metrics}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -34,6 +44,29 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        try:
+            depth = store.counts().get("queued", 0)
+        except Exception as exc:  # the queue is what this process is for: not ready without it
+            return jsonify(status="unavailable", error=str(exc)), 503
+        return jsonify(status="ready", queued=depth)
+
+    @app.get("/metrics")
+    def metrics_endpoint():
+        return metrics.render(store), 200, {"Content-Type": "text/plain; version=0.0.4"}
+
+    @app.after_request
+    def count_delivery(response):
+        if request.path == WEBHOOK_PATH:
+            outcome = {202: "accepted", 401: "bad-signature", 400: "malformed", 413: "too-large"}.get(
+                response.status_code, "ignored")
+            if response.status_code == 200 and (response.get_json(silent=True) or {}).get("duplicate"):
+                outcome = "duplicate"
+            metrics.count("vibeops_deliveries_total", event=request.headers.get("X-GitHub-Event", "unknown"),
+                          outcome=outcome)
+        return response
 
     @app.post(WEBHOOK_PATH)
     def webhook():
@@ -69,10 +102,11 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
 
     if start_worker:
         worker.start()
+        atexit.register(worker.stop)  # finish the job in hand on a graceful shutdown; a killed one is re-run
     return app
 
 
-def _default_handler(settings: Settings):
+def _default_handler(settings: Settings, metrics):
     from bot.adapters.github import GitHubApp
     from bot.adapters.tools import Tools
     from bot.app.comment_job import JobContext
@@ -89,5 +123,5 @@ def _default_handler(settings: Settings):
     model = LLMSettings.from_env()
     ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
                      llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
-                     server_config=server_limits(os.environ))
+                     server_config=server_limits(os.environ), metrics=metrics)
     return make_handler(github_app, ctx)
