@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
 	$(BIN)/python bench/llm_calls.py
+	$(BIN)/python bench/webhook_ack.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
