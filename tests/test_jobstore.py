@@ -84,3 +84,34 @@ def test_the_background_worker_runs_jobs_as_they_arrive(tmp_path):
         assert done.wait(3)
     finally:
         worker.stop()
+
+
+def test_one_installation_cannot_take_every_worker(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3", per_partition=1)
+    for i, installation in enumerate(["A", "A", "A", "B"]):
+        store.accept(f"d-{i}", "e", "comment", {"i": i}, partition=installation)
+    first = store.claim()
+    second = store.claim()
+    assert (first.payload["i"], second.payload["i"]) == (0, 3)  # A is at its limit, so B's job goes next
+    assert store.claim() is None
+    store.complete(first.id)
+    assert store.claim().payload["i"] == 1
+
+
+def test_a_queue_file_from_before_the_limit_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, received_at REAL NOT NULL);"
+                     "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id TEXT NOT NULL,"
+                     " idempotency_key TEXT UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL,"
+                     " status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
+                     " not_before REAL NOT NULL DEFAULT 0, lease_until REAL, error TEXT, created_at REAL NOT NULL,"
+                     " updated_at REAL NOT NULL);"
+                     "INSERT INTO jobs (delivery_id, kind, payload, created_at, updated_at)"
+                     " VALUES ('old', 'comment', '{}', 0, 0);")
+    db.commit()
+    db.close()
+    store = JobStore(path)
+    assert store.claim().payload == {}

@@ -57,6 +57,7 @@ class GitHubRepo:
     def __init__(self, client, full_name: str, retry: RetryPolicy):
         self.retry = retry
         self.full_name = full_name
+        self.client = client
         self.repo = self._call(lambda: client.get_repo(full_name), f"read {full_name}")
 
     # --- the Forge port -------------------------------------------------------------------------
@@ -121,7 +122,7 @@ class GitHubRepo:
         org, _, slug = team.partition("/")
 
         def check() -> bool:
-            return self.repo._requester.requestJsonAndCheck(
+            return self.client.requester.requestJsonAndCheck(
                 "GET", f"/orgs/{org}/teams/{slug}/memberships/{login}")[1].get("state") == "active"
 
         try:

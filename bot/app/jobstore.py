@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id TEXT NOT NULL,
     idempotency_key TEXT UNIQUE,
+    partition TEXT,
     kind TEXT NOT NULL,
     payload TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'queued',
@@ -46,12 +47,17 @@ class Job:
 class JobStore:
     """A small durable queue: one row per job, claimed under a lease so a crashed worker's job returns."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, per_partition: int = 2):
+        """`per_partition`: at most this many jobs of one installation run at once, across all workers."""
         self.path = Path(path)
+        self.per_partition = per_partition
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "partition" not in columns:  # a queue file from before the limit existed
+                db.execute("ALTER TABLE jobs ADD COLUMN partition TEXT")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -66,7 +72,7 @@ class JobStore:
             db.close()
 
     def accept(self, delivery_id: str, event: str, kind: str | None = None, payload: dict | None = None,
-               idempotency_key: str | None = None) -> bool:
+               idempotency_key: str | None = None, partition: str | None = None) -> bool:
         """Record a delivery and, when given, its job. False when the delivery (or its job) was seen before."""
         now = time.time()
         with self._connect() as db:
@@ -81,9 +87,9 @@ class JobStore:
             if kind is not None:
                 # The same comment delivered under another ID is still the same job.
                 created = db.execute(
-                    "INSERT OR IGNORE INTO jobs (delivery_id, idempotency_key, kind, payload, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (delivery_id, idempotency_key, kind, json.dumps(payload or {}), now, now)).rowcount == 1
+                    "INSERT OR IGNORE INTO jobs (delivery_id, idempotency_key, partition, kind, payload, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (delivery_id, idempotency_key, partition, kind, json.dumps(payload or {}), now, now)).rowcount == 1
             db.execute("COMMIT")
             return created
 
@@ -91,10 +97,13 @@ class JobStore:
         now = time.time()
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
+            # Oldest ready job whose installation is not already at its limit of running jobs.
             row = db.execute(
-                "SELECT id, kind, payload, attempts FROM jobs WHERE not_before <= ? AND attempts < ? AND"
-                " (status = 'queued' OR (status = 'running' AND lease_until < ?)) ORDER BY id LIMIT 1",
-                (now, MAX_ATTEMPTS, now)).fetchone()
+                "SELECT id, kind, payload, attempts FROM jobs AS j WHERE not_before <= ? AND attempts < ? AND"
+                " (status = 'queued' OR (status = 'running' AND lease_until < ?)) AND (partition IS NULL OR"
+                " (SELECT COUNT(*) FROM jobs AS r WHERE r.partition = j.partition AND r.status = 'running'"
+                " AND r.lease_until >= ?) < ?) ORDER BY id LIMIT 1",
+                (now, MAX_ATTEMPTS, now, now, self.per_partition)).fetchone()
             if row is None:
                 db.execute("COMMIT")
                 return None

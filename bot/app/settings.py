@@ -24,6 +24,7 @@ class Settings:
     data_dir: Path = Path(".vibeops")
     min_permission: str = "write"
     bot_login: str = "vibeops[bot]"
+    per_installation_jobs: int = 2  # jobs of one installation running at once, across all workers
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -53,4 +54,5 @@ class Settings:
             data_dir=Path(env.get("VIBEOPS_DATA_DIR", ".vibeops")),
             min_permission=role,
             bot_login=env.get("VIBEOPS_BOT_LOGIN", "vibeops[bot]"),
+            per_installation_jobs=int(env.get("VIBEOPS_PER_INSTALLATION_JOBS", "2")),
         )

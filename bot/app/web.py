@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
 
         configure()
         settings = Settings.from_env()
-    store = store or JobStore(settings.data_dir / "jobs.sqlite3")
+    store = store or JobStore(settings.data_dir / "jobs.sqlite3", settings.per_installation_jobs)
     if worker is None:
         from bot.app.metrics import Metrics
 
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
             if command is None:
                 return jsonify(ignored=why), 200
             kind, job, key = "comment", command.to_dict(), f"comment:{command.repo}:{command.event}:{command.comment_id}"
-        if not store.accept(delivery, event, kind, job, idempotency_key=key):
+        if not store.accept(delivery, event, kind, job, idempotency_key=key, partition=str(job["installation_id"])):
             return jsonify(duplicate=delivery), 200
         worker.wake()
         log.info("delivery %s accepted: %s on %s#%s", delivery, event, job["repo"], job["number"])
