@@ -71,12 +71,12 @@ _WORKFLOW_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SEV = r"(?:unknown|low|medium|high|critical)\b"
-_SEV_LIST = rf"{_SEV}(?:\s*(?:,|/|\band\b|\bor\b)\s*{_SEV})*(?:\s*(?:\+|and\s+above|or\s+(?:above|higher|worse)))?"
+SEVERITY_LIST = rf"{_SEV}(?:\s*(?:,|/|\band\b|\bor\b)\s*{_SEV})*(?:\s*(?:\+|and\s+above|or\s+(?:above|higher|worse)))?"
 _OPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
-        ("fail_on", rf"(?:that\s+|which\s+)?(?:fail|fails|failing)\s+(?:the\s+build\s+|ci\s+)?(?:on|for|at)\s+(?P<sevs>{_SEV_LIST})(?:\s+(?:findings|issues|severity|severities))?"),
-        ("fail_on", rf"(?:with\s+|at\s+)?severit(?:y|ies)\s+(?P<sevs>{_SEV_LIST})"),
+        ("fail_on", rf"(?:that\s+|which\s+)?(?:fail|fails|failing)\s+(?:the\s+build\s+|ci\s+)?(?:on|for|at)\s+(?P<sevs>{SEVERITY_LIST})(?:\s+(?:findings|issues|severity|severities))?"),
+        ("fail_on", rf"(?:with\s+|at\s+)?severit(?:y|ies)\s+(?P<sevs>{SEVERITY_LIST})"),
         ("report_only", r"report[\s-]only|without\s+failing(?:\s+the\s+build)?|(?:do\s+not|don't|never)\s+fail(?:\s+the\s+build)?"),
         ("only_triggers", r"only\s+on\s+(?P<triggers>pull[\s-]requests?|prs?|pushe?s?)(?:\s+(?:and|or)\s+(?P<more>pull[\s-]requests?|prs?|pushe?s?))?"),
         ("only_triggers", r"on\s+(?P<triggers>pull[\s-]requests?|prs?|pushe?s?)(?:\s+(?:and|or)\s+(?P<more>pull[\s-]requests?|prs?|pushe?s?))?\s+only"),
@@ -85,7 +85,7 @@ _OPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _SEPARATOR = re.compile(r"^(?:\s+|,|;|\.(?=\s|$)|\band\b|\bwith\b)+", re.IGNORECASE)
-_QUOTED = re.compile(r"""`([^`]+)`|"([^"]+)"|'([^']+)'""")
+QUOTED = re.compile(r"""`([^`]+)`|"([^"]+)"|'([^']+)'""")
 _SCHEDULES = {"nightly": "0 3 * * *", "daily": "0 3 * * *", "every day": "0 3 * * *",
               "weekly": "0 3 * * 1", "every week": "0 3 * * 1"}
 
@@ -119,7 +119,7 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         mode, scanners = _tool_mode(tool, words)
     rest = cleaned[head.end():]
     paths, rest = _take_paths(rest, tool, lenient=free_form)
-    options, details = _parse_options(rest, lenient=free_form)
+    options, details = parse_options(rest, lenient=free_form)
     if tool == "trivy" and not paths:
         raise RequestError(
             "Say what trivy should scan, e.g. `add trivy scan for k8s-manifests/api.yaml` "
@@ -143,7 +143,7 @@ def parse_request(text: str, free_form: bool = False) -> Request:
 
 def _free_form(text: str) -> Request:
     """A request outside the grammar: the paths it quotes or names are its targets; the model reads the rest."""
-    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
     named = [w.rstrip(".,;:") for w in text.split() if "/" in w and "://" not in w and not w.startswith("/")]
     tool = next((t for t in TOOL_SCANNERS if re.search(rf"\b{re.escape(t)}\b", text, re.IGNORECASE)), "custom")
     return Request(text=text, tool=tool, mode="llm", scanners=TOOL_SCANNERS.get(tool, ()),
@@ -188,7 +188,7 @@ def _take_paths(rest: str, tool: str, lenient: bool = False) -> tuple[tuple[str,
         after = _SEPARATOR.sub("", after, count=1) if paths else after.lstrip()
         if not after or _starts_option(after):
             return tuple(paths), after
-        quoted = _QUOTED.match(after)
+        quoted = QUOTED.match(after)
         if quoted:
             paths.append(next(g for g in quoted.groups() if g))
             after = after[quoted.end():]
@@ -216,7 +216,7 @@ def _starts_option(text: str) -> bool:
     return any(pattern.match(text) for _, pattern in _OPTIONS)
 
 
-def _parse_options(rest: str, lenient: bool = False) -> tuple[dict, str]:
+def parse_options(rest: str, lenient: bool = False) -> tuple[dict, str]:
     """Options we recognise, and (when lenient) the text left over for a model to read."""
     found: dict = {}
     remaining = rest
@@ -241,7 +241,7 @@ def _parse_options(rest: str, lenient: bool = False) -> tuple[dict, str]:
 
 def _apply_option(found: dict, name: str, match: re.Match[str]) -> None:
     if name == "fail_on":
-        found["fail_on"] = _severities(match["sevs"])
+        found["fail_on"] = severities(match["sevs"])
     elif name == "report_only":
         found["fail_on"] = ()
     elif name == "only_triggers":
@@ -259,7 +259,7 @@ def _trigger_name(word: str) -> str:
     return "push" if word.lower().startswith("push") else "pull_request"
 
 
-def _severities(text: str) -> tuple[str, ...]:
+def severities(text: str) -> tuple[str, ...]:
     named = [s.upper() for s in re.findall(_SEV, text, re.IGNORECASE)]
     if re.search(r"\+|above|higher|worse", text, re.IGNORECASE):
         lowest = min(SEVERITIES.index(s) for s in named)

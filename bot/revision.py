@@ -11,11 +11,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from bot.catalog import Catalog
 from bot.intent import Intent
 from bot.repotree import ROOT, RepoTree, normalize
-from bot.request import (DEFAULT_TRIGGERS, Request, RequestError, _parse_options, _severities, _QUOTED, _SEV_LIST)
+from bot.request import (DEFAULT_TRIGGERS, Request, RequestError, parse_options, severities, QUOTED, SEVERITY_LIST)
 from bot.scope.trivy import ACTIONS as TRIVY_ACTION
 from bot.workflow import dump_yaml, load_yaml
 
-_ALSO_FAIL = re.compile(rf"^(?:and\s+)?also\s+fail(?:ing)?\s+(?:the\s+build\s+)?on\s+(?P<sevs>{_SEV_LIST})\s*$", re.I)
+_ALSO_FAIL = re.compile(rf"^(?:and\s+)?also\s+fail(?:ing)?\s+(?:the\s+build\s+)?on\s+(?P<sevs>{SEVERITY_LIST})\s*$", re.I)
 _ADD = re.compile(r"^(?:also\s+)?(?:scan|check|add)\s+(?P<paths>.+?)(?:\s+too|\s+as\s+well)?\s*$", re.I)
 _REMOVE = re.compile(r"^(?:stop\s+scanning|don'?t\s+scan|do\s+not\s+scan|remove|drop)\s+(?P<paths>.+?)\s*$", re.I)
 
@@ -37,13 +37,13 @@ def parse_change(text: str) -> Change:
     """A follow-up in plain words, or RequestError saying what is understood."""
     cleaned = " ".join(text.strip().rstrip(".").split())
     if match := _ALSO_FAIL.match(cleaned):
-        return Change(cleaned, fail_on=("+",) + _severities(match["sevs"]))
+        return Change(cleaned, fail_on=("+",) + severities(match["sevs"]))
     if match := _REMOVE.match(cleaned):
         return Change(cleaned, remove_targets=_paths(match["paths"]))
     if (match := _ADD.match(cleaned)) and not cleaned.lower().startswith("add trivy"):
         return Change(cleaned, add_targets=_paths(match["paths"]))
     try:
-        options, leftover = _parse_options(cleaned, lenient=True)
+        options, leftover = parse_options(cleaned, lenient=True)
     except RequestError:
         options, leftover = {}, cleaned
     if leftover or not options:
@@ -56,7 +56,7 @@ def parse_change(text: str) -> Change:
 
 
 def _paths(text: str) -> tuple[str, ...]:
-    quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    quoted = [next(g for g in m.groups() if g) for m in QUOTED.finditer(text)]
     if quoted:
         return tuple(quoted)
     return tuple(p.strip(" ,") for p in re.split(r",|\s+and\s+|\s+", text) if p.strip(" ,"))

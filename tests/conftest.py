@@ -78,3 +78,14 @@ def rsa_private_key_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
+
+
+@pytest.fixture
+def github():
+    """A stateful fake GitHub on loopback (tests/fakegithub), seeded by tests/appkit."""
+    from tests.appkit import started_github
+
+    fake = started_github()
+    yield fake
+    fake.stop()
+    assert fake.server_errors == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_app_e2e import BRANCH, REPO, SEED, App, bot_pulls, github, replies  # noqa: F401 (fixture)
+from tests.appkit import BRANCH, REPO, SEED, App, bot_pulls, replies
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.render.markdown import read_marker
-from tests.test_app_e2e import BRANCH, REPO, SEED, WORKFLOW, App, bot_pulls, github  # noqa: F401 (fixture)
+from tests.appkit import BRANCH, INSTALLATION, REPO, SEED, WORKFLOW, App, bot_pulls
 
 
 @pytest.fixture
@@ -104,7 +104,6 @@ def synchronize(app: App, github, number: int, head: str, delivery: str) -> int:
     """A pull_request.synchronize delivery shaped on the real one, for the branch's current head."""
     import json
 
-    from tests.test_app_e2e import INSTALLATION
     from tests.conftest import PROJECT
 
     payload = json.loads((PROJECT / "fixtures/github/webhooks/pull_request/synchronize.payload.json").read_text())
@@ -157,7 +156,6 @@ def closed_event(app: App, github, number: int, head: str, delivery: str) -> int
     import json
 
     from tests.conftest import PROJECT
-    from tests.test_app_e2e import INSTALLATION
 
     payload = json.loads((PROJECT / "fixtures/github/webhooks/pull_request/closed.payload.json").read_text())
     payload["number"] = payload["pull_request"]["number"] = number
