@@ -249,3 +249,19 @@ def test_branch_created_but_answered_502_then_422_reference_exists_is_reused(app
     assert [p["head"] for p in bot_pulls(github)] == [BRANCH]
     assert github.file_at(REPO, BRANCH, WORKFLOW) is not None
     assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+
+
+def test_rate_limits_and_slow_answers_are_waited_out(app, github):
+    github.fail_next("POST", r"/pulls$", 429, times=1, body={"message": "API rate limit exceeded"},
+                     headers={"Retry-After": "1"})
+    github.fail_next("POST", r"/git/blobs$", 403, times=1,
+                     body={"message": "You have exceeded a secondary rate limit"}, headers={"Retry-After": "1"})
+    github.delay(0.5, "GET", r"/collaborators/.*/permission$")
+    _, comment_id = app.comment(SEED)
+    start = time.perf_counter()
+    app.work()
+    assert time.perf_counter() - start >= 2  # both Retry-After waits were honoured
+    assert [p["head"] for p in bot_pulls(github)] == [BRANCH]
+    assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+    pulls = [s for method, path, s in github.requests if method == "POST" and path.endswith("/pulls")]
+    assert pulls == [429, 201]
