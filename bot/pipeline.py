@@ -17,7 +17,6 @@ from bot.request import MODEL_HELP, RequestError, parse_request
 from bot.validation import run_preview, validate
 
 
-
 @dataclass(frozen=True)
 class Services:
     """The adapters a run needs, passed in so tests and the GitHub App choose their own."""
@@ -58,6 +57,7 @@ def configured(services: Services, config: RepoConfig, generator: str | None) ->
     rounds = min(services.max_rounds, config.llm_max_rounds) if "llm.max_rounds" in config.explicit \
         else services.max_rounds
     return replace(services, llm=llm, max_rounds=rounds, config=config), chosen
+
 
 def run_request(text: str, services: Services, base: str | None = None, overwrite: bool = False,
                 comment_url: str | None = None, generator: str | None = None,
@@ -122,7 +122,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
         return report.but(status=ERROR, message=str(exc))
     verb = "created" if published.created else ("updated" if published.changed else "already up to date on")
     return report.but(branch=published.branch, commit=published.commit, pr_title=draft.title, pr_body=body,
-                      branch_created=published.created,
+                      branch_created=published.created, branch_changed=published.changed,
                       message=f"{verb} branch {published.branch} with {draft.path}")
 
 
@@ -130,7 +130,8 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
     # A trivy preview is the slowest part and needs only the intent: start it first.
     # (actionlint's preview lints the draft too, so it runs once the draft exists.)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        preview = pool.submit(run_preview, intent, tree, services.tools) if intent.tool == "trivy" else None
+        early = intent.tool == "trivy" and services.config.preview
+        preview = pool.submit(run_preview, intent, tree, services.tools) if early else None
         draft = render(intent, tree, base, services.catalog, services.config.workflow_dir)
         clash = _overwrite_problem(draft, tree, overwrite)
         if clash:
@@ -153,8 +154,6 @@ def _commit_summary(report: Report) -> str:
              f"Scope: {scope.verdict} ({len(scope.scanned)} file(s): {', '.join(scope.scanned)})"]
     lines += [f"Check {c.check_id}: {'pass' if c.ok else 'fail'}" for c in report.checks]
     return "\n".join(lines) + "\n"
-
-
 
 
 def revise_pull_request(marker: dict, change_text: str, branch: str, services: Services,

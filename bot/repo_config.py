@@ -15,7 +15,7 @@ from bot.workflow import WorkflowError, line_of, load_yaml
 CONFIG_PATHS = (".github/vibeops.yml", ".github/vibeops.yaml")
 ROLES = ("read", "triage", "write", "maintain", "admin")
 GENERATORS = ("recipe", "auto", "llm")  # from strictest (no model) to loosest
-_LEVELS = ("none", "read", "write")
+LEVELS = ("none", "read", "write")  # token permission levels, weakest first
 
 
 class ConfigError(ValueError):
@@ -193,7 +193,7 @@ def layered(server: RepoConfig | None, repo: RepoConfig) -> RepoConfig:
             merged[attr] = min(mine, theirs, key=GENERATORS.index)
         elif rule == "min_levels":
             scopes = set(mine) | set(theirs)
-            merged[attr] = {s: min(mine.get(s, "read"), theirs.get(s, "read"), key=_LEVELS.index) for s in scopes}
+            merged[attr] = {s: min(mine.get(s, "read"), theirs.get(s, "read"), key=LEVELS.index) for s in scopes}
         elif rule == "server":
             merged[attr] = theirs
         # "pattern" keys stay the repository's; path_allowed/action_allowed also apply the server's.

@@ -30,6 +30,7 @@ class Report:
     pr_title: str | None = None
     pr_body: str | None = None
     branch_created: bool = False  # so a failure after publishing can remove what it made
+    branch_changed: bool = False  # False when the branch already held exactly this workflow
     llm: dict | None = None  # calls, tokens, cost and rounds when a model wrote the draft
 
     @property

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.app import commands
 from bot.app.delivery import CommentCommand
 from bot.catalog import Catalog
 from bot.forge import ForgeError, ForgeUnavailable
-from bot.app import commands
 from bot.pipeline import Services, load_config, revise_pull_request, run_request
-from bot.render.markdown import read_marker
-from bot.repo_config import ConfigError, with_min_permission
 from bot.render import comments
+from bot.render.markdown import read_marker
+from bot.repo_config import ROLES, ConfigError, with_min_permission
 from bot.report import OPENED
 
-ROLE_RANK = {role: rank for rank, role in enumerate(("none", "read", "triage", "write", "maintain", "admin"))}
+ROLE_RANK = {role: rank for rank, role in enumerate(("none",) + ROLES)}
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,7 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
         reply(comments.failed(report.but(status="error", message=str(exc))))
         react("confused")
         return "error"
-    changed = "already up to date" not in report.message
-    reply(comments.opened(report, number, url, created, changed))
+    reply(comments.opened(report, number, url, created, report.branch_changed))
     react("rocket")
     return "opened"
 

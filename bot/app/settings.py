@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.repo_config import ROLES
+
 DEFAULT_API_URL = "https://api.github.com"
-ROLES = ("read", "triage", "write", "maintain", "admin")
 
 
 class SettingsError(ValueError):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from bot.checks import CheckContext
 from bot.findings import Finding, Severity
+from bot.repo_config import LEVELS
 from bot.workflow import line_of
 
 ID = "guardrails"
@@ -93,9 +94,6 @@ def _secrets(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-_LEVELS = ("none", "read", "write")
-
-
 def _permissions_above_max(ctx: CheckContext) -> list[Finding]:
     """Nothing may be granted beyond permissions.max (scopes it does not list: read)."""
     limits = dict(ctx.config.permissions_max) if ctx.config is not None else {}
@@ -110,7 +108,7 @@ def _permissions_above_max(ctx: CheckContext) -> list[Finding]:
             granted = {scope: granted.split("-")[0] for scope in ("contents", "actions", "security-events")}
         for scope, level in (granted or {}).items() if isinstance(granted, Mapping) else ():
             ceiling = limits.get(str(scope), "read")
-            if str(level) in _LEVELS and _LEVELS.index(str(level)) > _LEVELS.index(ceiling):
+            if str(level) in LEVELS and LEVELS.index(str(level)) > LEVELS.index(ceiling):
                 findings.append(Finding(ID, "permissions-above-max", Severity.ERROR,
                                         f"{where} grants `{scope}: {level}`, above {ceiling} allowed by "
                                         f"{ctx.config.where('permissions.max')}", ctx.workflow.path,
