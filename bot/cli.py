@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
                                             "'bot.app.web:create_app()'.")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+
+    worker = commands.add_parser("worker", help="run queued jobs (scale-out: several of these share VIBEOPS_QUEUE)",
+                                 description="Run the App's jobs from the queue VIBEOPS_QUEUE names (redis://...), "
+                                             "or from the SQLite queue in VIBEOPS_DATA_DIR when it is unset. Same "
+                                             "settings as 'serve'. SIGTERM finishes the job in hand, then stops.")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     return parser
 
 
@@ -80,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "worker":
+        return _worker(args)
     if args.command == "config":
         return _config(args)
     parser.print_help()
@@ -241,8 +249,31 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         app.run(host=args.host, port=args.port, threaded=True)
     finally:
-        app.extensions["vibeops"]["worker"].stop()
+        if app.extensions["vibeops"]["worker"] is not None:
+            app.extensions["vibeops"]["worker"].stop()
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.app.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"vibeops worker: {exc}", file=sys.stderr)
+        return 2
+    from bot.app.logs import configure
+    from bot.app.queue_choice import QueueUnavailable
+    from bot.app.worker_command import run_worker
+
+    configure(logging.INFO)
+    try:
+        return run_worker(settings, burst=args.burst)
+    except QueueUnavailable as exc:
+        print(f"vibeops worker: {exc}", file=sys.stderr)
+        return 2
 
 
 def _infer_tool(texts) -> str:

@@ -36,6 +36,26 @@ def make_handler(github_app, ctx: JobContext) -> Callable[[Job], None]:
     return handle
 
 
+def default_handler(settings, metrics) -> Callable[[Job], None]:
+    """The production handler: the App's GitHub client, the tools and the LLM (if configured) from the environment."""
+    import os
+
+    from bot.adapters.github import GitHubApp
+    from bot.adapters.llm import LiteLLM, LLMSettings
+    from bot.adapters.tools import Tools
+    from bot.catalog import default_catalog
+    from bot.repo_config import server_limits
+
+    github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url,
+                           seconds_between_requests=settings.github_request_interval,
+                           seconds_between_writes=settings.github_write_interval)
+    model = LLMSettings.from_env()
+    ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
+                     llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
+                     server_config=server_limits(os.environ), metrics=metrics)
+    return make_handler(github_app, ctx)
+
+
 def _answer_failure(repo, cmd: CommentCommand, exc: Exception) -> None:
     review = cmd.event == "pull_request_review_comment"
     try:

@@ -38,7 +38,7 @@ CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (status, not_before);
 
 @dataclass(frozen=True)
 class Job:
-    id: int
+    id: int | str  # the SQLite row, or the RQ job ID
     kind: str
     payload: dict
     attempts: int

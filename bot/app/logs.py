@@ -26,10 +26,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int = logging.INFO) -> None:
-    """JSON on stderr for the whole `vibeops` logger tree (what the App's processes log)."""
+    """JSON on stderr for the `vibeops` and `rq` logger trees (what the App's processes log)."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("vibeops")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    for name in ("vibeops", "rq"):
+        root = logging.getLogger(name)
+        root.handlers[:] = [handler]
+        root.setLevel(level)
+        root.propagate = False

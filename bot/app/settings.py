@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.repo_config import ROLES
 
 DEFAULT_API_URL = "https://api.github.com"
+QUEUE_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class SettingsError(ValueError):
@@ -26,6 +27,11 @@ class Settings:
     min_permission: str = "write"
     bot_login: str = "vibeops[bot]"
     per_installation_jobs: int = 2  # jobs of one installation running at once, across all workers
+    worker_heartbeat_seconds: int = 10  # a job whose worker missed three beats is given to another worker
+    # PyGithub's pacing per installation, as GitHub asks of integrations (secondary rate limits).
+    github_request_interval: float = 0.25
+    github_write_interval: float = 1.0
+    queue_url: str = ""  # empty: the embedded SQLite queue; redis://…: the shared Redis queue (RQ)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -47,6 +53,24 @@ class Settings:
         role = env.get("VIBEOPS_MIN_PERMISSION", "write")
         if role not in ROLES:
             raise SettingsError(f"VIBEOPS_MIN_PERMISSION must be one of {', '.join(ROLES)}")
+        queue_url = env.get("VIBEOPS_QUEUE", "").strip()
+        if queue_url and not queue_url.startswith(QUEUE_SCHEMES):
+            raise SettingsError(f"VIBEOPS_QUEUE must be a Redis URL ({', '.join(QUEUE_SCHEMES)}...) or unset "
+                                f"for the embedded SQLite queue, not {queue_url!r}")
+        jobs = env.get("VIBEOPS_PER_INSTALLATION_JOBS", "2")
+        if not jobs.isdigit() or int(jobs) < 1:
+            raise SettingsError("VIBEOPS_PER_INSTALLATION_JOBS must be a whole number of at least 1")
+        heartbeat = env.get("VIBEOPS_WORKER_HEARTBEAT_SECONDS", "10")
+        if not heartbeat.isdigit() or int(heartbeat) < 1:
+            raise SettingsError("VIBEOPS_WORKER_HEARTBEAT_SECONDS must be a whole number of seconds, at least 1")
+        intervals = {}
+        for name, default in (("VIBEOPS_GITHUB_REQUEST_INTERVAL", "0.25"), ("VIBEOPS_GITHUB_WRITE_INTERVAL", "1.0")):
+            try:
+                intervals[name] = float(env.get(name, default))
+            except ValueError:
+                intervals[name] = -1.0
+            if not 0 <= intervals[name] <= 60:
+                raise SettingsError(f"{name} must be a number of seconds from 0 to 60")
         return cls(
             app_id=int(app_id),
             private_key=key,
@@ -55,5 +79,9 @@ class Settings:
             data_dir=Path(env.get("VIBEOPS_DATA_DIR", ".vibeops")),
             min_permission=role,
             bot_login=env.get("VIBEOPS_BOT_LOGIN", "vibeops[bot]"),
-            per_installation_jobs=int(env.get("VIBEOPS_PER_INSTALLATION_JOBS", "2")),
+            per_installation_jobs=int(jobs),
+            queue_url=queue_url,
+            worker_heartbeat_seconds=int(heartbeat),
+            github_request_interval=intervals["VIBEOPS_GITHUB_REQUEST_INTERVAL"],
+            github_write_interval=intervals["VIBEOPS_GITHUB_WRITE_INTERVAL"],
         )

@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from bot.app.delivery import MAX_BODY_BYTES, parse_command, parse_pull_request, signature_valid
 from bot.app.jobstore import JobStore
+from bot.app.metrics import Metrics
+from bot.app.queue_choice import open_queue
 from bot.app.settings import Settings
 from bot.app.worker import Worker
 
@@ -19,22 +21,27 @@ WEBHOOK_PATH = "/api/github/webhooks"
 
 
 def create_app(settings: Settings | None = None, store: JobStore | None = None, worker: Worker | None = None,
-               start_worker: bool = True) -> Flask:
-    """The web app; with no arguments it reads the environment and runs the worker in-process."""
+               start_worker: bool = True, metrics: Metrics | None = None) -> Flask:
+    """The web app; with no arguments it reads the environment.
+
+    On the embedded SQLite queue the worker runs in this process; on Redis (`VIBEOPS_QUEUE`) the web
+    processes only enqueue and `vibeops worker` processes run the jobs.
+    """
     if settings is None:  # the production path (gunicorn on the factory): settings and logs from the environment
         from bot.app.logs import configure
 
         configure()
         settings = Settings.from_env()
-    store = store or JobStore(settings.data_dir / "jobs.sqlite3", settings.per_installation_jobs)
-    if worker is None:
-        from bot.app.metrics import Metrics
+    if store is None:
+        store, metrics = open_queue(settings)
+    if worker is None and not settings.queue_url:
+        from bot.app.jobs import default_handler
 
-        metrics = Metrics()
-        worker = Worker(store, _default_handler(settings, metrics), metrics=metrics)
+        metrics = metrics or Metrics()
+        worker = Worker(store, default_handler(settings, metrics), metrics=metrics)
+    metrics = worker.metrics if worker is not None else (metrics or Metrics())
     app = Flask("vibeops")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    metrics = worker.metrics
     app.extensions["vibeops"] = {"settings": settings, "store": store, "worker": worker, "metrics": metrics}
 
     @app.errorhandler(HTTPException)
@@ -60,7 +67,8 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
     @app.after_request
     def count_delivery(response):
         if request.path == WEBHOOK_PATH:
-            outcome = {202: "accepted", 401: "bad-signature", 400: "malformed", 413: "too-large"}.get(
+            outcome = {202: "accepted", 401: "bad-signature", 400: "malformed", 413: "too-large",
+                       503: "unavailable"}.get(
                 response.status_code, "ignored")
             if response.status_code == 200 and (response.get_json(silent=True) or {}).get("duplicate"):
                 outcome = "duplicate"
@@ -94,34 +102,20 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
             if command is None:
                 return jsonify(ignored=why), 200
             kind, job, key = "comment", command.to_dict(), f"comment:{command.repo}:{command.event}:{command.comment_id}"
-        if not store.accept(delivery, event, kind, job, idempotency_key=key, partition=str(job["installation_id"])):
+        try:
+            accepted = store.accept(delivery, event, kind, job, idempotency_key=key,
+                                    partition=str(job["installation_id"]))
+        except Exception:  # the queue is down: say so, and GitHub's redelivery can bring it back later
+            log.exception("delivery %s could not be queued", delivery)
+            return jsonify(error="the job queue is unavailable; redeliver this delivery later"), 503
+        if not accepted:
             return jsonify(duplicate=delivery), 200
-        worker.wake()
+        if worker is not None:
+            worker.wake()
         log.info("delivery %s accepted: %s on %s#%s", delivery, event, job["repo"], job["number"])
         return jsonify(accepted=delivery), 202
 
-    if start_worker:
+    if start_worker and worker is not None:
         worker.start()
         atexit.register(worker.stop)  # finish the job in hand on a graceful shutdown; a killed one is re-run
     return app
-
-
-def _default_handler(settings: Settings, metrics):
-    from bot.adapters.github import GitHubApp
-    from bot.adapters.tools import Tools
-    from bot.app.comment_job import JobContext
-    from bot.app.jobs import make_handler
-    from bot.catalog import default_catalog
-
-    from bot.adapters.llm import LiteLLM, LLMSettings
-
-    github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url)
-    import os
-
-    from bot.repo_config import server_limits
-
-    model = LLMSettings.from_env()
-    ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
-                     llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
-                     server_config=server_limits(os.environ), metrics=metrics)
-    return make_handler(github_app, ctx)

@@ -1,4 +1,4 @@
-"""Run queued jobs one at a time in a background thread, retrying what failed unexpectedly."""
+"""Run the SQLite queue's jobs one at a time in a background thread, retrying what failed unexpectedly."""
 
 from __future__ import annotations
 
@@ -12,6 +12,23 @@ from bot.app.logs import delivery_id
 from bot.app.metrics import Metrics
 
 log = logging.getLogger("vibeops.worker")
+
+
+def run_job(handle: Callable[[Job], None], job: Job, metrics: Metrics) -> None:
+    """Run one job with its delivery ID in every log line, timed and counted; what it raises is re-raised."""
+    token = delivery_id.set(job.payload.get("delivery_id"))
+    start = time.perf_counter()
+    outcome = "done"
+    try:
+        handle(job)
+    except Exception:
+        outcome = "retried" if job.attempts < MAX_ATTEMPTS else "failed"
+        log.exception("job %s (%s) failed on attempt %s of %s", job.id, job.kind, job.attempts, MAX_ATTEMPTS)
+        raise
+    finally:
+        delivery_id.reset(token)
+        metrics.observe("vibeops_job_duration_seconds", time.perf_counter() - start, kind=job.kind)
+        metrics.count("vibeops_jobs_total", kind=job.kind, outcome=outcome)
 
 
 class Worker:
@@ -34,22 +51,13 @@ class Worker:
         job = self.store.claim()
         if job is None:
             return False
-        token = delivery_id.set(job.payload.get("delivery_id"))
-        start = time.perf_counter()
         try:
-            self.handle(job)
+            run_job(self.handle, job, self.metrics)
         except Exception as exc:  # a bug or an outage: keep the job, try again later
-            log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
             retry = None if job.attempts >= MAX_ATTEMPTS else self.retry_base_seconds * 2 ** (job.attempts - 1)
             self.store.fail(job.id, f"{type(exc).__name__}: {exc}", retry)
-            outcome = "retried" if retry is not None else "failed"
         else:
             self.store.complete(job.id)
-            outcome = "done"
-        finally:
-            delivery_id.reset(token)
-        self.metrics.observe("vibeops_job_duration_seconds", time.perf_counter() - start, kind=job.kind)
-        self.metrics.count("vibeops_jobs_total", kind=job.kind, outcome=outcome)
         return True
 
     def run_until_idle(self, limit: int = 100) -> int:
@@ -59,8 +67,9 @@ class Worker:
         return ran
 
     def start(self) -> None:
+        """Work in a background thread (the web process's embedded worker)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="vibeops-worker", daemon=True)
+            self._thread = threading.Thread(target=self.work, name="vibeops-worker", daemon=True)
             self._thread.start()
 
     def stop(self, timeout: float = 30) -> None:
@@ -70,8 +79,11 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _loop(self) -> None:
+    def work(self, burst: bool = False) -> None:
+        """Run jobs until `stop()`; with `burst`, also stop once no job is ready."""
         while not self._stop.is_set():
             if not self.run_once():
+                if burst:
+                    return
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()

@@ -1,0 +1,73 @@
+"""The scale-out queue: deliveries deduplicated in Redis and jobs handed to RQ workers."""
+
+from __future__ import annotations
+
+import hashlib
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.rate_limit import RateLimit, RateLimitRegistry
+from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+from bot.app.jobstore import MAX_ATTEMPTS
+from bot.app.queue_choice import QueueUnavailable
+
+QUEUE_NAME = "vibeops"
+JOB_FUNCTION = "bot.app.redis_worker.perform"
+JOB_TIMEOUT_SECONDS = 900  # a job is a few GitHub calls, a trivy preview and up to three LLM rounds
+SEEN_SECONDS = 7 * 24 * 3600  # GitHub offers redelivery of the past three days; keep a margin
+RESULT_SECONDS = 24 * 3600
+
+
+class RedisQueue:
+    """The same `accept`/`counts` as the SQLite JobStore, shared by every web process and worker."""
+
+    def __init__(self, url: str, per_partition: int = 2, retry_base_seconds: float = 5.0,
+                 connection: Redis | None = None):
+        self.redis = connection or Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
+                                                  health_check_interval=30)
+        self.per_partition = per_partition
+        self.queue = Queue(QUEUE_NAME, connection=self.redis, default_timeout=JOB_TIMEOUT_SECONDS)
+        # Attempts 2 and 3 wait 5 s and 10 s: an outage gets time to pass, a user does not wait long.
+        self.retry = Retry(max=MAX_ATTEMPTS - 1, interval=[retry_base_seconds * 2 ** n
+                                                           for n in range(MAX_ATTEMPTS - 1)])
+
+    def ping(self) -> None:
+        try:
+            self.redis.ping()
+        except Exception as exc:
+            where = self.redis.connection_pool.connection_kwargs
+            place = where.get("path") or f"{where.get('host')}:{where.get('port')}"
+            raise QueueUnavailable(f"cannot reach the Redis queue at {place}: {exc}") from exc
+
+    def accept(self, delivery_id: str, event: str, kind: str | None = None, payload: dict | None = None,
+               idempotency_key: str | None = None, partition: str | None = None) -> bool:
+        """Record a delivery and, when given, enqueue its job. False when the delivery (or its job) was seen before."""
+        delivery_key = f"vibeops:delivery:{delivery_id}"
+        if not self.redis.set(delivery_key, event, nx=True, ex=SEEN_SECONDS):
+            return False
+        if kind is None:
+            return True
+        # The same comment delivered under another ID is still the same job.
+        job_key = f"vibeops:job:{hashlib.sha256((idempotency_key or delivery_id).encode()).hexdigest()}"
+        if not self.redis.set(job_key, delivery_id, nx=True, ex=SEEN_SECONDS):
+            return False
+        try:
+            self.queue.enqueue_call(
+                JOB_FUNCTION, args=(kind, payload or {}), job_id=f"delivery-{delivery_id}", retry=self.retry,
+                result_ttl=RESULT_SECONDS, failure_ttl=SEEN_SECONDS, description=f"{kind} {delivery_id}",
+                rate_limit=RateLimit(f"installation-{partition}", self.per_partition) if partition else None)
+        except Exception:
+            # Not enqueued: forget the delivery so GitHub's redelivery is not refused as a duplicate.
+            self.redis.delete(delivery_key, job_key)
+            raise
+        return True
+
+    def counts(self) -> dict[str, int]:
+        """Jobs by status; raises when Redis is unreachable (the readiness probe relies on that)."""
+        waiting = sum(limit.get_rate_limited_job_count() for limit in RateLimitRegistry.all(self.redis))
+        scheduled = ScheduledJobRegistry(queue=self.queue).count  # retries waiting for their backoff
+        return {"queued": self.queue.count + waiting + scheduled,
+                "running": StartedJobRegistry(queue=self.queue).count,
+                "done": FinishedJobRegistry(queue=self.queue).count,
+                "failed": FailedJobRegistry(queue=self.queue).count}

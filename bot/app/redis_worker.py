@@ -1,0 +1,76 @@
+"""RQ workers for the Redis queue: each job runs in the worker process while a thread keeps its heartbeat."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections.abc import Callable
+
+from rq import SimpleWorker, get_current_job
+from rq.worker import WorkerStatus
+
+from bot.app.jobstore import MAX_ATTEMPTS, Job
+from bot.app.metrics import Metrics
+from bot.app.worker import run_job
+
+log = logging.getLogger("vibeops.worker")
+
+# What the worker running this job was given; set around each job by HeartbeatWorker.execute_job.
+_running: contextvars.ContextVar[tuple[Callable[[Job], None], Metrics] | None] = contextvars.ContextVar(
+    "vibeops_running", default=None)
+
+
+def perform(kind: str, payload: dict) -> None:
+    """The function every queued job names; RQ calls it inside `vibeops worker`."""
+    running = _running.get()
+    if running is None:
+        raise RuntimeError("vibeops jobs run in `vibeops worker`, which supplies the GitHub client")
+    handle, metrics = running
+    rq_job = get_current_job()
+    # RQ counts down the retries left (abandoned jobs included); attempt 1 has them all.
+    attempt = MAX_ATTEMPTS - (rq_job.retries_left or 0) if rq_job is not None else 1
+    run_job(handle, Job(rq_job.id if rq_job else "", kind, payload, attempt), metrics)
+
+
+class HeartbeatWorker(SimpleWorker):
+    """A worker that runs jobs in its own process and heartbeats them from a thread.
+
+    RQ's forking worker would lose the installation-token cache and the memoised tool results after
+    every job; its plain SimpleWorker heartbeats only between jobs, so a worker killed mid-job would
+    leave its job unclaimed for the whole job timeout. Here a killed worker's job stops heartbeating,
+    and after three missed beats the maintenance of any live worker puts it back on the queue.
+    """
+
+    def __init__(self, queues, handle: Callable[[Job], None], metrics: Metrics, heartbeat_seconds: int = 10,
+                 **kwargs):
+        beat = max(1, int(heartbeat_seconds))
+        super().__init__(queues, job_monitoring_interval=beat, maintenance_interval=3 * beat,
+                         worker_ttl=3 * beat + 15, **kwargs)  # dequeue waits worker_ttl - 15 s: maintenance stays on time
+        self.handle = handle
+        self.metrics = metrics
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        return 3 * self.job_monitoring_interval
+
+    def execute_job(self, job, queue):
+        execution = self.prepare_execution(job)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._keep_alive, args=(job, execution, stop), name="vibeops-heartbeat",
+                                daemon=True)
+        beat.start()
+        token = _running.set((self.handle, self.metrics))
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            _running.reset(token)
+            stop.set()
+            beat.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _keep_alive(self, job, execution, stop: threading.Event) -> None:
+        while not stop.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except Exception:  # Redis blinked: the next beat may land; three missed ones give the job away
+                log.warning("could not heartbeat job %s", job.id, exc_info=True)
