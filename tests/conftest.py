@@ -89,3 +89,20 @@ def github():
     yield fake
     fake.stop()
     assert fake.server_errors == []
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-redis` installs it)."""
+    from tests.scaleout import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The session's Redis, emptied for this test."""
+    redis_server.client().flushall()
+    return redis_server.url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -10,7 +11,10 @@ import sys
 import time
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from bot.workflow import load_yaml
 from tests.conftest import PROJECT
@@ -93,3 +97,217 @@ def test_the_helm_chart_passes_trivy_with_no_high_or_critical_misconfiguration(t
     # What is left depends on where it is installed: the namespace and the registry the image comes from.
     left = {m["ID"] for r in results.values() for m in r.get("Misconfigurations") or []}
     assert left <= {"KSV-0110", "KSV-0125"}
+
+
+# --- The chart in both queue modes, as trivy renders it. ---
+
+CHART = PROJECT / "deploy" / "helm" / "vibeops"
+# A custom trivy check that "fails" on every rendered Kubernetes object with the object as its message:
+# there is no helm binary here, so this is how the tests read what the chart renders.
+RENDERED_CHECK = """# METADATA
+# title: Rendered object
+# description: Reports each rendered Kubernetes object as JSON.
+# custom:
+#   id: RENDERED
+#   avd_id: RENDERED
+#   severity: LOW
+#   input:
+#     selector:
+#     - type: kubernetes
+package user.rendered
+
+import rego.v1
+
+deny contains msg if {
+  msg := json.marshal(input)
+}
+"""
+REDIS = ("redis.enabled=true",)
+WEB = "vibeops-vibeops"  # trivy renders the chart as a release named after it: {{ .Release.Name }}-vibeops
+WORKER, REDIS_NAME = f"{WEB}-worker", f"{WEB}-redis"
+LEFT_TO_THE_INSTALLER = {"KSV-0110", "KSV-0125"}  # the namespace, and the registry the image comes from
+
+
+@dataclass(frozen=True)
+class Rendering:
+    objects: dict  # (kind, name) -> the rendered object
+    findings: list  # (template, check ID, severity) of trivy's own checks
+    targets: set  # the templates that rendered to something
+    log: str
+
+
+def _plain(node):
+    """trivy's view of an object without the source positions it adds to every mapping."""
+    if isinstance(node, dict):
+        return {key: _plain(value) for key, value in node.items() if key != "__defsec_metadata"}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    return node
+
+
+@pytest.fixture(scope="session")
+def render_chart(tools, tmp_path_factory):
+    """The chart rendered by trivy with `--helm-set` settings: its objects, and trivy's misconfigurations."""
+    checks = tmp_path_factory.mktemp("checks")
+    (checks / "rendered.rego").write_text(RENDERED_CHECK)
+    memo: dict[tuple[str, ...], Rendering] = {}
+
+    def render(*settings: str) -> Rendering:
+        if settings not in memo:
+            argv = [tools.trivy, "config", "--skip-check-update", "--skip-version-check", "--format", "json",
+                    "--cache-dir", str(tmp_path_factory.mktemp("trivy-cache")), "--config-check", str(checks),
+                    "--check-namespaces", "user", *(["--helm-set", ",".join(settings)] if settings else []),
+                    str(CHART)]
+            result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=300)
+            assert result.returncode == 0, result.stderr
+            objects, findings, targets = {}, [], set()
+            for entry in json.loads(result.stdout).get("Results") or []:
+                targets.add(entry["Target"])
+                for found in entry.get("Misconfigurations") or []:
+                    if found["ID"] == "RENDERED":
+                        obj = _plain(json.loads(found["Message"]))
+                        objects[(obj["kind"], obj["metadata"]["name"])] = obj
+                    else:
+                        findings.append((entry["Target"], found["ID"], found["Severity"]))
+            memo[settings] = Rendering(objects, findings, targets, result.stderr)
+        return memo[settings]
+
+    return render
+
+
+def container(rendering: Rendering, name: str) -> dict:
+    (only,) = rendering.objects[("Deployment", name)]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+def env_of(rendering: Rendering, name: str) -> dict:
+    return {item["name"]: item.get("value") for item in container(rendering, name).get("env") or []}
+
+
+def volumes_of(rendering: Rendering, name: str) -> dict:
+    return {volume["name"]: volume for volume in rendering.objects[("Deployment", name)]["spec"]["template"]["spec"]
+            .get("volumes") or []}
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """Whether a Kubernetes label selector (matchLabels, or matchExpressions with In) picks these labels."""
+    match = selector.get("matchLabels", selector if "matchExpressions" not in selector else {})
+    return all(labels.get(key) == value for key, value in match.items()) and all(
+        labels.get(rule["key"]) in rule["values"] for rule in selector.get("matchExpressions") or [])
+
+
+@pytest.mark.parametrize("settings", [(), REDIS, ("redis.url=rediss://redis.example.internal:6380/0",),
+                                      ("redis.urlFromSecret=true",)], ids=["sqlite", "redis", "external", "secret"])
+def test_every_mode_of_the_chart_passes_trivy_with_only_the_installers_findings_left(render_chart, settings):
+    rendering = render_chart(*settings)
+    assert ("Deployment", WEB) in rendering.objects, rendering.log  # rendered, not skipped by trivy
+    severe = [finding for finding in rendering.findings if finding[2] in ("HIGH", "CRITICAL")]
+    assert severe == []
+    assert {finding[1] for finding in rendering.findings} <= LEFT_TO_THE_INSTALLER
+
+
+def test_sqlite_mode_is_one_web_pod_on_its_volume_with_no_worker_and_no_redis(render_chart):
+    rendering = render_chart("web.replicas=5")  # ignored: the SQLite file has one writer
+    assert rendering.targets == {"templates/deployment.yaml", "templates/service.yaml", "templates/pvc.yaml"}
+    web = WEB
+    assert set(rendering.objects) == {("Deployment", web), ("Service", web), ("PersistentVolumeClaim", f"{web}-data")}
+    spec = rendering.objects[("Deployment", web)]["spec"]
+    assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+    env = env_of(rendering, web)
+    assert "VIBEOPS_QUEUE" not in env and env["VIBEOPS_DATA_DIR"] == "/data"
+    assert volumes_of(rendering, web)["data"]["persistentVolumeClaim"] == {"claimName": f"{web}-data"}
+    assert {"name": "data", "mountPath": "/data"} in container(rendering, web)["volumeMounts"]
+
+
+def test_redis_mode_renders_web_pods_that_enqueue_workers_that_run_vibeops_worker_and_a_hardened_redis(render_chart):
+    rendering = render_chart(*REDIS)
+    assert rendering.targets == {"templates/deployment.yaml", "templates/service.yaml", "templates/worker.yaml",
+                                 "templates/redis.yaml"}
+    web, worker, redis = WEB, WORKER, REDIS_NAME
+    assert set(rendering.objects) == {("Deployment", web), ("Deployment", worker), ("Deployment", redis),
+                                      ("Service", web), ("Service", redis), ("NetworkPolicy", redis)}
+
+    # Web: two replicas rolling, no volume but /tmp, the in-chart Redis as the queue.
+    spec = rendering.objects[("Deployment", web)]["spec"]
+    assert spec["replicas"] == 2 and "strategy" not in spec
+    assert set(volumes_of(rendering, web)) == {"tmp"}
+    queue = f"redis://{redis}:6379/0"
+    assert env_of(rendering, web)["VIBEOPS_QUEUE"] == queue and "VIBEOPS_DATA_DIR" not in env_of(rendering, web)
+    assert [port["port"] for port in rendering.objects[("Service", redis)]["spec"]["ports"]] == [6379]
+
+    # Worker: `vibeops worker`, two replicas, time to finish its job, the same settings and hardening as web.
+    pod = rendering.objects[("Deployment", worker)]["spec"]["template"]["spec"]
+    assert container(rendering, worker)["command"] == ["vibeops", "worker"]
+    assert rendering.objects[("Deployment", worker)]["spec"]["replicas"] == 2
+    assert pod["terminationGracePeriodSeconds"] == 120
+    assert container(rendering, worker)["image"] == container(rendering, web)["image"]
+    assert container(rendering, worker)["envFrom"] == container(rendering, web)["envFrom"]
+    assert env_of(rendering, worker) == {name: value for name, value in env_of(rendering, web).items() if name != "PORT"}
+    assert container(rendering, worker)["securityContext"] == container(rendering, web)["securityContext"]
+    assert pod["securityContext"] == rendering.objects[("Deployment", web)]["spec"]["template"]["spec"]["securityContext"]
+    assert volumes_of(rendering, worker) == {"tmp": {"name": "tmp", "emptyDir": {}}}
+    assert container(rendering, worker)["resources"]["limits"]["memory"]
+
+    # The web Service reaches web pods only, not workers.
+    worker_labels = rendering.objects[("Deployment", worker)]["spec"]["template"]["metadata"]["labels"]
+    web_labels = rendering.objects[("Deployment", web)]["spec"]["template"]["metadata"]["labels"]
+    service_selector = rendering.objects[("Service", web)]["spec"]["selector"]
+    assert selects(service_selector, web_labels) and not selects(service_selector, worker_labels)
+
+    # Redis: pinned, one replica, non-root, read-only with /data on an emptyDir, probed with redis-cli ping,
+    # and reachable from the web and worker pods only.
+    box = container(rendering, redis)
+    assert box["image"] == "redis:7.2-alpine"
+    assert rendering.objects[("Deployment", redis)]["spec"]["replicas"] == 1
+    hardening = box["securityContext"]
+    assert hardening["runAsNonRoot"] is True and hardening["runAsUser"] > 0
+    assert hardening["readOnlyRootFilesystem"] is True and hardening["allowPrivilegeEscalation"] is False
+    assert hardening["capabilities"] == {"drop": ["ALL"]}
+    assert volumes_of(rendering, redis) == {"data": {"name": "data", "emptyDir": {}}}
+    assert {"name": "data", "mountPath": "/data"} in box["volumeMounts"]
+    assert box["livenessProbe"]["exec"]["command"] == box["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert box["resources"]["limits"]["memory"]
+    redis_labels = rendering.objects[("Deployment", redis)]["spec"]["template"]["metadata"]["labels"]
+    policy = rendering.objects[("NetworkPolicy", redis)]["spec"]
+    assert selects(policy["podSelector"], redis_labels)
+    (rule,) = policy["ingress"]
+    (source,) = rule["from"]
+    assert selects(source["podSelector"], web_labels) and selects(source["podSelector"], worker_labels)
+    assert not selects(source["podSelector"], redis_labels)
+
+
+def test_an_external_redis_is_the_queue_without_a_redis_in_the_chart(render_chart):
+    rendering = render_chart("redis.url=rediss://redis.example.internal:6380/0", "web.replicas=3",
+                             "worker.replicas=4")
+    assert set(rendering.objects) == {("Deployment", WEB), ("Deployment", WORKER), ("Service", WEB)}
+    assert rendering.objects[("Deployment", WEB)]["spec"]["replicas"] == 3
+    assert rendering.objects[("Deployment", WORKER)]["spec"]["replicas"] == 4
+    for name in (WEB, WORKER):
+        assert env_of(rendering, name)["VIBEOPS_QUEUE"] == "rediss://redis.example.internal:6380/0"
+
+
+def test_the_queue_url_can_come_from_the_secret(render_chart):
+    rendering = render_chart("redis.urlFromSecret=true")
+    assert set(rendering.objects) == {("Deployment", WEB), ("Deployment", WORKER), ("Service", WEB)}
+    for name in (WEB, WORKER):
+        # An env entry would override the Secret's VIBEOPS_QUEUE, which envFrom brings in.
+        assert "VIBEOPS_QUEUE" not in env_of(rendering, name)
+        assert container(rendering, name)["envFrom"] == [{"secretRef": {"name": "vibeops-github-app"}}]
+
+
+def test_two_sources_of_the_redis_url_are_refused(render_chart):
+    rendering = render_chart(*REDIS, "redis.url=redis://elsewhere:6379/0")
+    assert rendering.objects == {}
+    assert "set only one of redis.enabled, redis.url and redis.urlFromSecret" in rendering.log
+
+
+def test_the_worker_template_runs_vibeops_worker_only_in_redis_mode():
+    worker = (CHART / "templates" / "worker.yaml").read_text()
+    assert worker.splitlines()[0] == '{{- if include "vibeops.redisMode" . }}'
+    assert worker.rstrip().endswith("{{- end }}")
+    assert 'command: ["vibeops", "worker"]' in worker
+    assert (CHART / "templates" / "redis.yaml").read_text().startswith("{{- if .Values.redis.enabled }}")
+    assert (CHART / "templates" / "pvc.yaml").read_text().startswith('{{- if not (include "vibeops.redisMode" .) }}')
+    # ... and that command exists in the image: the console script the wheel installs.
+    result = subprocess.run([str(BIN / "vibeops"), "worker", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "SIGTERM" in result.stdout, result.stderr

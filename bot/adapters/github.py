@@ -226,7 +226,11 @@ class GitHubRepo:
 
     def open_or_update_pull(self, branch: str, base: str, title: str, body: str, labels: tuple[str, ...],
                             reviewers: tuple[str, ...] = (), draft: bool = False):
-        """(number, url, created) of the one open pull request for `branch`."""
+        """(number, url, created) of the one open pull request for `branch`.
+
+        `created` is also True when the pull request already carries exactly this body: the same
+        request opened it in an earlier attempt that died before answering, so this run finishes it.
+        """
         from github import GithubException
 
         owner = self.full_name.split("/")[0]
@@ -235,8 +239,12 @@ class GitHubRepo:
                                     "list pull requests")
             if open_pulls:
                 pull = open_pulls[0]
-                self._call(lambda: pull.edit(title=title, body=body), f"update #{pull.number}")
-                return pull.number, pull.html_url, False
+                resumed = pull.title == title and (pull.body or "") == body
+                if not resumed:
+                    self._call(lambda: pull.edit(title=title, body=body), f"update #{pull.number}")
+                elif labels:  # the earlier attempt may have died between opening and labelling
+                    self._call(lambda: pull.add_to_labels(*labels), "label the pull request")
+                return pull.number, pull.html_url, resumed
             try:
                 pull = self.retry.call(lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
                                                                      draft=draft))

@@ -1,0 +1,166 @@
+"""Scale-out on Redis: shared dedupe across web processes, `vibeops worker`, crashes and GitHub faults."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+
+from bot.app.redis_queue import RedisQueue
+from bot.app.settings import Settings, SettingsError
+from bot.app.web import create_app
+from tests import payloads
+from tests.appkit import INSTALLATION, REPO, SECRET, SEED, bot_pulls, comment_ids, replies, wordsmith_files
+from tests.scaleout import BIN, app_env, kill_group, start_worker, wait_for
+
+
+def web_process(github, queue_url: str, data_dir):
+    """One web process of the deployment, as gunicorn would build it, on the shared queue."""
+    settings = Settings(app_id=github.app_id, private_key=github.private_key_pem.decode(), webhook_secret=SECRET,
+                        api_url=github.base_url, data_dir=data_dir, queue_url=queue_url)
+    return create_app(settings, start_worker=False).test_client()
+
+
+def comment_delivery(github, body: str = SEED, number: int = 1, repo: str = REPO, user: str = "alice"):
+    comment_id = next(comment_ids)
+    github.add_issue_comment(repo, number, comment_id, body, user=user)
+    payload = payloads.issue_comment_created(repo, number, comment_id, body, user=user,
+                                             installation_id=INSTALLATION, base_url=github.base_url)
+    return comment_id, payloads.dumps(payload)
+
+
+def post(client, body: bytes, delivery: str, secret: str = SECRET):
+    return client.post("/api/github/webhooks", data=body,
+                       headers=payloads.headers("issue_comment", delivery, body, secret))
+
+
+def test_web_processes_share_the_delivery_and_comment_dedupe(github, redis_url, tmp_path):
+    first, second = web_process(github, redis_url, tmp_path), web_process(github, redis_url, tmp_path)
+    _, body = comment_delivery(github)
+    assert post(first, body, "d-1").status_code == 202
+    assert post(second, body, "d-1").get_json() == {"duplicate": "d-1"}  # a redelivery, to the other process
+    assert post(second, body, "d-2").get_json() == {"duplicate": "d-2"}  # the same comment under a new ID
+    assert RedisQueue(redis_url).counts()["queued"] == 1
+    metrics = second.get("/metrics").get_data(as_text=True)  # counted by both processes, shown by either
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1' in metrics
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 2' in metrics
+    assert 'vibeops_jobs{status="queued"} 1' in metrics
+
+
+def test_an_unreachable_queue_is_not_ready_and_refuses_deliveries_with_503(github, tmp_path):
+    client = web_process(github, f"unix://{tmp_path}/nothing-here.sock", tmp_path)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 503
+    _, body = comment_delivery(github)
+    answer = post(client, body, "d-down")
+    assert answer.status_code == 503 and "redeliver" in answer.get_json()["error"]
+
+
+def test_one_installation_cannot_fill_the_queue_ahead_of_others(redis_url):
+    queue = RedisQueue(redis_url, per_partition=1)
+    for index in range(3):
+        assert queue.accept(f"busy-{index}", "issue_comment", "comment", {"n": index}, f"key-busy-{index}", "7")
+    assert queue.accept("quiet-0", "issue_comment", "comment", {"n": 0}, "key-quiet-0", "8")
+    # One job of each installation is on the queue; installation 7's other two wait for its slot.
+    assert queue.queue.count == 2
+    assert sorted(job.args[1]["n"] for job in queue.queue.jobs) == [0, 0]
+    assert queue.counts()["queued"] == 4
+
+
+def test_queue_setting_must_be_a_redis_url():
+    base = {"APP_ID": "1", "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----x", "WEBHOOK_SECRET": "s"}
+    assert Settings.from_env({**base, "VIBEOPS_QUEUE": "redis://cache:6379/0"}).queue_url == "redis://cache:6379/0"
+    assert Settings.from_env(base).queue_url == ""
+    with pytest.raises(SettingsError, match="VIBEOPS_QUEUE must be a Redis URL"):
+        Settings.from_env({**base, "VIBEOPS_QUEUE": "amqp://rabbit"})
+    with pytest.raises(SettingsError, match="VIBEOPS_WORKER_HEARTBEAT_SECONDS"):
+        Settings.from_env({**base, "VIBEOPS_WORKER_HEARTBEAT_SECONDS": "0"})
+
+
+def test_worker_with_no_reachable_redis_says_so_and_exits_2(github, tmp_path):
+    env = app_env(github, f"unix://{tmp_path}/nothing-here.sock", tmp_path)
+    result = subprocess.run([str(BIN / "vibeops"), "worker", "--burst"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cannot reach the Redis queue" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_worker_runs_the_request_once(github, redis_url, tmp_path):
+    client = web_process(github, redis_url, tmp_path)
+    comment_id, body = comment_delivery(github)
+    assert post(client, body, "w-1").status_code == 202
+    worker = start_worker(app_env(github, redis_url, tmp_path), tmp_path / "worker.log", burst=True)
+    assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()
+    (pull,) = bot_pulls(github)
+    assert pull["head"] == "vibeops/trivy-config-k8s-manifests-api"
+    assert len(replies(github, 1)) == 1 and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+    log_lines = [json.loads(line) for line in (tmp_path / "worker.log").read_text().splitlines() if line.startswith("{")]
+    assert any(line.get("delivery") == "w-1" and "opened" in line["message"] for line in log_lines)
+    assert RedisQueue(redis_url).counts() == {"queued": 0, "running": 0, "done": 1, "failed": 0}
+
+
+def test_a_worker_killed_mid_job_leaves_the_job_to_another_which_finishes_it_once(github, redis_url, tmp_path):
+    client = web_process(github, redis_url, tmp_path)
+    comment_id, body = comment_delivery(github)
+    # The job stalls after its pull request exists and before its reply: the worker dies right there.
+    github.delay(30, "GET", rf"/repos/{REPO}/issues/1/comments$")
+    assert post(client, body, "k-1").status_code == 202
+    env = app_env(github, redis_url, tmp_path)
+    doomed = start_worker(env, tmp_path / "doomed.log")
+    try:
+        wait_for(lambda: bot_pulls(github), 120, "the first worker to open the pull request")
+        time.sleep(0.5)  # now inside the stalled request
+        kill_group(doomed)
+        assert replies(github, 1) == [] and RedisQueue(redis_url).counts()["running"] == 1
+        github.clear_faults()
+        rescuer = start_worker(env, tmp_path / "rescuer.log")
+        try:
+            wait_for(lambda: RedisQueue(redis_url).counts()["done"] == 1, 90, "the second worker to finish the job")
+        finally:
+            kill_group(rescuer, signal.SIGTERM)
+    finally:
+        kill_group(doomed)
+    assert len(bot_pulls(github)) == 1
+    assert set(github.branches(REPO)) == {"main", "vibeops/trivy-config-k8s-manifests-api"}
+    assert len(github.commits_on(REPO, "vibeops/trivy-config-k8s-manifests-api")) == 2  # main's and the bot's
+    (reply,) = replies(github, 1)
+    assert "Opened #" in reply
+    assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+    assert "k-1" in (tmp_path / "doomed.log").read_text()  # both workers really ran it
+    assert "delivery k-1: " in (tmp_path / "rescuer.log").read_text()
+
+
+def test_jobs_complete_through_server_errors_rate_limits_and_slow_answers(github, redis_url, tmp_path):
+    repos = [REPO] + [f"acme/wordsmith-{n}" for n in range(1, 4)]
+    files = wordsmith_files()
+    for repo in repos[1:]:
+        github.add_repo(repo, files)
+        github.set_permission(repo, "alice", "write")
+        github.add_issue(repo, 1, "Scan the API manifest")
+    github.add_installation(INSTALLATION, repos)
+    github.fail_next("POST", r"/git/trees$", 502, times=2)
+    github.fail_next("POST", r"/pulls$", 429, times=1, headers={"Retry-After": "1"},
+                     body={"message": "You have exceeded a secondary rate limit."})
+    github.fail_next("GET", r"/tarball/", 503, times=1)
+    github.delay(3, "GET", r"/collaborators/", times=2)
+    client = web_process(github, redis_url, tmp_path)
+    comments = {}
+    for index, repo in enumerate(repos):
+        comment_id, body = comment_delivery(github, repo=repo)
+        comments[repo] = comment_id
+        assert post(client, body, f"f-{index}").status_code == 202
+    env = app_env(github, redis_url, tmp_path)
+    workers = [start_worker(env, tmp_path / f"worker-{n}.log") for n in range(2)]
+    try:
+        wait_for(lambda: RedisQueue(redis_url).counts()["done"] == len(repos), 180, "every job to finish")
+    finally:
+        for worker in workers:
+            kill_group(worker, signal.SIGTERM)
+    for repo in repos:
+        assert [p["head"] for p in github.pulls(repo) if p["head"] != "main"] == [
+            "vibeops/trivy-config-k8s-manifests-api"], repo
+        assert len([c for c in github.comments(repo, 1) if c["user"] == github.bot_login]) == 1, repo
+        assert github.reactions(repo, comments[repo]) == ["eyes", "rocket"], repo
+    assert RedisQueue(redis_url).counts()["failed"] == 0
