@@ -50,6 +50,14 @@ def test_web_processes_share_the_delivery_and_comment_dedupe(github, redis_url, 
     assert 'vibeops_jobs{status="queued"} 1' in metrics
 
 
+def test_any_delivery_id_makes_a_job(redis_url):
+    queue = RedisQueue(redis_url)
+    for installation, delivery in enumerate(("72d3162e-cc78-11e3-81ab-4c9367dc0958", "retry.1/of:it", "ü" * 300)):
+        assert queue.accept(delivery, "issue_comment", "comment", {}, f"key-{delivery}", str(installation))
+    assert queue.queue.count == 3
+    assert "delivery-72d3162e-cc78-11e3-81ab-4c9367dc0958" in queue.queue.job_ids
+
+
 def test_an_unreachable_queue_is_not_ready_and_refuses_deliveries_with_503(github, tmp_path):
     client = web_process(github, f"unix://{tmp_path}/nothing-here.sock", tmp_path)
     assert client.get("/healthz").status_code == 200

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +54,7 @@ class JobStore:
         self.path = Path(path)
         self.per_partition = per_partition
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -61,15 +64,21 @@ class JobStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # A connection per operation: safe across the web threads, the worker and other processes.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        # WAL + NORMAL: a commit survives a crashed or restarted process without an fsync per webhook;
-        # only an operating-system crash or power loss can drop the last few acknowledged deliveries.
-        db.execute("PRAGMA synchronous=NORMAL")
+        # One connection per thread, kept: opening and closing one per webhook cost more than the write
+        # (closing the last connection of a WAL database checkpoints it). A forked process opens its own.
+        db = getattr(self._local, "db", None)
+        if db is None or self._local.pid != os.getpid():
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            # WAL + NORMAL: a commit survives a crashed or restarted process without an fsync per webhook;
+            # only an operating-system crash or power loss can drop the last few acknowledged deliveries.
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db, self._local.pid = db, os.getpid()
         try:
             yield db
-        finally:
-            db.close()
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def accept(self, delivery_id: str, event: str, kind: str | None = None, payload: dict | None = None,
                idempotency_key: str | None = None, partition: str | None = None) -> bool:
@@ -128,6 +137,14 @@ class JobStore:
         with self._connect() as db:
             db.execute("UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? WHERE id = ?",
                        (status, error, time.time(), job_id))
+
+    def ping(self) -> None:
+        """Raise unless the database file is there and readable (a fresh connection, not the kept ones)."""
+        db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True, timeout=5)
+        try:
+            db.execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
+        finally:
+            db.close()
 
     def counts(self) -> dict[str, int]:
         with self._connect() as db:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from redis import Redis
 from rq import Queue, Retry
@@ -18,6 +19,14 @@ JOB_TIMEOUT_SECONDS = 900  # a job is a few GitHub calls, a trivy preview and up
 SEEN_SECONDS = 7 * 24 * 3600  # GitHub offers redelivery of the past three days; keep a margin
 RESULT_SECONDS = 24 * 3600
 
+# Marks the delivery (KEYS[1]) and then its job (KEYS[2], if given) as seen, in one round trip;
+# 0 when either was seen before. ARGV: seconds to remember, event, delivery ID.
+_FIRST_SIGHT = """
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then return 0 end
+if KEYS[2] and not redis.call('SET', KEYS[2], ARGV[3], 'NX', 'EX', ARGV[1]) then return 0 end
+return 1
+"""
+
 
 class RedisQueue:
     """The same `accept`/`counts` as the SQLite JobStore, shared by every web process and worker."""
@@ -27,6 +36,7 @@ class RedisQueue:
         self.redis = connection or Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5,
                                                   health_check_interval=30)
         self.per_partition = per_partition
+        self._first_sight = self.redis.register_script(_FIRST_SIGHT)
         self.queue = Queue(QUEUE_NAME, connection=self.redis, default_timeout=JOB_TIMEOUT_SECONDS)
         # Attempts 2 and 3 wait 5 s and 10 s: an outage gets time to pass, a user does not wait long.
         self.retry = Retry(max=MAX_ATTEMPTS - 1, interval=[retry_base_seconds * 2 ** n
@@ -44,17 +54,15 @@ class RedisQueue:
                idempotency_key: str | None = None, partition: str | None = None) -> bool:
         """Record a delivery and, when given, enqueue its job. False when the delivery (or its job) was seen before."""
         delivery_key = f"vibeops:delivery:{delivery_id}"
-        if not self.redis.set(delivery_key, event, nx=True, ex=SEEN_SECONDS):
-            return False
         if kind is None:
-            return True
+            return bool(self._first_sight(keys=[delivery_key], args=[SEEN_SECONDS, event, delivery_id]))
         # The same comment delivered under another ID is still the same job.
         job_key = f"vibeops:job:{hashlib.sha256((idempotency_key or delivery_id).encode()).hexdigest()}"
-        if not self.redis.set(job_key, delivery_id, nx=True, ex=SEEN_SECONDS):
+        if not self._first_sight(keys=[delivery_key, job_key], args=[SEEN_SECONDS, event, delivery_id]):
             return False
         try:
             self.queue.enqueue_call(
-                JOB_FUNCTION, args=(kind, payload or {}), job_id=f"delivery-{delivery_id}", retry=self.retry,
+                JOB_FUNCTION, args=(kind, payload or {}), job_id=_job_id(delivery_id), retry=self.retry,
                 result_ttl=RESULT_SECONDS, failure_ttl=SEEN_SECONDS, description=f"{kind} {delivery_id}",
                 rate_limit=RateLimit(f"installation-{partition}", self.per_partition) if partition else None)
         except Exception:
@@ -71,3 +79,10 @@ class RedisQueue:
                 "running": StartedJobRegistry(queue=self.queue).count,
                 "done": FinishedJobRegistry(queue=self.queue).count,
                 "failed": FailedJobRegistry(queue=self.queue).count}
+
+
+def _job_id(delivery_id: str) -> str:
+    """RQ job IDs allow letters, digits, `_` and `-`: GitHub's GUIDs pass as they are, anything else is hashed."""
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,100}", delivery_id):
+        return f"delivery-{delivery_id}"
+    return f"delivery-{hashlib.sha256(delivery_id.encode()).hexdigest()}"

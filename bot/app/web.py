@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
     @app.get("/readyz")
     def readyz():
         try:
+            store.ping()
             depth = store.counts().get("queued", 0)
         except Exception as exc:  # the queue is what this process is for: not ready without it
             return jsonify(status="unavailable", error=str(exc)), 503
