@@ -172,3 +172,19 @@ def test_jobs_complete_through_server_errors_rate_limits_and_slow_answers(github
         assert len([c for c in github.comments(repo, 1) if c["user"] == github.bot_login]) == 1, repo
         assert github.reactions(repo, comments[repo]) == ["eyes", "rocket"], repo
     assert RedisQueue(redis_url).counts()["failed"] == 0
+
+
+def test_sigterm_mid_job_finishes_the_job_then_stops(github, redis_url, tmp_path):
+    client = web_process(github, redis_url, tmp_path)
+    comment_id, body = comment_delivery(github)
+    github.delay(3, "GET", rf"/repos/{REPO}/issues/1/comments$")
+    assert post(client, body, "t-1").status_code == 202
+    worker = start_worker(app_env(github, redis_url, tmp_path), tmp_path / "worker.log")
+    try:
+        wait_for(lambda: bot_pulls(github), 120, "the worker to be mid-job")
+        worker.send_signal(signal.SIGTERM)  # what Kubernetes sends the container's main process
+        assert worker.wait(60) == 0
+    finally:
+        kill_group(worker)
+    assert len(replies(github, 1)) == 1 and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+    assert RedisQueue(redis_url).counts() == {"queued": 0, "running": 0, "done": 1, "failed": 0}

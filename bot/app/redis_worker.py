@@ -1,4 +1,4 @@
-"""RQ workers for the Redis queue: each job runs in the worker process while a thread keeps its heartbeat."""
+"""RQ workers for the Redis queue: jobs run in the worker process while a thread heartbeats them."""
 
 from __future__ import annotations
 
