@@ -188,3 +188,13 @@ def test_sigterm_mid_job_finishes_the_job_then_stops(github, redis_url, tmp_path
         kill_group(worker)
     assert len(replies(github, 1)) == 1 and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
     assert RedisQueue(redis_url).counts() == {"queued": 0, "running": 0, "done": 1, "failed": 0}
+
+
+def test_without_a_redis_url_the_worker_command_works_the_sqlite_queue(github, tmp_path):
+    client = web_process(github, "", tmp_path)
+    comment_id, body = comment_delivery(github)
+    assert post(client, body, "s-1").status_code == 202
+    worker = start_worker(app_env(github, "", tmp_path), tmp_path / "worker.log", burst=True)
+    assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()
+    assert len(bot_pulls(github)) == 1 and len(replies(github, 1)) == 1
+    assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
