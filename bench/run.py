@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.adapters.tools import trivy_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "wordsmith"
 REQUEST = "add trivy scan for k8s-manifests/api.yaml"
@@ -40,10 +42,10 @@ def fresh_repo(parent: Path) -> Path:
 
 
 def timed(argv: list[str], cwd: Path | None = None, stdin: str | None = None,
-          ok: tuple[int, ...] = (0,)) -> float:
+          ok: tuple[int, ...] = (0,), env: dict[str, str] | None = None) -> float:
     # capture_output and text=True as in bot.adapters.tools._run, so both sides pay the same pipe costs.
     start = time.perf_counter()
-    result = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
+    result = subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, text=True, check=False, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode not in ok:
         # A failing run is usually a fast run; timing it would flatter vibeops, so stop instead.
@@ -81,8 +83,9 @@ def run_floor(scratch: Path, path: str, text: str) -> float:
     try:
         lint = timed([tool("actionlint"), "-format", "{{json .}}", "-no-color", "-stdin-filename", path, "-"],
                      cwd=repo, stdin=text, ok=(0, 1))
+        # The same environment vibeops gives trivy (its garbage-collector setting), so only vibeops is compared.
         scan = timed([tool("trivy"), "config", "--skip-check-update", "--skip-version-check", "-q",
-                      "--format", "json", "--cache-dir", str(cache), TARGET], cwd=repo)
+                      "--format", "json", "--cache-dir", str(cache), TARGET], cwd=repo, env=trivy_environment())
         return lint + scan
     finally:
         shutil.rmtree(repo)
