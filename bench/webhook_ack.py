@@ -104,11 +104,21 @@ def measure(queue: str, port: int, deliveries: int, clients: int, rate: float | 
             "statuses": statuses}
 
 
+# The deployments compared: the web tier's queue, and whether the web processes also run the jobs.
+QUEUES = {
+    "sqlite": {"VIBEOPS_QUEUE": "", "VIBEOPS_EMBEDDED_WORKER": "1"},
+    "sqlite-separate": {"VIBEOPS_QUEUE": "", "VIBEOPS_EMBEDDED_WORKER": "0"},
+    "redis": {"VIBEOPS_QUEUE": "redis"},
+}
+
+
 def serve(queue: str, data: str, port: int, redis_url: str):
-    # GitHub is unreachable on purpose: only the acknowledgement is timed. On SQLite the jobs run (and
-    # fail fast) in the web processes, as they would; on Redis they wait for workers nobody started.
+    # GitHub is unreachable on purpose: only the acknowledgement is timed. With the embedded worker the jobs
+    # run (and fail fast) in the web processes, as they would; otherwise they wait for workers nobody started.
     env = {**os.environ, "APP_ID": "1", "PRIVATE_KEY": private_key(), "WEBHOOK_SECRET": SECRET,
-           "VIBEOPS_DATA_DIR": data, "GITHUB_API_URL": "http://127.0.0.1:9", "VIBEOPS_QUEUE": redis_url}
+           "VIBEOPS_DATA_DIR": str(Path(data) / queue), "GITHUB_API_URL": "http://127.0.0.1:9", **QUEUES[queue]}
+    if env["VIBEOPS_QUEUE"]:
+        env["VIBEOPS_QUEUE"] = redis_url
     server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "8", "--log-level", "warning",
                                "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data, env=env,
                               stdout=subprocess.DEVNULL, stderr=open(Path(data) / f"gunicorn-{queue}.log", "ab"))
@@ -130,6 +140,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rates", type=float, nargs="+", default=[100.0, 200.0, 400.0],
                         help="deliveries per second of the paced loads")
+    parser.add_argument("--queues", nargs="+", choices=tuple(QUEUES), default=list(QUEUES),
+                        help="sqlite: jobs run in the web processes; sqlite-separate: VIBEOPS_EMBEDDED_WORKER=0")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -139,9 +151,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vibeops-ack-") as data:
         redis = RedisServer(Path(data))
         try:
-            for queue in ("sqlite", "redis"):
+            for queue in args.queues:
                 port = free_port()
-                server = serve(queue, data, port, redis.url if queue == "redis" else "")
+                server = serve(queue, data, port, redis.url)
                 try:
                     for rate in (*args.rates, None):
                         run = f"{queue}-{rate or 'max'}"
@@ -152,17 +164,18 @@ def main() -> int:
                     server.wait(30)
         finally:
             redis.stop()
-            if os.environ.get("BENCH_KEEP_LOGS"):
+            if any(set(f["statuses"]) - {202, 401} for f in figures):  # show why, before the logs go
                 for log in Path(data).glob("gunicorn-*.log"):
-                    print("\n".join(line[:3000] for line in log.read_text().splitlines() if "could not be queued" in line)[:6000], file=sys.stderr)
+                    errors = [line for line in log.read_text().splitlines() if '"level": "error"' in line]
+                    print(f"{log.name}: {len(errors)} error lines; the first: {errors[:1]}", file=sys.stderr)
     if args.json:
         print(json.dumps(figures))
         return 0
     print(f"{args.deliveries} signed deliveries (1 in 10 forged) from {args.clients} keep-alive clients, "
           f"gunicorn 2 workers x 8 threads, {os.cpu_count()} cores shared with the client")
-    print(f"{'queue':8} {'load':14} {'p50 ms':>8} {'p99 ms':>8} {'per s':>8}  answers")
+    print(f"{'queue':16} {'load':14} {'p50 ms':>8} {'p99 ms':>8} {'per s':>8}  answers")
     for f in figures:
-        print(f"{f['queue']:8} {f['load']:14} {f['p50_ms']:8.1f} {f['p99_ms']:8.1f} {f['per_second']:8.1f}  "
+        print(f"{f['queue']:16} {f['load']:14} {f['p50_ms']:8.1f} {f['p99_ms']:8.1f} {f['per_second']:8.1f}  "
               f"{f['statuses']}")
     for f in figures:
         if f["load"] != "saturation":

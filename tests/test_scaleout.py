@@ -17,11 +17,14 @@ from tests.appkit import INSTALLATION, REPO, SECRET, SEED, bot_pulls, comment_id
 from tests.scaleout import BIN, app_env, kill_group, start_worker, wait_for
 
 
-def web_process(github, queue_url: str, data_dir):
+def web_process(github, queue_url: str, data_dir, embedded_worker: bool = True):
     """One web process of the deployment, as gunicorn would build it, on the shared queue."""
     settings = Settings(app_id=github.app_id, private_key=github.private_key_pem.decode(), webhook_secret=SECRET,
-                        api_url=github.base_url, data_dir=data_dir, queue_url=queue_url)
-    return create_app(settings, start_worker=False).test_client()
+                        api_url=github.base_url, data_dir=data_dir, queue_url=queue_url,
+                        embedded_worker=embedded_worker)
+    app = create_app(settings, start_worker=False)
+    assert (app.extensions["vibeops"]["worker"] is None) == (bool(queue_url) or not embedded_worker)
+    return app.test_client()
 
 
 def comment_delivery(github, body: str = SEED, number: int = 1, repo: str = REPO, user: str = "alice"):
@@ -86,6 +89,10 @@ def test_queue_setting_must_be_a_redis_url():
         Settings.from_env({**base, "VIBEOPS_QUEUE": "amqp://rabbit"})
     with pytest.raises(SettingsError, match="VIBEOPS_WORKER_HEARTBEAT_SECONDS"):
         Settings.from_env({**base, "VIBEOPS_WORKER_HEARTBEAT_SECONDS": "0"})
+    assert Settings.from_env(base).embedded_worker is True
+    assert Settings.from_env({**base, "VIBEOPS_EMBEDDED_WORKER": "0"}).embedded_worker is False
+    with pytest.raises(SettingsError, match="VIBEOPS_EMBEDDED_WORKER must be 1 or 0"):
+        Settings.from_env({**base, "VIBEOPS_EMBEDDED_WORKER": "sometimes"})
 
 
 def test_worker_with_no_reachable_redis_says_so_and_exits_2(github, tmp_path):
@@ -191,7 +198,7 @@ def test_sigterm_mid_job_finishes_the_job_then_stops(github, redis_url, tmp_path
 
 
 def test_without_a_redis_url_the_worker_command_works_the_sqlite_queue(github, tmp_path):
-    client = web_process(github, "", tmp_path)
+    client = web_process(github, "", tmp_path, embedded_worker=False)  # VIBEOPS_EMBEDDED_WORKER=0
     comment_id, body = comment_delivery(github)
     assert post(client, body, "s-1").status_code == 202
     worker = start_worker(app_env(github, "", tmp_path), tmp_path / "worker.log", burst=True)

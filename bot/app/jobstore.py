@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class JobStore:
         self.per_partition = per_partition
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._write_lock = threading.Lock()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -62,8 +63,8 @@ class JobStore:
             if "partition" not in columns:  # a queue file from before the limit existed
                 db.execute("ALTER TABLE jobs ADD COLUMN partition TEXT")
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    @contextlib.contextmanager
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         # One connection per thread, kept: opening and closing one per webhook cost more than the write
         # (closing the last connection of a WAL database checkpoints it). A forked process opens its own.
         db = getattr(self._local, "db", None)
@@ -73,18 +74,21 @@ class JobStore:
             # only an operating-system crash or power loss can drop the last few acknowledged deliveries.
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db, self._local.pid = db, os.getpid()
-        try:
-            yield db
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+        # Writers of this process queue on a lock rather than in SQLite's busy handler, which backs off
+        # up to 100 ms between tries; only the other processes' writers can still make one wait.
+        with self._write_lock if write else contextlib.nullcontext():
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
 
     def accept(self, delivery_id: str, event: str, kind: str | None = None, payload: dict | None = None,
                idempotency_key: str | None = None, partition: str | None = None) -> bool:
         """Record a delivery and, when given, its job. False when the delivery (or its job) was seen before."""
         now = time.time()
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("INSERT INTO deliveries (id, event, received_at) VALUES (?, ?, ?)",
@@ -104,7 +108,7 @@ class JobStore:
 
     def claim(self, lease_seconds: float = 600) -> Job | None:
         now = time.time()
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("BEGIN IMMEDIATE")
             # Oldest ready job whose installation is not already at its limit of running jobs.
             row = db.execute(
@@ -129,12 +133,12 @@ class JobStore:
         if retry_in is None:
             self._finish(job_id, "failed", error)
             return
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("UPDATE jobs SET status = 'queued', error = ?, not_before = ?, lease_until = NULL,"
                        " updated_at = ? WHERE id = ?", (error, time.time() + retry_in, time.time(), job_id))
 
     def _finish(self, job_id: int, status: str, error: str | None) -> None:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute("UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ? WHERE id = ?",
                        (status, error, time.time(), job_id))
 

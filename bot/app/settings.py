@@ -31,6 +31,7 @@ class Settings:
     # PyGithub's pacing per installation, as GitHub asks of integrations (secondary rate limits).
     github_request_interval: float = 0.25
     github_write_interval: float = 1.0
+    embedded_worker: bool = True  # SQLite queue only: the web processes run jobs too (False: `vibeops worker` does)
     queue_url: str = ""  # empty: the embedded SQLite queue; redis://…: the shared Redis queue (RQ)
 
     @classmethod
@@ -60,6 +61,9 @@ class Settings:
         jobs = env.get("VIBEOPS_PER_INSTALLATION_JOBS", "2")
         if not jobs.isdigit() or int(jobs) < 1:
             raise SettingsError("VIBEOPS_PER_INSTALLATION_JOBS must be a whole number of at least 1")
+        embedded = env.get("VIBEOPS_EMBEDDED_WORKER", "1").strip().lower()
+        if embedded not in ("1", "0", "true", "false", "yes", "no"):
+            raise SettingsError("VIBEOPS_EMBEDDED_WORKER must be 1 or 0 (true or false)")
         heartbeat = env.get("VIBEOPS_WORKER_HEARTBEAT_SECONDS", "10")
         if not heartbeat.isdigit() or int(heartbeat) < 1:
             raise SettingsError("VIBEOPS_WORKER_HEARTBEAT_SECONDS must be a whole number of seconds, at least 1")
@@ -81,6 +85,7 @@ class Settings:
             bot_login=env.get("VIBEOPS_BOT_LOGIN", "vibeops[bot]"),
             per_installation_jobs=int(jobs),
             queue_url=queue_url,
+            embedded_worker=embedded in ("1", "true", "yes"),
             worker_heartbeat_seconds=int(heartbeat),
             github_request_interval=intervals["VIBEOPS_GITHUB_REQUEST_INTERVAL"],
             github_write_interval=intervals["VIBEOPS_GITHUB_WRITE_INTERVAL"],

@@ -24,8 +24,8 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
                start_worker: bool = True, metrics: Metrics | None = None) -> Flask:
     """The web app; with no arguments it reads the environment.
 
-    On the embedded SQLite queue the worker runs in this process; on Redis (`VIBEOPS_QUEUE`) the web
-    processes only enqueue and `vibeops worker` processes run the jobs.
+    On the embedded SQLite queue the worker runs in this process (unless VIBEOPS_EMBEDDED_WORKER=0);
+    on Redis (`VIBEOPS_QUEUE`) the web processes only enqueue and `vibeops worker` processes run the jobs.
     """
     if settings is None:  # the production path (gunicorn on the factory): settings and logs from the environment
         from bot.app.logs import configure
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
         settings = Settings.from_env()
     if store is None:
         store, metrics = open_queue(settings)
-    if worker is None and not settings.queue_url:
+    if worker is None and not settings.queue_url and settings.embedded_worker:
         from bot.app.jobs import default_handler
 
         metrics = metrics or Metrics()
