@@ -47,6 +47,8 @@ def test_web_processes_share_the_delivery_and_comment_dedupe(github, redis_url, 
     assert post(second, body, "d-1").get_json() == {"duplicate": "d-1"}  # a redelivery, to the other process
     assert post(second, body, "d-2").get_json() == {"duplicate": "d-2"}  # the same comment under a new ID
     assert RedisQueue(redis_url).counts()["queued"] == 1
+    redis = RedisQueue(redis_url).redis
+    assert redis.ttl("vibeops:delivery:d-1") > 6 * 24 * 3600  # kept past GitHub's three days of redelivery
     metrics = second.get("/metrics").get_data(as_text=True)  # counted by both processes, shown by either
     assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1' in metrics
     assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 2' in metrics

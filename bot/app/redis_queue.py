@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 
@@ -17,6 +18,7 @@ QUEUE_NAME = "vibeops"
 JOB_FUNCTION = "bot.app.redis_worker.perform"
 JOB_TIMEOUT_SECONDS = 900  # a job is a few GitHub calls, a trivy preview and up to three LLM rounds
 SEEN_SECONDS = 7 * 24 * 3600  # GitHub offers redelivery of the past three days; keep a margin
+PENDING_SECONDS = 60
 RESULT_SECONDS = 24 * 3600
 
 # Marks the delivery (KEYS[1]) and then its job (KEYS[2], if given) as seen, in one round trip;
@@ -58,7 +60,9 @@ class RedisQueue:
             return bool(self._first_sight(keys=[delivery_key], args=[SEEN_SECONDS, event, delivery_id]))
         # The same comment delivered under another ID is still the same job.
         job_key = f"vibeops:job:{hashlib.sha256((idempotency_key or delivery_id).encode()).hexdigest()}"
-        if not self._first_sight(keys=[delivery_key, job_key], args=[SEEN_SECONDS, event, delivery_id]):
+        # Remembered briefly until the job is on the queue: if Redis fails in between, the marks lapse
+        # on their own and GitHub's redelivery is not refused as a duplicate of a job that never was.
+        if not self._first_sight(keys=[delivery_key, job_key], args=[PENDING_SECONDS, event, delivery_id]):
             return False
         try:
             self.queue.enqueue_call(
@@ -66,9 +70,13 @@ class RedisQueue:
                 result_ttl=RESULT_SECONDS, failure_ttl=SEEN_SECONDS, description=f"{kind} {delivery_id}",
                 rate_limit=RateLimit(f"installation-{partition}", self.per_partition) if partition else None)
         except Exception:
-            # Not enqueued: forget the delivery so GitHub's redelivery is not refused as a duplicate.
-            self.redis.delete(delivery_key, job_key)
+            with contextlib.suppress(Exception):  # Redis is failing: the marks lapse by themselves
+                self.redis.delete(delivery_key, job_key)
             raise
+        # If this fails, a later redelivery makes a second job, and that one finds the first one's work.
+        with contextlib.suppress(Exception):
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.expire(delivery_key, SEEN_SECONDS).expire(job_key, SEEN_SECONDS).execute()
         return True
 
     def counts(self) -> dict[str, int]:

@@ -57,7 +57,7 @@ class Settings:
         queue_url = env.get("VIBEOPS_QUEUE", "").strip()
         if queue_url and not queue_url.startswith(QUEUE_SCHEMES):
             raise SettingsError(f"VIBEOPS_QUEUE must be a Redis URL ({', '.join(QUEUE_SCHEMES)}...) or unset "
-                                f"for the embedded SQLite queue, not {queue_url!r}")
+                                f"for the embedded SQLite queue, not {queue_url.split('://')[0]}://...")
         jobs = env.get("VIBEOPS_PER_INSTALLATION_JOBS", "2")
         if not jobs.isdigit() or int(jobs) < 1:
             raise SettingsError("VIBEOPS_PER_INSTALLATION_JOBS must be a whole number of at least 1")

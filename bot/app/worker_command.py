@@ -17,18 +17,16 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
     queue, metrics = open_queue(settings)
     if settings.queue_url:
         queue.ping()  # a clear message now rather than a traceback from inside RQ
-    handle = default_handler(settings, metrics)
-    if settings.queue_url:
         from bot.app.redis_worker import HeartbeatWorker
 
-        worker = HeartbeatWorker([queue.queue], handle, metrics, connection=queue.redis,
+        worker = HeartbeatWorker([queue.queue], default_handler(settings, metrics), metrics, connection=queue.redis,
                                  heartbeat_seconds=settings.worker_heartbeat_seconds)
         # RQ's scheduler process puts retries back on the queue when their backoff is over.
         worker.work(burst=burst, with_scheduler=True, logging_level=logging.getLogger("vibeops").level or "INFO")
         return 0
     from bot.app.worker import Worker
 
-    worker = Worker(queue, handle, metrics=metrics)
+    worker = Worker(queue, default_handler(settings, metrics), metrics=metrics)
 
     def stop(signum, frame):
         log.info("signal %s: finishing the job in hand, then stopping", signum)
