@@ -146,7 +146,9 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_another_which_finishes_it_onc
     assert "Opened #" in reply
     assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
     assert "k-1" in (tmp_path / "doomed.log").read_text()  # both workers really ran it
-    assert "delivery k-1: " in (tmp_path / "rescuer.log").read_text()
+    rescued = (tmp_path / "rescuer.log").read_text()
+    assert "delivery-k-1 was abandoned by a worker that died; 2 attempt(s) left" in rescued
+    assert "delivery k-1: opened" in rescued
 
 
 def test_jobs_complete_through_server_errors_rate_limits_and_slow_answers(github, redis_url, tmp_path):

@@ -80,13 +80,17 @@ class RedisQueue:
         return True
 
     def counts(self) -> dict[str, int]:
-        """Jobs by status; raises when Redis is unreachable (the readiness probe relies on that)."""
+        """Jobs by status; raises when Redis is unreachable (the readiness probe relies on that).
+
+        Read without RQ's registry cleanup: recovering abandoned jobs is the workers' maintenance, which
+        puts them back on the queue at once, not a probe's or a scrape's.
+        """
         waiting = sum(limit.get_rate_limited_job_count() for limit in RateLimitRegistry.all(self.redis))
-        scheduled = ScheduledJobRegistry(queue=self.queue).count  # retries waiting for their backoff
-        return {"queued": self.queue.count + waiting + scheduled,
-                "running": StartedJobRegistry(queue=self.queue).count,
-                "done": FinishedJobRegistry(queue=self.queue).count,
-                "failed": FailedJobRegistry(queue=self.queue).count}
+        registries = {name: registry(queue=self.queue).get_job_count(cleanup=False) for name, registry in (
+            ("scheduled", ScheduledJobRegistry), ("running", StartedJobRegistry), ("done", FinishedJobRegistry),
+            ("failed", FailedJobRegistry))}
+        # Scheduled jobs are retries waiting for their backoff: still queued, as far as anyone waits on them.
+        return {"queued": self.queue.count + waiting + registries.pop("scheduled"), **registries}
 
 
 def _job_id(delivery_id: str) -> str:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 from rq import SimpleWorker, get_current_job
+from rq.exceptions import AbandonedJobError
 from rq.worker import WorkerStatus
 
 from bot.app.jobstore import MAX_ATTEMPTS, Job
@@ -33,6 +34,21 @@ def perform(kind: str, payload: dict) -> None:
     run_job(handle, Job(rq_job.id if rq_job else "", kind, payload, attempt), metrics)
 
 
+def requeue_abandoned_now(job, exc_type, exc_value, traceback) -> bool:
+    """An abandoned job did not fail, its worker died: it goes back on the queue at once.
+
+    RQ would otherwise wait a failure's backoff through its scheduler, whose lock a scheduler that
+    died with the worker keeps for a minute. Only this retry's interval becomes 0; later ones keep theirs.
+    """
+    if exc_type is not AbandonedJobError:
+        return True
+    log.warning("job %s was abandoned by a worker that died; %s attempt(s) left", job.id, job.retries_left or 0)
+    if job.retries_left and job.retry_intervals:
+        index = max(len(job.retry_intervals) - job.retries_left, 0)
+        job.retry_intervals = [*job.retry_intervals[:index], 0, *job.retry_intervals[index + 1:]]
+    return True  # the other handlers (RQ's own) still run
+
+
 class HeartbeatWorker(SimpleWorker):
     """A worker that runs jobs in its own process and heartbeats them from a thread.
 
@@ -46,7 +62,8 @@ class HeartbeatWorker(SimpleWorker):
                  **kwargs):
         beat = max(1, int(heartbeat_seconds))
         super().__init__(queues, job_monitoring_interval=beat, maintenance_interval=3 * beat,
-                         worker_ttl=3 * beat + 15, **kwargs)  # dequeue waits worker_ttl - 15 s: maintenance stays on time
+                         worker_ttl=3 * beat + 15,  # dequeue waits worker_ttl - 15 s: maintenance stays on time
+                         exception_handlers=[requeue_abandoned_now], **kwargs)
         self.handle = handle
         self.metrics = metrics
 
