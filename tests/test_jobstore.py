@@ -36,6 +36,21 @@ def test_a_claimed_job_whose_worker_died_is_claimed_again_after_its_lease(tmp_pa
     assert again.id == first.id and again.attempts == 2
 
 
+def test_a_job_whose_last_attempt_died_with_its_worker_is_answered_once(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    store.accept("d-1", "issue_comment", "comment", {"delivery_id": "d-1"})
+    for _ in range(MAX_ATTEMPTS):  # each attempt's worker dies: the lease just runs out
+        assert store.claim(lease_seconds=0.05) is not None
+        time.sleep(0.1)
+    given_up = []
+    worker = Worker(store, lambda job: None, give_up=given_up.append)
+    assert worker.run_once() is False and worker.run_once() is False
+    (job,) = given_up
+    assert job.attempts == MAX_ATTEMPTS and job.payload == {"delivery_id": "d-1"}
+    (row,) = store.jobs()
+    assert row["status"] == "failed" and "abandoned" in row["error"]
+
+
 def test_failures_retry_with_backoff_then_stop(tmp_path):
     store = JobStore(tmp_path / "q.sqlite3")
     store.accept("d-1", "e", "comment", {})

@@ -209,3 +209,32 @@ def test_without_a_redis_url_the_worker_command_works_the_sqlite_queue(github, t
     assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()
     assert len(bot_pulls(github)) == 1 and len(replies(github, 1)) == 1
     assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+
+
+def test_a_job_whose_last_attempt_dies_with_its_worker_is_answered_not_dropped(github, redis_url, tmp_path):
+    client = web_process(github, redis_url, tmp_path)
+    comment_id, body = comment_delivery(github)
+    github.delay(30, "GET", rf"/repos/{REPO}/issues/1/comments$")
+    assert post(client, body, "g-1").status_code == 202
+    env = app_env(github, redis_url, tmp_path)
+    doomed = start_worker(env, tmp_path / "doomed.log")
+    try:
+        wait_for(lambda: bot_pulls(github), 120, "the worker to be mid-job")
+        time.sleep(0.5)
+        kill_group(doomed)
+    finally:
+        kill_group(doomed)
+    job = RedisQueue(redis_url).queue.fetch_job("delivery-g-1")
+    job.retries_left = 0  # as if this was its third worker to die
+    job.save()
+    github.clear_faults()
+    rescuer = start_worker(env, tmp_path / "rescuer.log")
+    try:
+        wait_for(lambda: RedisQueue(redis_url).counts()["failed"] == 1, 60, "the job to be given up")
+        wait_for(lambda: "confused" in github.reactions(REPO, comment_id), 30, "the answer in the thread")
+    finally:
+        kill_group(rescuer, signal.SIGTERM)
+    (reply,) = replies(github, 1)
+    assert "stopped before finishing, 3 times" in reply
+    assert github.reactions(REPO, comment_id) == ["eyes", "confused"]
+    assert 'vibeops_jobs_total{kind="comment",outcome="abandoned"} 1' in client.get("/metrics").get_data(as_text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from bot.app.comment_job import JobContext, handle_comment
 from bot.app.delivery import CommentCommand, PullRequestChange
@@ -14,29 +13,52 @@ from bot.render import comments
 log = logging.getLogger("vibeops.jobs")
 
 
-def make_handler(github_app, ctx: JobContext) -> Callable[[Job], None]:
-    def handle(job: Job) -> None:
+class JobHandler:
+    """Runs one job for its installation; `give_up` answers a job whose workers kept dying under it."""
+
+    def __init__(self, github_app, ctx: JobContext):
+        self.github_app = github_app
+        self.ctx = ctx
+
+    def __call__(self, job: Job) -> None:
         if job.kind == "pull_request":
             change = PullRequestChange.from_dict(job.payload)
-            outcome = recheck_pull_request(change, github_app.repository(change.installation_id, change.repo), ctx)
+            repo = self.github_app.repository(change.installation_id, change.repo)
+            outcome = recheck_pull_request(change, repo, self.ctx)
             log.info("delivery %s: %s on %s#%s", change.delivery_id, outcome, change.repo, change.number)
             return
         if job.kind != "comment":
             raise ValueError(f"unknown job kind {job.kind!r}")
         cmd = CommentCommand.from_dict(job.payload)
-        repo = github_app.repository(cmd.installation_id, cmd.repo)
+        repo = self.github_app.repository(cmd.installation_id, cmd.repo)
         try:
-            outcome = handle_comment(cmd, repo, ctx)
+            outcome = handle_comment(cmd, repo, self.ctx)
             log.info("delivery %s: %s on %s#%s", cmd.delivery_id, outcome, cmd.repo, cmd.number)
         except Exception as exc:
             if job.attempts >= MAX_ATTEMPTS:
-                _answer_failure(repo, cmd, exc)  # the last attempt still answers: never silent
+                _answer_failure(repo, cmd, comments.crashed(str(exc)))  # the last attempt still answers
             raise
 
-    return handle
+    def give_up(self, job: Job) -> None:
+        """The job's last attempt died with its worker (killed, out of memory): say so rather than stay silent."""
+        log.error("job %s (%s) abandoned on attempt %s of %s: giving up", job.id, job.kind, job.attempts,
+                  MAX_ATTEMPTS)
+        if job.kind != "comment":
+            return  # a pull request re-check is re-run by the pull request's next push
+        cmd = CommentCommand.from_dict(job.payload)
+        try:
+            repo = self.github_app.repository(cmd.installation_id, cmd.repo)
+        except Exception:
+            log.exception("could not tell %s#%s that the job was abandoned", cmd.repo, cmd.number)
+            return
+        _answer_failure(repo, cmd, comments.abandoned(job.attempts))
 
 
-def default_handler(settings, metrics) -> Callable[[Job], None]:
+def make_handler(github_app, ctx: JobContext) -> JobHandler:
+    return JobHandler(github_app, ctx)
+
+
+def default_handler(settings, metrics) -> JobHandler:
     """The production handler: the App's GitHub client, the tools and the LLM (if configured) from the environment."""
     import os
 
@@ -56,10 +78,10 @@ def default_handler(settings, metrics) -> Callable[[Job], None]:
     return make_handler(github_app, ctx)
 
 
-def _answer_failure(repo, cmd: CommentCommand, exc: Exception) -> None:
+def _answer_failure(repo, cmd: CommentCommand, message: str) -> None:
     review = cmd.event == "pull_request_review_comment"
     try:
-        repo.reply(cmd.number, cmd.comment_id, review, comments.crashed(str(exc)))
+        repo.reply(cmd.number, cmd.comment_id, review, message)
         repo.react(cmd.number, cmd.comment_id, review, "confused")
     except Exception:  # GitHub itself is unreachable; the log is all that is left
         log.exception("could not tell %s#%s that the job failed", cmd.repo, cmd.number)

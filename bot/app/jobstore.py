@@ -125,6 +125,16 @@ class JobStore:
             db.execute("COMMIT")
         return Job(row[0], row[1], json.loads(row[2]), row[3] + 1)
 
+    def take_abandoned(self) -> list[Job]:
+        """Mark failed, and return, the jobs whose last attempt's lease ran out: their worker died under them."""
+        now = time.time()
+        with self._connect(write=True) as db:
+            rows = db.execute(
+                "UPDATE jobs SET status = 'failed', error = 'abandoned: its worker stopped on the last attempt',"
+                " lease_until = NULL, updated_at = ? WHERE status = 'running' AND lease_until < ? AND attempts >= ?"
+                " RETURNING id, kind, payload, attempts", (now, now, MAX_ATTEMPTS)).fetchall()
+        return [Job(row[0], row[1], json.loads(row[2]), row[3]) for row in rows]
+
     def complete(self, job_id: int) -> None:
         self._finish(job_id, "done", None)
 

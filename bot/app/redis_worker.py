@@ -34,21 +34,6 @@ def perform(kind: str, payload: dict) -> None:
     run_job(handle, Job(rq_job.id if rq_job else "", kind, payload, attempt), metrics)
 
 
-def requeue_abandoned_now(job, exc_type, exc_value, traceback) -> bool:
-    """An abandoned job did not fail, its worker died: it goes back on the queue at once.
-
-    RQ would otherwise wait a failure's backoff through its scheduler, whose lock a scheduler that
-    died with the worker keeps for a minute. Only this retry's interval becomes 0; later ones keep theirs.
-    """
-    if exc_type is not AbandonedJobError:
-        return True
-    log.warning("job %s was abandoned by a worker that died; %s attempt(s) left", job.id, job.retries_left or 0)
-    if job.retries_left and job.retry_intervals:
-        index = max(len(job.retry_intervals) - job.retries_left, 0)
-        job.retry_intervals = [*job.retry_intervals[:index], 0, *job.retry_intervals[index + 1:]]
-    return True  # the other handlers (RQ's own) still run
-
-
 class HeartbeatWorker(SimpleWorker):
     """A worker that runs jobs in its own process and heartbeats them from a thread.
 
@@ -59,13 +44,38 @@ class HeartbeatWorker(SimpleWorker):
     """
 
     def __init__(self, queues, handle: Callable[[Job], None], metrics: Metrics, heartbeat_seconds: int = 10,
-                 **kwargs):
+                 give_up: Callable[[Job], None] | None = None, **kwargs):
+        """`give_up` answers a job whose last attempt died with its worker (JobHandler.give_up)."""
         beat = max(1, int(heartbeat_seconds))
         super().__init__(queues, job_monitoring_interval=beat, maintenance_interval=3 * beat,
                          worker_ttl=3 * beat + 15,  # dequeue waits worker_ttl - 15 s: maintenance stays on time
-                         exception_handlers=[requeue_abandoned_now], **kwargs)
+                         exception_handlers=[self.handle_abandoned], **kwargs)
         self.handle = handle
         self.metrics = metrics
+        self.give_up = give_up
+
+    def handle_abandoned(self, job, exc_type, exc_value, traceback) -> bool:
+        """A job whose worker died goes back on the queue at once; on its last attempt it is answered instead.
+
+        An abandoned job did not fail. RQ would otherwise wait a failure's backoff through its scheduler,
+        whose lock a scheduler that died with the worker keeps for a minute. Only this retry's interval
+        becomes 0; later ones keep theirs.
+        """
+        if exc_type is not AbandonedJobError:
+            return True  # a job that raised: RQ's own handling
+        log.warning("job %s was abandoned by a worker that died; %s attempt(s) left", job.id, job.retries_left or 0)
+        if job.retries_left and job.retry_intervals:
+            index = max(len(job.retry_intervals) - job.retries_left, 0)
+            job.retry_intervals = [*job.retry_intervals[:index], 0, *job.retry_intervals[index + 1:]]
+        elif not job.retries_left:
+            try:  # RQ's cleanup does not guard its handlers: a raise here would stall every later cleanup
+                kind, payload = job.args
+                self.metrics.count("vibeops_jobs_total", kind=kind, outcome="abandoned")
+                if self.give_up is not None:
+                    self.give_up(Job(job.id, kind, payload, MAX_ATTEMPTS))
+            except Exception:
+                log.exception("could not answer abandoned job %s", job.id)
+        return True  # the other handlers (RQ's own) still run
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return 3 * self.job_monitoring_interval

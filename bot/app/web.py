@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
         from bot.app.jobs import default_handler
 
         metrics = metrics or Metrics()
-        worker = Worker(store, default_handler(settings, metrics), metrics=metrics)
+        handler = default_handler(settings, metrics)
+        worker = Worker(store, handler, metrics=metrics, give_up=handler.give_up)
     metrics = worker.metrics if worker is not None else (metrics or Metrics())
     app = Flask("vibeops")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

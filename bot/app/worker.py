@@ -33,9 +33,12 @@ def run_job(handle: Callable[[Job], None], job: Job, metrics: Metrics) -> None:
 
 class Worker:
     def __init__(self, store: JobStore, handle: Callable[[Job], None], poll_seconds: float = 1.0,
-                 retry_base_seconds: float = 5.0, metrics: Metrics | None = None):
+                 retry_base_seconds: float = 5.0, metrics: Metrics | None = None,
+                 give_up: Callable[[Job], None] | None = None):
+        """`give_up` answers a job whose last attempt died with its worker (JobHandler.give_up)."""
         self.store = store
         self.handle = handle
+        self.give_up = give_up
         self.poll_seconds = poll_seconds
         self.retry_base_seconds = retry_base_seconds
         self.metrics = metrics or Metrics()
@@ -50,6 +53,10 @@ class Worker:
     def run_once(self) -> bool:
         job = self.store.claim()
         if job is None:
+            for abandoned in self.store.take_abandoned():  # idle: time to answer what a dead worker left
+                self.metrics.count("vibeops_jobs_total", kind=abandoned.kind, outcome="abandoned")
+                if self.give_up is not None:
+                    self.give_up(abandoned)
             return False
         try:
             run_job(self.handle, job, self.metrics)

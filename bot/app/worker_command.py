@@ -19,14 +19,16 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
         queue.ping()  # a clear message now rather than a traceback from inside RQ
         from bot.app.redis_worker import HeartbeatWorker
 
-        worker = HeartbeatWorker([queue.queue], default_handler(settings, metrics), metrics, connection=queue.redis,
+        handler = default_handler(settings, metrics)
+        worker = HeartbeatWorker([queue.queue], handler, metrics, give_up=handler.give_up, connection=queue.redis,
                                  heartbeat_seconds=settings.worker_heartbeat_seconds)
         # RQ's scheduler process puts retries back on the queue when their backoff is over.
         worker.work(burst=burst, with_scheduler=True, logging_level=logging.getLogger("vibeops").level or "INFO")
         return 0
     from bot.app.worker import Worker
 
-    worker = Worker(queue, default_handler(settings, metrics), metrics=metrics)
+    handler = default_handler(settings, metrics)
+    worker = Worker(queue, handler, metrics=metrics, give_up=handler.give_up)
 
     def stop(signum, frame):
         log.info("signal %s: finishing the job in hand, then stopping", signum)

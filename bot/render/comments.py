@@ -64,6 +64,13 @@ def crashed(error: str) -> str:
             "Please try again in a few minutes; if it keeps failing, report it with this comment's link.")
 
 
+def abandoned(attempts: int) -> str:
+    return (f"The worker handling this request stopped before finishing, {attempts} times (a crash or running out "
+            "of memory), so vibeops gave up on it. If a vibeops branch or pull request for it appeared, it may be "
+            "incomplete. Comment the request again to retry; if it keeps happening, report it with this comment's "
+            "link.")
+
+
 def help_text() -> str:
     return ("**vibeops** writes a CI workflow for you, checks it, and opens a pull request.\n\n"
             f"{GRAMMAR_HELP}\n\nOptions: `fail on HIGH,CRITICAL`, `report only`, `only on pull requests`, "
