@@ -119,9 +119,10 @@ def serve(queue: str, data: str, port: int, redis_url: str):
            "VIBEOPS_DATA_DIR": str(Path(data) / queue), "GITHUB_API_URL": "http://127.0.0.1:9", **QUEUES[queue]}
     if env["VIBEOPS_QUEUE"]:
         env["VIBEOPS_QUEUE"] = redis_url
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "8", "--log-level", "warning",
-                               "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data, env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(Path(data) / f"gunicorn-{queue}.log", "ab"))
+    with open(Path(data) / f"gunicorn-{queue}.log", "ab") as log:
+        server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "8", "--log-level",
+                                   "warning", "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data,
+                                  env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 30
     while True:
         try:

@@ -230,21 +230,28 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _app_settings(command: str):
+    """The App's settings from the environment, with JSON logs on; None (and a message) when they are wrong."""
     import logging
 
+    from bot.app.logs import configure
     from bot.app.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        print(f"vibeops serve: {exc}", file=sys.stderr)
+        print(f"vibeops {command}: {exc}", file=sys.stderr)
+        return None
+    configure(logging.INFO)
+    return settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _app_settings("serve")
+    if settings is None:
         return 2
     from bot.app.web import create_app
 
-    from bot.app.logs import configure
-
-    configure(logging.INFO)
     app = create_app(settings)
     try:
         app.run(host=args.host, port=args.port, threaded=True)
@@ -255,20 +262,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import logging
-
-    from bot.app.settings import Settings, SettingsError
-
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"vibeops worker: {exc}", file=sys.stderr)
+    settings = _app_settings("worker")
+    if settings is None:
         return 2
-    from bot.app.logs import configure
     from bot.app.queue_choice import QueueUnavailable
     from bot.app.worker_command import run_worker
 
-    configure(logging.INFO)
     try:
         return run_worker(settings, burst=args.burst)
     except QueueUnavailable as exc:

@@ -9,7 +9,7 @@ from bot.adapters.github import GitHubApp
 from bot.adapters.github_retry import RetryPolicy
 from bot.adapters.tools import Tools
 from bot.app.comment_job import JobContext
-from bot.app.jobs import make_handler
+from bot.app.jobs import JobHandler
 from bot.app.jobstore import JobStore
 from bot.app.settings import Settings
 from bot.app.web import create_app
@@ -42,9 +42,9 @@ class App:
         github_app = GitHubApp(fake.app_id, self.settings.private_key, fake.base_url,
                                retry=RetryPolicy(attempts=4, base_seconds=0.01),
                                seconds_between_requests=0, seconds_between_writes=0)
-        handler = make_handler(github_app, JobContext(tools or Tools.from_environment(), default_catalog()))
+        handler = JobHandler(github_app, JobContext(tools or Tools.from_environment(), default_catalog()))
         self.store = JobStore(data_dir / "jobs.sqlite3")
-        self.worker = Worker(self.store, handler, retry_base_seconds=0)
+        self.worker = Worker(self.store, handler, retry_base_seconds=0, give_up=handler.give_up)
         self.web = create_app(self.settings, store=self.store, worker=self.worker, start_worker=False)
         self.client = self.web.test_client()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -104,6 +105,14 @@ def test_worker_with_no_reachable_redis_says_so_and_exits_2(github, tmp_path):
     assert "cannot reach the Redis queue" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_worker_and_serve_without_settings_say_which_and_exit_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("WEBHOOK_SECRET", "APP_ID", "PRIVATE_KEY")}
+    for command in ("worker", "serve"):
+        result = subprocess.run([str(BIN / "vibeops"), command], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"vibeops {command}: WEBHOOK_SECRET is not set")
+
+
 def test_a_worker_runs_the_request_once(github, redis_url, tmp_path):
     client = web_process(github, redis_url, tmp_path)
     comment_id, body = comment_delivery(github)
@@ -118,27 +127,31 @@ def test_a_worker_runs_the_request_once(github, redis_url, tmp_path):
     assert RedisQueue(redis_url).counts() == {"queued": 0, "running": 0, "done": 1, "failed": 0}
 
 
-def test_a_worker_killed_mid_job_leaves_the_job_to_another_which_finishes_it_once(github, redis_url, tmp_path):
+def kill_a_worker_mid_job(github, redis_url: str, tmp_path, delivery: str):
+    """Post the seed request; `kill -9` the worker running it once its pull request exists, before its reply."""
     client = web_process(github, redis_url, tmp_path)
     comment_id, body = comment_delivery(github)
-    # The job stalls after its pull request exists and before its reply: the worker dies right there.
-    github.delay(30, "GET", rf"/repos/{REPO}/issues/1/comments$")
-    assert post(client, body, "k-1").status_code == 202
+    github.delay(30, "GET", rf"/repos/{REPO}/issues/1/comments$")  # the job stalls right there
+    assert post(client, body, delivery).status_code == 202
     env = app_env(github, redis_url, tmp_path)
     doomed = start_worker(env, tmp_path / "doomed.log")
     try:
         wait_for(lambda: bot_pulls(github), 120, "the first worker to open the pull request")
         time.sleep(0.5)  # now inside the stalled request
-        kill_group(doomed)
-        assert replies(github, 1) == [] and RedisQueue(redis_url).counts()["running"] == 1
-        github.clear_faults()
-        rescuer = start_worker(env, tmp_path / "rescuer.log")
-        try:
-            wait_for(lambda: RedisQueue(redis_url).counts()["done"] == 1, 90, "the second worker to finish the job")
-        finally:
-            kill_group(rescuer, signal.SIGTERM)
     finally:
         kill_group(doomed)
+    github.clear_faults()
+    return client, comment_id, env
+
+
+def test_a_worker_killed_mid_job_leaves_the_job_to_another_which_finishes_it_once(github, redis_url, tmp_path):
+    _, comment_id, env = kill_a_worker_mid_job(github, redis_url, tmp_path, "k-1")
+    assert replies(github, 1) == [] and RedisQueue(redis_url).counts()["running"] == 1
+    rescuer = start_worker(env, tmp_path / "rescuer.log")
+    try:
+        wait_for(lambda: RedisQueue(redis_url).counts()["done"] == 1, 90, "the second worker to finish the job")
+    finally:
+        kill_group(rescuer, signal.SIGTERM)
     assert len(bot_pulls(github)) == 1
     assert set(github.branches(REPO)) == {"main", "vibeops/trivy-config-k8s-manifests-api"}
     assert len(github.commits_on(REPO, "vibeops/trivy-config-k8s-manifests-api")) == 2  # main's and the bot's
@@ -212,22 +225,10 @@ def test_without_a_redis_url_the_worker_command_works_the_sqlite_queue(github, t
 
 
 def test_a_job_whose_last_attempt_dies_with_its_worker_is_answered_not_dropped(github, redis_url, tmp_path):
-    client = web_process(github, redis_url, tmp_path)
-    comment_id, body = comment_delivery(github)
-    github.delay(30, "GET", rf"/repos/{REPO}/issues/1/comments$")
-    assert post(client, body, "g-1").status_code == 202
-    env = app_env(github, redis_url, tmp_path)
-    doomed = start_worker(env, tmp_path / "doomed.log")
-    try:
-        wait_for(lambda: bot_pulls(github), 120, "the worker to be mid-job")
-        time.sleep(0.5)
-        kill_group(doomed)
-    finally:
-        kill_group(doomed)
+    client, comment_id, env = kill_a_worker_mid_job(github, redis_url, tmp_path, "g-1")
     job = RedisQueue(redis_url).queue.fetch_job("delivery-g-1")
     job.retries_left = 0  # as if this was its third worker to die
     job.save()
-    github.clear_faults()
     rescuer = start_worker(env, tmp_path / "rescuer.log")
     try:
         wait_for(lambda: RedisQueue(redis_url).counts()["failed"] == 1, 60, "the job to be given up")

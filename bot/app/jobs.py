@@ -54,10 +54,6 @@ class JobHandler:
         _answer_failure(repo, cmd, comments.abandoned(job.attempts))
 
 
-def make_handler(github_app, ctx: JobContext) -> JobHandler:
-    return JobHandler(github_app, ctx)
-
-
 def default_handler(settings, metrics) -> JobHandler:
     """The production handler: the App's GitHub client, the tools and the LLM (if configured) from the environment."""
     import os
@@ -75,7 +71,7 @@ def default_handler(settings, metrics) -> JobHandler:
     ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
                      llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
                      server_config=server_limits(os.environ), metrics=metrics)
-    return make_handler(github_app, ctx)
+    return JobHandler(github_app, ctx)
 
 
 def _answer_failure(repo, cmd: CommentCommand, message: str) -> None:
