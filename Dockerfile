@@ -32,4 +32,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # gunicorn binds 0.0.0.0:$PORT. Each process runs a worker thread; they share the SQLite queue in /data.
 # Scale-out: set VIBEOPS_QUEUE=redis://... here and run more containers of this image with the command
 # `vibeops worker` (and --no-healthcheck: a worker serves no HTTP; SIGTERM finishes its job, then it stops).
-CMD ["gunicorn", "--workers", "2", "--threads", "8", "--graceful-timeout", "60", "bot.app.web:create_app()"]
+CMD ["gunicorn", "-c", "python:bot.app.gunicorn_conf", "--workers", "2", "--threads", "8", "--graceful-timeout", "60", "bot.app.web:create_app()"]

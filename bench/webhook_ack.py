@@ -120,8 +120,8 @@ def serve(queue: str, data: str, port: int, redis_url: str):
     if env["VIBEOPS_QUEUE"]:
         env["VIBEOPS_QUEUE"] = redis_url
     with open(Path(data) / f"gunicorn-{queue}.log", "ab") as log:
-        server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--threads", "8", "--log-level",
-                                   "warning", "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data,
+        server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "python:bot.app.gunicorn_conf", "--workers", "2",
+                                   "--threads", "8", "--log-level", "warning", "--access-logfile", "/dev/null", "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data,
                                   env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 30
     while True:

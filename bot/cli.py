@@ -250,11 +250,13 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _app_settings("serve")
     if settings is None:
         return 2
+    from werkzeug.serving import run_simple
+
     from bot.app.web import create_app
 
     app = create_app(settings)
-    try:
-        app.run(host=args.host, port=args.port, threaded=True)
+    try:  # Werkzeug's server without Flask's banner: every line on stderr is a JSON log line
+        run_simple(args.host, args.port, app, threaded=True)
     finally:
         if app.extensions["vibeops"]["worker"] is not None:
             app.extensions["vibeops"]["worker"].stop()

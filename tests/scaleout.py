@@ -71,7 +71,8 @@ def kill_group(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
 
 def start_gunicorn(env: dict[str, str], port: int, log: Path, workers: int = 2) -> subprocess.Popen:
     with open(log, "ab") as out:
-        server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "8",
+        server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "python:bot.app.gunicorn_conf",
+                                   "--workers", str(workers), "--threads", "8",
                                    "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], env=env,
                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 30

@@ -58,7 +58,8 @@ def test_gunicorn_serves_the_factory(tmp_path, rsa_private_key_pem):
     port = free_port()
     env = {**os.environ, "APP_ID": "1", "PRIVATE_KEY": rsa_private_key_pem.decode(), "WEBHOOK_SECRET": "s",
            "VIBEOPS_DATA_DIR": str(tmp_path), "PORT": str(port)}
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "1", "bot.app.web:create_app()"],
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "python:bot.app.gunicorn_conf", "--workers", "1",
+                               "bot.app.web:create_app()"],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 20

@@ -51,9 +51,9 @@ def test_web_processes_share_the_delivery_and_comment_dedupe(github, redis_url, 
     redis = RedisQueue(redis_url).redis
     assert redis.ttl("vibeops:delivery:d-1") > 6 * 24 * 3600  # kept past GitHub's three days of redelivery
     metrics = second.get("/metrics").get_data(as_text=True)  # counted by both processes, shown by either
-    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1' in metrics
-    assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 2' in metrics
-    assert 'vibeops_jobs{status="queued"} 1' in metrics
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0' in metrics
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 2.0' in metrics
+    assert 'vibeops_jobs{status="queued"} 1.0' in metrics
 
 
 def test_any_delivery_id_makes_a_job(redis_url):
@@ -238,4 +238,4 @@ def test_a_job_whose_last_attempt_dies_with_its_worker_is_answered_not_dropped(g
     (reply,) = replies(github, 1)
     assert "stopped before finishing, 3 times" in reply
     assert github.reactions(REPO, comment_id) == ["eyes", "confused"]
-    assert 'vibeops_jobs_total{kind="comment",outcome="abandoned"} 1' in client.get("/metrics").get_data(as_text=True)
+    assert 'vibeops_jobs_total{kind="comment",outcome="abandoned"} 1.0' in client.get("/metrics").get_data(as_text=True)

@@ -167,12 +167,12 @@ def test_readyz_and_metrics(app, tmp_path):
     deliver(client, command_payload(), signature="sha256=" + "0" * 64, delivery="m-2")
     app.extensions["vibeops"]["worker"].run_until_idle()
     text = client.get("/metrics").get_data(as_text=True)
-    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1' in text
-    assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 1' in text
-    assert 'vibeops_deliveries_total{event="issue_comment",outcome="bad-signature"} 1' in text
-    assert 'vibeops_jobs_total{kind="comment",outcome="done"} 1' in text
-    assert 'vibeops_job_duration_seconds_count{kind="comment"} 1' in text
-    assert 'vibeops_jobs{status="done"} 1' in text
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0' in text
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 1.0' in text
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="bad-signature"} 1.0' in text
+    assert 'vibeops_jobs_total{kind="comment",outcome="done"} 1.0' in text
+    assert 'vibeops_job_duration_seconds_count{kind="comment"} 1.0' in text
+    assert 'vibeops_jobs{status="done"} 1.0' in text
 
 
 def test_readyz_says_unavailable_when_the_queue_is_gone(app):

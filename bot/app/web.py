@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from bot.app.delivery import MAX_BODY_BYTES, parse_command, parse_pull_request, signature_valid
 from bot.app.jobstore import JobStore
-from bot.app.metrics import Metrics
+from bot.app.logs import delivery_from_header, delivery_id
+from bot.app.metrics import CONTENT_TYPE, Metrics
 from bot.app.queue_choice import open_queue
 from bot.app.settings import Settings
 from bot.app.worker import Worker
@@ -64,7 +65,12 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
 
     @app.get("/metrics")
     def metrics_endpoint():
-        return metrics.render(store), 200, {"Content-Type": "text/plain; version=0.0.4"}
+        return metrics.render(store), 200, {"Content-Type": CONTENT_TYPE}
+
+    @app.before_request
+    def log_the_delivery():
+        # Every log line of this request (and Werkzeug's request line after it) names the delivery.
+        delivery_id.set(delivery_from_header(request.headers.get("X-GitHub-Delivery")))
 
     @app.after_request
     def count_delivery(response):
