@@ -130,3 +130,52 @@ def test_a_queue_file_from_before_the_limit_is_upgraded(tmp_path):
     db.close()
     store = JobStore(path)
     assert store.claim().payload == {}
+
+
+def test_a_running_job_keeps_its_lease_while_its_worker_lives(tmp_path):
+    store = JobStore(tmp_path / "q.sqlite3")
+    store.accept("d-1", "issue_comment", "comment", {"n": 1})
+    stolen = []
+
+    def slow(job):  # runs for several leases; another worker keeps asking for work meanwhile
+        for _ in range(12):
+            stolen.append(store.claim(lease_seconds=5, owner="someone-else"))
+            time.sleep(0.1)
+
+    worker = Worker(store, slow, lease_seconds=0.3)
+    assert worker.run_once()
+    assert stolen and all(job is None for job in stolen)
+    assert store.counts() == {"done": 1}
+
+
+def test_a_dead_workers_job_is_taken_at_once_by_a_worker_restarted_on_its_host(tmp_path):
+    import subprocess
+    import sys
+
+    store = JobStore(tmp_path / "q.sqlite3")
+    store.accept("d-1", "issue_comment", "comment", {"n": 1})
+    claim = ("import sys, time; from pathlib import Path; from bot.app.jobstore import JobStore;"
+             "from bot.app.worker import owner_id; s = JobStore(Path(sys.argv[1]));"
+             "print(s.claim(owner=owner_id()).id, flush=True); time.sleep(60)")
+    doomed = subprocess.Popen([sys.executable, "-c", claim, str(tmp_path / "q.sqlite3")], stdout=subprocess.PIPE,
+                              text=True)
+    assert doomed.stdout.readline().strip() == "1"  # the job is leased to the doomed process for 30 s
+    doomed.kill()
+    doomed.wait()
+    assert store.claim(owner="another-host:1:1") is None  # its lease has not run out
+    handled = []
+    worker = Worker(store, handled.append)  # a restart: it sees the owner is gone from this host
+    assert worker.run_once() and [job.payload for job in handled] == [{"n": 1}]
+    assert handled[0].attempts == 2 and store.counts() == {"done": 1}
+
+
+def test_a_live_owner_or_one_on_another_host_keeps_its_lease(tmp_path):
+    from bot.app.worker import owner_id, owner_is_dead
+
+    assert not owner_is_dead(owner_id())  # this very process
+    assert not owner_is_dead("some-other-host:1:1")  # not ours to judge: its lease decides
+    assert owner_is_dead(owner_id().rsplit(":", 1)[0] + ":0")  # this pid, but started at another time
+    store = JobStore(tmp_path / "q.sqlite3")
+    store.accept("d-1", "issue_comment", "comment", {})
+    assert store.claim(owner=owner_id()) is not None
+    assert store.release_dead_owners(owner_is_dead) == 0 and store.claim(owner="x") is None

@@ -127,13 +127,15 @@ def test_a_worker_runs_the_request_once(github, redis_url, tmp_path):
     assert RedisQueue(redis_url).counts() == {"queued": 0, "running": 0, "done": 1, "failed": 0}
 
 
-def kill_a_worker_mid_job(github, redis_url: str, tmp_path, delivery: str):
-    """Post the seed request; `kill -9` the worker running it once its pull request exists, before its reply."""
-    client = web_process(github, redis_url, tmp_path)
+def kill_a_worker_mid_job(github, redis_url: str, tmp_path, delivery: str, heartbeat: str = "1"):
+    """Post the seed request; `kill -9` the worker running it once its pull request exists, before its reply.
+
+    With `redis_url` "" it is the SQLite queue, worked by `vibeops worker` processes."""
+    client = web_process(github, redis_url, tmp_path, embedded_worker=bool(redis_url))
     comment_id, body = comment_delivery(github)
     github.delay(30, "GET", rf"/repos/{REPO}/issues/1/comments$")  # the job stalls right there
     assert post(client, body, delivery).status_code == 202
-    env = app_env(github, redis_url, tmp_path)
+    env = app_env(github, redis_url, tmp_path, VIBEOPS_WORKER_HEARTBEAT_SECONDS=heartbeat)
     doomed = start_worker(env, tmp_path / "doomed.log")
     try:
         wait_for(lambda: bot_pulls(github), 120, "the first worker to open the pull request")
@@ -212,6 +214,42 @@ def test_sigterm_mid_job_finishes_the_job_then_stops(github, redis_url, tmp_path
         kill_group(worker)
     assert len(replies(github, 1)) == 1 and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
     assert RedisQueue(redis_url).counts() == {"queued": 0, "running": 0, "done": 1, "failed": 0}
+
+
+def test_on_sqlite_a_worker_restarted_after_kill_9_finishes_the_job_once_without_waiting_out_a_lease(github, tmp_path):
+    from bot.app.jobstore import JobStore
+
+    # 180 s leases: only the restarted worker's own check of the dead owner can be quick.
+    _, comment_id, env = kill_a_worker_mid_job(github, "", tmp_path, "q-1", heartbeat="60")
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    assert replies(github, 1) == [] and store.counts() == {"running": 1}
+    restarted = start_worker(env, tmp_path / "restarted.log")
+    try:
+        wait_for(lambda: store.counts() == {"done": 1}, 60, "the restarted worker to finish the job")
+    finally:
+        kill_group(restarted, signal.SIGTERM)
+    assert len(bot_pulls(github)) == 1
+    assert len(github.commits_on(REPO, "vibeops/trivy-config-k8s-manifests-api")) == 2  # main's and the bot's
+    (reply,) = replies(github, 1)
+    assert "Opened #" in reply and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+    assert "a worker that died on this host are queued again" in (tmp_path / "restarted.log").read_text()
+
+
+def test_on_sqlite_a_running_worker_takes_over_a_dead_ones_job_when_its_lease_lapses(github, tmp_path):
+    import sqlite3
+
+    from bot.app.jobstore import JobStore
+
+    _, comment_id, env = kill_a_worker_mid_job(github, "", tmp_path, "q-2")  # 3 s leases
+    with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:  # as if the dead worker had lived on another host
+        db.execute("UPDATE jobs SET owner = 'another-host:1:1'")
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    other = start_worker(env, tmp_path / "other.log")
+    try:
+        wait_for(lambda: store.counts() == {"done": 1}, 60, "the other worker to finish the job")
+    finally:
+        kill_group(other, signal.SIGTERM)
+    assert len(bot_pulls(github)) == 1 and len(replies(github, 1)) == 1
 
 
 def test_without_a_redis_url_the_worker_command_works_the_sqlite_queue(github, tmp_path):

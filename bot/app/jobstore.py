@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_ATTEMPTS = 3
+# A running job's lease: its worker renews it every LEASE_SECONDS / 3, so a worker that died (killed, or its
+# host rebooted) hands the job on within LEASE_SECONDS; a restart on the same host reclaims it at once.
+LEASE_SECONDS = 30.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     id TEXT PRIMARY KEY,
@@ -30,6 +33,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     not_before REAL NOT NULL DEFAULT 0,
     lease_until REAL,
+    owner TEXT,
     error TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
@@ -62,6 +66,8 @@ class JobStore:
             columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
             if "partition" not in columns:  # a queue file from before the limit existed
                 db.execute("ALTER TABLE jobs ADD COLUMN partition TEXT")
+            if "owner" not in columns:  # a queue file from before leases were heartbeated
+                db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
 
     @contextlib.contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -106,7 +112,8 @@ class JobStore:
             db.execute("COMMIT")
             return created
 
-    def claim(self, lease_seconds: float = 600) -> Job | None:
+    def claim(self, lease_seconds: float = LEASE_SECONDS, owner: str | None = None) -> Job | None:
+        """The oldest ready job, leased to `owner` (a worker's `owner_id()`) for `lease_seconds`."""
         now = time.time()
         with self._connect(write=True) as db:
             db.execute("BEGIN IMMEDIATE")
@@ -120,10 +127,31 @@ class JobStore:
             if row is None:
                 db.execute("COMMIT")
                 return None
-            db.execute("UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,"
-                       " updated_at = ? WHERE id = ?", (now + lease_seconds, now, row[0]))
+            db.execute("UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?, owner = ?,"
+                       " updated_at = ? WHERE id = ?", (now + lease_seconds, owner, now, row[0]))
             db.execute("COMMIT")
         return Job(row[0], row[1], json.loads(row[2]), row[3] + 1)
+
+    def renew(self, job_id: int, owner: str | None, lease_seconds: float = LEASE_SECONDS) -> bool:
+        """Extend a running job's lease (the worker's heartbeat); False when it is no longer this owner's."""
+        now = time.time()
+        with self._connect(write=True) as db:
+            return db.execute("UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running' AND owner IS ?",
+                              (now + lease_seconds, job_id, owner)).rowcount == 1
+
+    def release_dead_owners(self, is_dead) -> int:
+        """End at once the leases of running jobs whose owner `is_dead(owner)` says is gone (a restart on the
+        same host need not wait out the lease). Returns how many were released."""
+        now = time.time()
+        with self._connect(write=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            rows = db.execute("SELECT id, owner FROM jobs WHERE status = 'running' AND lease_until >= ?",
+                              (now,)).fetchall()
+            dead = [job_id for job_id, owner in rows if owner and is_dead(owner)]
+            for job_id in dead:
+                db.execute("UPDATE jobs SET lease_until = ? WHERE id = ?", (now - 1, job_id))
+            db.execute("COMMIT")
+        return len(dead)
 
     def take_abandoned(self) -> list[Job]:
         """Mark failed, and return, the jobs whose last attempt's lease ran out: their worker died under them."""

@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
 
         metrics = metrics or Metrics()
         handler = default_handler(settings, metrics)
-        worker = Worker(store, handler, metrics=metrics, give_up=handler.give_up)
+        worker = Worker(store, handler, metrics=metrics, give_up=handler.give_up,
+                        lease_seconds=3 * settings.worker_heartbeat_seconds)
     metrics = worker.metrics if worker is not None else (metrics or Metrics())
     app = Flask("vibeops")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

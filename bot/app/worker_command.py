@@ -28,7 +28,8 @@ def run_worker(settings: Settings, burst: bool = False) -> int:
     from bot.app.worker import Worker
 
     handler = default_handler(settings, metrics)
-    worker = Worker(queue, handler, metrics=metrics, give_up=handler.give_up)
+    worker = Worker(queue, handler, metrics=metrics, give_up=handler.give_up,
+                    lease_seconds=3 * settings.worker_heartbeat_seconds)
 
     def stop(signum, frame):
         log.info("signal %s: finishing the job in hand, then stopping", signum)
