@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.adapters.archive import unpack
+from bot.adapters.github_budget import InstallationBudget, RateBudget
 from bot.adapters.github_retry import RetryPolicy
 from bot.forge import ForgeError, ForgeUnavailable, Published, Snapshot
 from bot.repotree import RepoTree
@@ -29,12 +30,15 @@ class GitHubApp:
     """One PyGithub client per installation; PyGithub caches each token until shortly before expiry."""
 
     def __init__(self, app_id: int, private_key: str, api_url: str, retry: RetryPolicy | None = None,
-                 seconds_between_requests: float = 0.25, seconds_between_writes: float = 1.0):
+                 budget: RateBudget | None = None, seconds_between_requests: float = 0.0,
+                 seconds_between_writes: float = 0.0):
+        """`budget` keeps each installation under GitHub's secondary rate limits (bursts allowed); the
+        optional fixed pauses (PyGithub's pacing) are off by default."""
         self.app_id, self.private_key, self.api_url = app_id, private_key, api_url
         self.retry = retry or RetryPolicy()
-        # PyGithub's pacing, which GitHub asks of integrations to stay clear of secondary rate limits.
-        self.pacing = {"seconds_between_requests": seconds_between_requests,
-                       "seconds_between_writes": seconds_between_writes}
+        self.budget = budget or RateBudget()
+        self.pacing = {"seconds_between_requests": seconds_between_requests or None,
+                       "seconds_between_writes": seconds_between_writes or None}
         self._clients: dict[int, object] = {}
         self._lock = threading.Lock()
 
@@ -50,12 +54,14 @@ class GitHubApp:
             return self._clients[installation_id]
 
     def repository(self, installation_id: int, full_name: str) -> "GitHubRepo":
-        return GitHubRepo(self.client(installation_id), full_name, self.retry)
+        return GitHubRepo(self.client(installation_id), full_name, self.retry,
+                          self.budget.for_installation(installation_id))
 
 
 class GitHubRepo:
-    def __init__(self, client, full_name: str, retry: RetryPolicy):
+    def __init__(self, client, full_name: str, retry: RetryPolicy, budget: InstallationBudget | None = None):
         self.retry = retry
+        self.budget = budget
         self.full_name = full_name
         self.client = client
         self.repo = self._call(lambda: client.get_repo(full_name), f"read {full_name}")
@@ -72,7 +78,7 @@ class GitHubRepo:
 
         sha = self._branch_sha(ref) or ref
         link = self._call(lambda: self.repo.get_archive_link("tarball", sha), f"find the tarball of {ref}")
-        response = self.retry.call(lambda: _download(requests, link))
+        response = self._retry(lambda: _download(requests, link))
         with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
             root = Path(workdir, "repo")
             root.mkdir()
@@ -82,7 +88,7 @@ class GitHubRepo:
         from github import GithubException
 
         try:
-            content = self.retry.call(lambda: self.repo.get_contents(path, ref=branch))
+            content = self._retry(lambda: self.repo.get_contents(path, ref=branch))
         except GithubException as exc:
             if exc.status == 404:
                 return None
@@ -98,16 +104,18 @@ class GitHubRepo:
             if head is not None and self.file_on_branch(branch, path) == text:
                 return Published(branch, head, created=False, changed=False)
             parent = self._call(lambda: self.repo.get_git_commit(head or base_commit), "read the base commit")
-            blob = self._call(lambda: self.repo.create_git_blob(text, "utf-8"), "write the workflow")
+            blob = self._call(lambda: self.repo.create_git_blob(text, "utf-8"), "write the workflow", writes=1)
             element = InputGitTreeElement(path, "100644", "blob", sha=blob.sha)
-            tree = self._call(lambda: self.repo.create_git_tree([element], base_tree=parent.tree), "write the tree")
-            commit = self._call(lambda: self.repo.create_git_commit(message, tree, [parent]), "write the commit")
+            tree = self._call(lambda: self.repo.create_git_tree([element], base_tree=parent.tree), "write the tree",
+                              writes=1)
+            commit = self._call(lambda: self.repo.create_git_commit(message, tree, [parent]), "write the commit",
+                                writes=1)
             try:
                 if head is None:
-                    self.retry.call(lambda: self.repo.create_git_ref(f"refs/heads/{branch}", commit.sha))
+                    self._retry(lambda: self.repo.create_git_ref(f"refs/heads/{branch}", commit.sha), writes=1)
                 else:
                     ref = self._call(lambda: self.repo.get_git_ref(f"heads/{branch}"), f"read {branch}")
-                    self.retry.call(lambda: ref.edit(commit.sha, force=False))  # never over someone's commits
+                    self._retry(lambda: ref.edit(commit.sha, force=False), writes=1)  # never over someone's commits
             except GithubException as exc:
                 if exc.status == 422 and _mentions(exc, "already exists", "fast forward"):
                     continue
@@ -126,7 +134,7 @@ class GitHubRepo:
                 "GET", f"/orgs/{org}/teams/{slug}/memberships/{login}")[1].get("state") == "active"
 
         try:
-            return self.retry.call(check)
+            return self._retry(check)
         except GithubException as exc:
             if exc.status == 404:
                 return False
@@ -139,7 +147,7 @@ class GitHubRepo:
 
     def update_pull_body(self, number: int, body: str) -> None:
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
-        self._call(lambda: pull.edit(body=body), f"update #{number}")
+        self._call(lambda: pull.edit(body=body), f"update #{number}", writes=1)
 
     def changed_files(self, number: int) -> list[str]:
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
@@ -149,7 +157,8 @@ class GitHubRepo:
                   annotations: list[dict]) -> None:
         output = {"title": title[:255], "summary": summary[:65000], "annotations": annotations}
         self._call(lambda: self.repo.create_check_run(name=name, head_sha=head_sha, status="completed",
-                                                      conclusion=conclusion, output=output), "publish the check run")
+                                                      conclusion=conclusion, output=output), "publish the check run",
+                   writes=1)
 
     def status_comment(self, number: int, body: str) -> str:
         """The one vibeops status comment of a pull request, edited in place (made on first use)."""
@@ -163,10 +172,10 @@ class GitHubRepo:
                     return comment.html_url
             return issue.create_comment(f"{body}\n\n{marker}").html_url
 
-        return self._call(upsert, "update the status comment")
+        return self._call(upsert, "update the status comment", writes=1, reads=2)
 
     def delete_branch(self, branch: str) -> None:
-        self._call(lambda: self.repo.get_git_ref(f"heads/{branch}").delete(), f"delete {branch}")
+        self._call(lambda: self.repo.get_git_ref(f"heads/{branch}").delete(), f"delete {branch}", writes=1)
 
     # --- the conversation -----------------------------------------------------------------------
 
@@ -175,7 +184,7 @@ class GitHubRepo:
         from github import GithubException
 
         try:
-            return self.retry.call(lambda: self.repo.get_collaborator_role_name(login)) or "none"
+            return self._retry(lambda: self.repo.get_collaborator_role_name(login)) or "none"
         except GithubException as exc:
             if exc.status == 404:
                 return "none"  # not a collaborator
@@ -189,7 +198,7 @@ class GitHubRepo:
                 comment = self.repo.get_issue(number).get_comment(comment_id)
             comment.create_reaction(content)
 
-        self._call(create, f"react {content}")
+        self._call(create, f"react {content}", writes=1, reads=2)
 
     def reply(self, number: int, comment_id: int, review: bool, body: str) -> str:
         """Answer in the thread of the command; a job that runs twice still answers once."""
@@ -207,7 +216,7 @@ class GitHubRepo:
             made = thread.create_review_comment_reply(comment_id, full) if review else thread.create_comment(full)
             return made.html_url
 
-        return self._call(post_once, "reply")
+        return self._call(post_once, "reply", writes=1, reads=2)
 
     def fresh_branch(self, branch: str) -> str:
         """`branch`, unless its pull request was closed or merged: then the next unused `branch-N`.
@@ -241,21 +250,21 @@ class GitHubRepo:
                 pull = open_pulls[0]
                 resumed = pull.title == title and (pull.body or "") == body
                 if not resumed:
-                    self._call(lambda: pull.edit(title=title, body=body), f"update #{pull.number}")
+                    self._call(lambda: pull.edit(title=title, body=body), f"update #{pull.number}", writes=1)
                 elif labels:  # the earlier attempt may have died between opening and labelling
-                    self._call(lambda: pull.add_to_labels(*labels), "label the pull request")
+                    self._call(lambda: pull.add_to_labels(*labels), "label the pull request", writes=1)
                 return pull.number, pull.html_url, resumed
             try:
-                pull = self.retry.call(lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
-                                                                     draft=draft))
+                pull = self._retry(lambda: self.repo.create_pull(title=title, body=body, head=branch, base=base,
+                                                                 draft=draft), writes=1)
             except GithubException as exc:
                 if exc.status == 422 and _mentions(exc, "already exists"):
                     continue  # opened by a concurrent run of the same request
                 raise self._forge_error(exc, "open the pull request") from exc
             if labels:
-                self._call(lambda: pull.add_to_labels(*labels), "label the pull request")
+                self._call(lambda: pull.add_to_labels(*labels), "label the pull request", writes=1)
             if reviewers:
-                self._call(lambda: pull.create_review_request(reviewers=list(reviewers)), "request reviews")
+                self._call(lambda: pull.create_review_request(reviewers=list(reviewers)), "request reviews", writes=1)
             return pull.number, pull.html_url, True
         raise ForgeError(f"could not open or find the pull request for {branch}")
 
@@ -265,18 +274,27 @@ class GitHubRepo:
         from github import GithubException
 
         try:
-            return self.retry.call(lambda: self.repo.get_git_ref(f"heads/{branch}")).object.sha
+            return self._retry(lambda: self.repo.get_git_ref(f"heads/{branch}")).object.sha
         except GithubException as exc:
             if exc.status == 404:
                 return None
             raise self._forge_error(exc, f"read branch {branch}") from exc
 
-    def _call(self, operation, doing: str):
+    def _retry(self, operation, writes: int = 0, reads: int = 1):
+        """Every GitHub call: first within the installation's rate budget, then retried as RetryPolicy says.
+
+        `writes` and `reads` are the content-creating and reading requests `operation` makes."""
+        if self.budget is None:
+            return self.retry.call(operation)
+        self.budget.take(writes=writes, reads=reads)
+        return self.retry.call(operation, on_limit=self.budget.hold)
+
+    def _call(self, operation, doing: str, writes: int = 0, reads: int = 1):
         from github import GithubException
         from requests import exceptions as http
 
         try:
-            return self.retry.call(operation)
+            return self._retry(operation, writes, reads)
         except GithubException as exc:
             raise self._forge_error(exc, doing) from exc
         except (http.RequestException, ConnectionError) as exc:

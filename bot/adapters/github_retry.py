@@ -24,7 +24,9 @@ class RetryPolicy:
         backoff = min(self.base_seconds * 2 ** attempt, self.max_seconds)
         return backoff / 2 + random.uniform(0, backoff / 2)  # jitter keeps many workers apart
 
-    def call(self, operation: Callable[[], T]) -> T:
+    def call(self, operation: Callable[[], T], on_limit: Callable[[float], None] | None = None) -> T:
+        """`operation`, tried again on what is worth retrying; `on_limit(seconds)` hears of every rate-limit
+        answer's wait, so the installation's other calls hold off too (bot.adapters.github_budget)."""
         for attempt in range(self.attempts):
             try:
                 return operation()
@@ -32,7 +34,10 @@ class RetryPolicy:
                 wait = _retry_after(exc)
                 if wait is False or attempt == self.attempts - 1:
                     raise
-                self.sleep(self.delay(attempt, wait))
+                delay = self.delay(attempt, wait)
+                if wait is not None and on_limit is not None:
+                    on_limit(delay)
+                self.sleep(delay)
         raise AssertionError("unreachable")
 
 

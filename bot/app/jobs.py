@@ -64,7 +64,7 @@ def default_handler(settings, metrics) -> JobHandler:
     from bot.catalog import default_catalog
     from bot.repo_config import server_limits
 
-    github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url,
+    github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url, budget=rate_budget(settings),
                            seconds_between_requests=settings.github_request_interval,
                            seconds_between_writes=settings.github_write_interval)
     model = LLMSettings.from_env()
@@ -72,6 +72,20 @@ def default_handler(settings, metrics) -> JobHandler:
                      llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
                      server_config=server_limits(os.environ), metrics=metrics)
     return JobHandler(github_app, ctx)
+
+
+def rate_budget(settings):
+    """Each installation's budget under GitHub's secondary limits: shared through Redis by every worker of a
+    Redis deployment, kept in the process on the embedded SQLite queue."""
+    from bot.adapters.github_budget import Limits, MemoryWindows, RateBudget, RedisWindows
+
+    limits = Limits(settings.github_writes_per_minute, settings.github_writes_per_hour,
+                    settings.github_points_per_minute)
+    if settings.queue_url:
+        from redis import Redis
+
+        return RateBudget(limits, RedisWindows(Redis.from_url(settings.queue_url)))
+    return RateBudget(limits, MemoryWindows())
 
 
 def _answer_failure(repo, cmd: CommentCommand, message: str) -> None:

@@ -28,9 +28,14 @@ class Settings:
     bot_login: str = "vibeops[bot]"
     per_installation_jobs: int = 2  # jobs of one installation running at once, across all workers
     worker_heartbeat_seconds: int = 10  # a job whose worker missed three beats is given to another worker
-    # PyGithub's pacing per installation, as GitHub asks of integrations (secondary rate limits).
-    github_request_interval: float = 0.25
-    github_write_interval: float = 1.0
+    # Optional fixed pauses between one installation's requests and writes (PyGithub's pacing); off by
+    # default: the rate budget (bot.adapters.github_budget) keeps each installation under GitHub's limits.
+    github_request_interval: float = 0.0
+    github_write_interval: float = 0.0
+    # The budget's limits per installation: content-creating requests a minute and an hour, points a minute.
+    github_writes_per_minute: int = 60
+    github_writes_per_hour: int = 375
+    github_points_per_minute: int = 675
     embedded_worker: bool = True  # SQLite queue only: the web processes run jobs too (False: `vibeops worker` does)
     queue_url: str = ""  # empty: the embedded SQLite queue; redis://…: the shared Redis queue (RQ)
 
@@ -68,13 +73,21 @@ class Settings:
         if not heartbeat.isdigit() or int(heartbeat) < 1:
             raise SettingsError("VIBEOPS_WORKER_HEARTBEAT_SECONDS must be a whole number of seconds, at least 1")
         intervals = {}
-        for name, default in (("VIBEOPS_GITHUB_REQUEST_INTERVAL", "0.25"), ("VIBEOPS_GITHUB_WRITE_INTERVAL", "1.0")):
+        for name, default in (("VIBEOPS_GITHUB_REQUEST_INTERVAL", "0"), ("VIBEOPS_GITHUB_WRITE_INTERVAL", "0")):
             try:
                 intervals[name] = float(env.get(name, default))
             except ValueError:
                 intervals[name] = -1.0
             if not 0 <= intervals[name] <= 60:
                 raise SettingsError(f"{name} must be a number of seconds from 0 to 60")
+        budget = {}
+        for name, default, ceiling in (("VIBEOPS_GITHUB_WRITES_PER_MINUTE", 60, 80),
+                                       ("VIBEOPS_GITHUB_WRITES_PER_HOUR", 375, 500),
+                                       ("VIBEOPS_GITHUB_POINTS_PER_MINUTE", 675, 900)):
+            value = env.get(name, str(default)).strip()
+            if not value.isdigit() or not 1 <= int(value) <= ceiling:
+                raise SettingsError(f"{name} must be a whole number from 1 to {ceiling} (GitHub's own limit)")
+            budget[name] = int(value)
         return cls(
             app_id=int(app_id),
             private_key=key,
@@ -89,4 +102,7 @@ class Settings:
             worker_heartbeat_seconds=int(heartbeat),
             github_request_interval=intervals["VIBEOPS_GITHUB_REQUEST_INTERVAL"],
             github_write_interval=intervals["VIBEOPS_GITHUB_WRITE_INTERVAL"],
+            github_writes_per_minute=budget["VIBEOPS_GITHUB_WRITES_PER_MINUTE"],
+            github_writes_per_hour=budget["VIBEOPS_GITHUB_WRITES_PER_HOUR"],
+            github_points_per_minute=budget["VIBEOPS_GITHUB_POINTS_PER_MINUTE"],
         )
