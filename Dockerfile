@@ -1,4 +1,4 @@
-# vibeops: the GitHub App (gunicorn on the Flask factory, with the job worker in-process).
+# vibeops: the GitHub App (gunicorn on the Flask factory; its master runs the jobs in a process of their own).
 # actionlint and trivy come inside their Python wheels, so nothing is downloaded at run time.
 FROM python:3.11-slim
 
@@ -29,7 +29,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
 
-# gunicorn binds 0.0.0.0:$PORT. Each process runs a worker thread; they share the SQLite queue in /data.
+# gunicorn binds 0.0.0.0:$PORT. The web processes enqueue; one job process works the SQLite queue in /data.
 # Scale-out: set VIBEOPS_QUEUE=redis://... here and run more containers of this image with the command
 # `vibeops worker` (and --no-healthcheck: a worker serves no HTTP; SIGTERM finishes its job, then it stops).
 CMD ["gunicorn", "-c", "python:bot.app.gunicorn_conf", "--workers", "2", "--threads", "8", "--graceful-timeout", "60", "bot.app.web:create_app()"]

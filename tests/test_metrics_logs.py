@@ -193,3 +193,39 @@ def test_vibeops_serve_writes_json_request_lines_with_the_delivery(tmp_path, rsa
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     request_lines = [r for r in records if r["logger"] == "werkzeug" and "/api/github/webhooks" in r["message"]]
     assert request_lines and request_lines[0]["delivery"] == "serve-delivery-1"
+
+
+def test_under_gunicorn_the_sqlite_queues_jobs_run_in_a_process_of_their_own(github, tmp_path):
+    from tests.appkit import REPO, SEED, bot_pulls, replies
+    from tests.scaleout import app_env
+    from tests.test_scaleout import comment_delivery as seed_delivery
+
+    port = free_port()
+    env = app_env(github, "", tmp_path)
+    env.pop("VIBEOPS_QUEUE")
+    env.pop("VIBEOPS_EMBEDDED_WORKER", None)  # the default: gunicorn's master starts the job process
+    log = tmp_path / "gunicorn.log"
+    server = start_gunicorn(env, port, log, workers=2)
+    try:
+        def job_processes() -> list[int]:
+            found = subprocess.run(["pgrep", "-f", "-P", str(server.pid), "bot worker"], capture_output=True,
+                                   text=True).stdout.split()
+            return [int(pid) for pid in found]
+
+        (first,) = wait_for(job_processes, 30, "the job process")
+        comment_id, body = seed_delivery(github, SEED)
+        assert post(f"http://127.0.0.1:{port}/api/github/webhooks", body, "issue_comment", "own-1",
+                    signed=True) == 202
+        wait_for(lambda: bot_pulls(github), 120, "the job process to open the pull request")
+        wait_for(lambda: replies(github, 1) and "own-1: opened" in log.read_text(), 30, "the reply and its log line")
+        os.kill(first, 9)  # the master starts another
+        (second,) = wait_for(lambda: [pid for pid in job_processes() if pid != first], 30, "a new job process")
+        assert second != first
+    finally:
+        kill_group(server, 15)
+    text = log.read_text()
+    assert "job process" in text and "exited -9" in text
+    records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    (opened,) = [r for r in records if r["logger"] == "vibeops.jobs" and "own-1: opened" in r["message"]]
+    (accepted,) = [r for r in records if r["logger"] == "vibeops.web" and "own-1 accepted" in r["message"]]
+    assert opened["pid"] == first and accepted["pid"] != first  # the job ran in the job process, not a web one

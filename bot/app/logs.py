@@ -28,7 +28,7 @@ def delivery_from_header(value: str | None) -> str | None:
 
 
 class JsonFormatter(_JsonFormatter):
-    """`time`, `level`, `logger`, `message`, then `delivery` and `error` when there are any."""
+    """`time`, `level`, `logger`, `pid`, `message`, then `delivery` and `error` when there are any."""
 
     def __init__(self):
         super().__init__("%(message)s", json_ensure_ascii=False)
@@ -38,6 +38,7 @@ class JsonFormatter(_JsonFormatter):
             f".{int(record.msecs):03d}Z"
         log_record["level"] = record.levelname.lower()
         log_record["logger"] = record.name
+        log_record["pid"] = record.process
         super().add_fields(log_record, record, message_dict)
         if isinstance(log_record.get("message"), str):
             log_record["message"] = _ANSI_STYLE.sub("", log_record["message"])
