@@ -38,11 +38,19 @@ def private_key() -> str:
                              serialization.NoEncryption()).decode()
 
 
+REPO = "acme/shop"
+INSTALLATIONS = 20
+
+
 def delivery(index: int, valid: bool, run: str = "bench") -> tuple[bytes, dict]:
-    payload = json.loads((ROOT / "fixtures/github/webhooks/issue_comment/created.payload.json").read_text())
-    payload["comment"]["id"] = zlib.crc32(f"{run}-{index}".encode())  # a new comment for every delivery
-    payload["comment"]["body"] = "/vibeops add trivy scan for k8s-manifests/api.yaml"
-    payload["installation"] = {"id": 1 + index % 20, "node_id": "x"}
+    """An issue_comment `created` delivery (the fields the App reads), a new comment every time."""
+    user = {"login": "alice", "type": "User"}
+    payload = {"action": "created", "issue": {"number": 1, "title": "Scan the API manifest", "user": user},
+               "comment": {"id": zlib.crc32(f"{run}-{index}".encode()), "user": user,
+                           "body": "/vibeops add trivy scan for k8s-manifests/api.yaml"},
+               "repository": {"full_name": REPO, "name": "shop", "owner": {"login": "acme"}, "private": False,
+                              "default_branch": "main"},
+               "sender": user, "installation": {"id": 1 + index % INSTALLATIONS}}
     body = json.dumps(payload).encode()
     signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     return body, {"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": f"{run}-{index}",
@@ -104,24 +112,53 @@ def measure(queue: str, port: int, deliveries: int, clients: int, rate: float | 
             "statuses": statuses}
 
 
-# The deployments compared: the web tier's queue, and whether the web processes also run the jobs.
+# The deployments compared: the web tier's queue, and where the jobs run.
 QUEUES = {
-    "sqlite": {"VIBEOPS_QUEUE": "", "VIBEOPS_EMBEDDED_WORKER": "1"},
-    "sqlite-separate": {"VIBEOPS_QUEUE": "", "VIBEOPS_EMBEDDED_WORKER": "0"},
-    "redis": {"VIBEOPS_QUEUE": "redis"},
+    "sqlite-default": {"VIBEOPS_QUEUE": ""},  # gunicorn's master runs the jobs in a job process
+    "sqlite-in-web": {"VIBEOPS_QUEUE": "", "VIBEOPS_EMBEDDED_WORKER": "1"},  # a worker thread in each web process
+    "sqlite-separate": {"VIBEOPS_QUEUE": "", "VIBEOPS_EMBEDDED_WORKER": "0"},  # nobody runs the jobs
+    "redis": {"VIBEOPS_QUEUE": "redis"},  # nobody runs the jobs
 }
+# A fake GitHub in a process of its own (so it takes no interpreter time from the clients), where the jobs
+# really run: the seed request on acme/shop, for 20 installations.
+FAKE_GITHUB = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from tests.appkit import wordsmith_files
+from tests.fakegithub import FakeGitHub
+fake = FakeGitHub()
+fake.start()
+fake.add_repo("acme/shop", wordsmith_files())
+fake.set_permission("acme/shop", "alice", "write")
+fake.add_issue("acme/shop", 1, "Scan the API manifest")
+for n in range(1, int(sys.argv[2]) + 1):
+    fake.add_installation(n, ["acme/shop"])
+print(json.dumps({"base_url": fake.base_url, "app_id": fake.app_id, "key": fake.private_key_pem.decode()}),
+      flush=True)
+sys.stdin.read()
+fake.stop()
+"""
 
 
-def serve(queue: str, data: str, port: int, redis_url: str):
-    # GitHub is unreachable on purpose: only the acknowledgement is timed. With the embedded worker the jobs
-    # run (and fail fast) in the web processes, as they would; otherwise they wait for workers nobody started.
-    env = {**os.environ, "APP_ID": "1", "PRIVATE_KEY": private_key(), "WEBHOOK_SECRET": SECRET,
-           "VIBEOPS_DATA_DIR": str(Path(data) / queue), "GITHUB_API_URL": "http://127.0.0.1:9", **QUEUES[queue]}
+def start_fake_github() -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen([sys.executable, "-c", FAKE_GITHUB, str(ROOT), str(INSTALLATIONS)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return process, json.loads(process.stdout.readline())
+
+
+def serve(queue: str, data: str, port: int, redis_url: str, github: dict):
+    # The jobs run against the fake GitHub where a mode runs them, so what is timed is the acknowledgement
+    # while jobs run beside it.
+    env = {**os.environ, "APP_ID": str(github["app_id"]), "PRIVATE_KEY": github["key"], "WEBHOOK_SECRET": SECRET,
+           "VIBEOPS_DATA_DIR": str(Path(data) / queue), "GITHUB_API_URL": github["base_url"], **QUEUES[queue]}
+    if "VIBEOPS_EMBEDDED_WORKER" not in QUEUES[queue]:
+        env.pop("VIBEOPS_EMBEDDED_WORKER", None)
     if env["VIBEOPS_QUEUE"]:
         env["VIBEOPS_QUEUE"] = redis_url
     with open(Path(data) / f"gunicorn-{queue}.log", "ab") as log:
         server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "python:bot.app.gunicorn_conf", "--workers", "2",
-                                   "--threads", "8", "--log-level", "warning", "--access-logfile", "/dev/null", "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data,
+                                   "--threads", "8", "--log-level", "warning", "--access-logfile", "/dev/null",
+                                   "--bind", f"127.0.0.1:{port}", "bot.app.web:create_app()"], cwd=data,
                                   env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 30
     while True:
@@ -142,7 +179,8 @@ def main() -> int:
     parser.add_argument("--rates", type=float, nargs="+", default=[100.0, 200.0, 400.0],
                         help="deliveries per second of the paced loads")
     parser.add_argument("--queues", nargs="+", choices=tuple(QUEUES), default=list(QUEUES),
-                        help="sqlite: jobs run in the web processes; sqlite-separate: VIBEOPS_EMBEDDED_WORKER=0")
+                        help="sqlite-default: jobs run in gunicorn's job process; sqlite-in-web: in the web "
+                             "processes; sqlite-separate and redis: the jobs wait (no worker started)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -151,10 +189,11 @@ def main() -> int:
     figures = []
     with tempfile.TemporaryDirectory(prefix="vibeops-ack-") as data:
         redis = RedisServer(Path(data))
+        fake, github = start_fake_github()
         try:
             for queue in args.queues:
                 port = free_port()
-                server = serve(queue, data, port, redis.url)
+                server = serve(queue, data, port, redis.url, github)
                 try:
                     for rate in (*args.rates, None):
                         run = f"{queue}-{rate or 'max'}"
@@ -162,9 +201,11 @@ def main() -> int:
                         figures.append(measure(queue, port, args.deliveries, args.clients, rate, run))
                 finally:
                     server.terminate()
-                    server.wait(30)
+                    server.wait(60)
         finally:
             redis.stop()
+            fake.stdin.close()
+            fake.wait(30)
             if any(set(f["statuses"]) - {202, 401} for f in figures):  # show why, before the logs go
                 for log in Path(data).glob("gunicorn-*.log"):
                     errors = [line for line in log.read_text().splitlines() if '"level": "error"' in line]

@@ -136,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         stream = sys.stdout if report.status != ERROR else sys.stderr
-        stream.write(run_report(report))
+        stream.write(run_report(report, repo=os.path.abspath(args.repo)))
     return report.exit_code
 
 
@@ -238,7 +238,7 @@ def _app_settings(command: str):
     from bot.app.settings import Settings, SettingsError
 
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(receives_webhooks=command != "worker")
     except SettingsError as exc:
         print(f"vibeops {command}: {exc}", file=sys.stderr)
         return None

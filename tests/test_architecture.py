@@ -58,10 +58,15 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
     assert re.search(r"^make test$", (PROJECT / ".ci/run").read_text(), re.MULTILINE)
 
 
-def test_make_demo_runs_the_seed_request_on_a_throwaway_copy():
+def test_make_demo_runs_the_seed_request_on_a_throwaway_copy(tmp_path):
+    import os
+
+    # TMPDIR: the throwaway copy goes into this test's folder, so test runs leave no vibeops-demo-* behind.
     result = subprocess.run(["make", "--no-print-directory", "demo"], cwd=PROJECT, capture_output=True,
-                            text=True, timeout=600, check=False)
+                            text=True, timeout=600, check=False, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "OPENED" in result.stdout and "scope     exact" in result.stdout
     assert "scan-ref: k8s-manifests/api.yaml" in result.stdout
+    (copy,) = tmp_path.glob("vibeops-demo-*")
+    assert f"git -C {copy} show vibeops/" in result.stdout  # the hint works from wherever the user is
     assert not (PROJECT / "fixtures" / "wordsmith" / ".git").exists()

@@ -229,3 +229,23 @@ def test_human_report_is_readable(wordsmith_repo):
     assert result.returncode == 0
     assert "OPENED" in result.stdout and "scope     exact" in result.stdout
     assert "k8s-manifests/api.yaml" in result.stdout
+
+
+def test_the_terminal_report_lists_the_findings_not_only_their_counts(tmp_path):
+    from tests.conftest import make_repo
+
+    as_json, as_text = make_repo(tmp_path / "a"), make_repo(tmp_path / "b")
+    code, report = vibeops_json("run", "add trivy scan for k8s-manifests/api.yaml", "--repo", str(as_json))
+    assert code == 0
+    expected = [(f["id"], f["severity"], f.get("line")) for file in report["preview"]["files"]
+                for f in file["findings"]]
+    assert expected  # the demo manifest has misconfigurations trivy reports
+    result = vibeops("run", "add trivy scan for k8s-manifests/api.yaml", "--repo", str(as_text))
+    listed = result.stdout.split("findings (worst first)", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    assert len(listed) == min(len(expected), 20)
+    for line in listed:
+        where, severity, rule, *_ = line.split()
+        assert where.startswith("k8s-manifests/api.yaml") and (rule, severity) in {(i, s) for i, s, _ in expected}
+    severities = [line.split()[1] for line in listed]
+    order = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+    assert severities == sorted(severities, key=order.index)  # worst first

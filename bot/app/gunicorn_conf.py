@@ -87,7 +87,9 @@ class _JobProcess:
             backoff = 1.0
             while not self._stopping.is_set():
                 started = time.monotonic()
-                self.process = subprocess.Popen([sys.executable, "-m", "bot", "worker"])
+                # A lower CPU priority (nice 10, inherited by the scanners it runs): on a busy host the
+                # web processes' acknowledgement comes first, and jobs take what is left.
+                self.process = subprocess.Popen([sys.executable, "-m", "bot", "worker"], preexec_fn=_background)
                 log.info("job process %s started (vibeops worker on the SQLite queue)", self.process.pid)
                 code = self.process.wait()
                 if self._stopping.is_set():
@@ -107,6 +109,10 @@ class _JobProcess:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def _background() -> None:
+    os.nice(10)
 
 
 _jobs = _JobProcess()

@@ -40,10 +40,11 @@ class Settings:
     queue_url: str = ""  # empty: the embedded SQLite queue; redis://…: the shared Redis queue (RQ)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, receives_webhooks: bool = True) -> "Settings":
+        """The settings of a web process; `receives_webhooks=False` (a `vibeops worker`) needs no webhook secret."""
         env = os.environ if env is None else env
         secret = env.get("WEBHOOK_SECRET", "")
-        if not secret:
+        if not secret and receives_webhooks:
             raise SettingsError("WEBHOOK_SECRET is not set: refusing to accept unsigned webhooks")
         app_id = env.get("APP_ID", "")
         if not app_id.isdigit():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from bot.preview import SEVERITY_ORDER
 from bot.report import OPENED, Report
 from bot.scope.model import ScopeReport
@@ -9,7 +11,8 @@ from bot.scope.model import ScopeReport
 _STATUS_WORD = {"opened": "OPENED", "rejected": "REJECTED", "error": "ERROR"}
 
 
-def run_report(report: Report) -> str:
+def run_report(report: Report, repo: str | None = None) -> str:
+    """The terminal report of `vibeops run`; `repo` (the path given to --repo) makes the hints runnable anywhere."""
     lines = [f"vibeops: {_STATUS_WORD[report.status]} — {report.message}"]
     if report.draft:
         lines.append(f"  workflow  {report.draft.path}  ({report.draft.generator})")
@@ -34,7 +37,8 @@ def run_report(report: Report) -> str:
     if report.preview:
         lines += ["", *preview_lines(report)]
     if report.status == OPENED and report.branch:
-        lines += ["", f"next: review with `git show {report.branch}`, then push it and open a pull request."]
+        show = f"git -C {shlex.quote(repo)} show {report.branch}" if repo else f"git show {report.branch}"
+        lines += ["", f"next: review with `{show}`, then push it and open a pull request."]
     return "\n".join(lines) + "\n"
 
 
@@ -72,6 +76,22 @@ def preview_lines(report: Report) -> list[str]:
     for file in preview.files:
         counts = file.counts
         lines.append(f"  {file.path:<40}  " + " ".join(f"{counts[s]:>5}" for s in SEVERITY_ORDER))
+    return lines + finding_lines(preview.files)
+
+
+def finding_lines(files, limit: int = 20) -> list[str]:
+    """The findings themselves, worst first: `path:line  SEVERITY  rule  title`, at most `limit` of them."""
+    rank = {severity: n for n, severity in enumerate(SEVERITY_ORDER)}  # CRITICAL first
+    found = sorted(((rank.get(f.severity, len(rank)), file.path, f.line or 0, f) for file in files
+                    for f in file.findings), key=lambda item: item[:3])
+    if not found:
+        return []
+    lines = ["  findings (worst first)"]
+    for _, path, line, finding in found[:limit]:
+        where = f"{path}:{line}" if line else path
+        lines.append(f"    {where:<44} {finding.severity:<8} {finding.id:<14} {finding.title}")
+    if len(found) > limit:
+        lines.append(f"    … and {len(found) - limit} more (`--json` lists every one)")
     return lines
 
 
