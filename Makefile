@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.vibeops-installed
 SEED := add trivy scan for k8s-manifests/api.yaml
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench: $(STAMP)
 	.ci/ensure-redis
 	$(BIN)/python bench/webhook_ack.py
 	$(BIN)/python bench/throughput.py
+
+# Mutation testing of the safety-critical modules (tests/mutate.py); not part of `make test`.
+# `make mutation MODULE=bot/app/delivery.py` for one module.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
+	$(BIN)/python tests/mutate.py $(if $(MODULE),$(MODULE),--all)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
