@@ -15,8 +15,12 @@ def signature_valid(body: bytes, header: str | None, secret: str) -> bool:
     """X-Hub-Signature-256 is `sha256=` + HMAC-SHA256(secret, raw body); compared in constant time."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header)
+    try:  # a header is text of any kind: anything but ASCII hex cannot be the signature
+        given = header.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    expected = b"sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, given)
 
 
 @dataclass(frozen=True)
