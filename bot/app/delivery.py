@@ -47,10 +47,16 @@ class CommentCommand:
 
 
 def command_text(body: str | None) -> str | None:
-    """The command when the first non-empty line starts with `/vibeops`, else None."""
+    """The command when the first non-empty line starts with `/vibeops`, else None.
+
+    As Markdown reads it: a line indented by four spaces or a tab is code, not a command (and a
+    fenced block or a quote starts with its fence or `>`, so neither is one either)."""
     lines = (body or "").replace("\r\n", "\n").split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
+        return None
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    if "\t" in indent or len(indent.expandtabs(4)) >= 4:
         return None
     head = lines[first].strip()
     if head != COMMAND_PREFIX and not head.startswith(COMMAND_PREFIX + " "):
