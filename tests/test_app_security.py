@@ -275,7 +275,7 @@ def test_a_request_with_mentions_images_and_a_fake_marker_is_inert_in_the_pull_r
     visible, marker_line = body.rstrip("\n").rsplit("\n", 1)  # the marker is an HTML comment: never shown
     assert marker_line.startswith("<!-- vibeops:request ") and "<!--" not in visible
     assert "@maude" not in visible and "](http" not in visible and "<img" not in visible and "#2" not in visible
-    assert "@\u200bmaude" in visible and "](http" not in body and "<img" not in body and "#2" not in body
+    assert "@\u200bmaude" in visible
     assert trusted_marker(body, KEY, report.branch)["request"] == " ".join(request.split())
     assert read_marker(body)["request"] != "add trivy scan for k8s-manifests/db.yaml"
 
