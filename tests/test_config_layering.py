@@ -61,6 +61,9 @@ def test_keys_the_server_leaves_out_are_the_repositorys_and_neutral_keys_stay_th
     assert merged.delete_closed_branches is True  # a neutral key: the repository chooses
     assert merged.labels == ("mine",) and merged.draft is True  # not set by the server at all
     assert layered(STRICT, repo("")).delete_closed_branches is False
+    # Grant lists the server does not set are not intersected with its defaults.
+    assert layered(STRICT, repo("trigger: {users: [alice]}\nsecrets: {allow: [TOKEN]}\n")).users == ("alice",)
+    assert layered(STRICT, repo("secrets: {allow: [TOKEN]}\n")).secrets_allow == ("TOKEN",)
 
 
 def test_the_merge_keeps_the_repositorys_provenance_and_the_server_as_limits():

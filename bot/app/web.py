@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
             return jsonify(error="body is not JSON"), 400
         event = request.headers.get("X-GitHub-Event", "")
         delivery = request.headers.get("X-GitHub-Delivery", "")
-        if not isinstance(payload, dict) or not event or False:
+        if not isinstance(payload, dict) or not event or not _DELIVERY_ID.fullmatch(delivery):
             return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery, or body is not an object"), 400
         if event == "ping":
             return jsonify(msg="pong")
