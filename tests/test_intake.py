@@ -200,3 +200,14 @@ def test_many_event_names_make_a_bounded_number_of_series_in_redis(redis_url, rs
                                      'vibeops_deliveries_total{event="other",outcome="ignored"}'}
     fields = [key.decode() for key in store.redis.hkeys("vibeops:metrics")]
     assert len(fields) == 2 and not any("made-up" in f for f in fields)
+
+
+def test_every_outcome_has_its_own_label(app):
+    client = app.test_client()
+    assert post(app, comment_payload(), delivery=None).status_code == 400
+    assert post(app, comment_payload(), delivery="ok-1").status_code == 202
+    assert post(app, comment_payload(), delivery="ok-1").status_code == 200
+    assert post(app, None, raw=b"x" * (25 * 1024 * 1024 + 1)).status_code == 413
+    text = client.get("/metrics").get_data(as_text=True)
+    for outcome in ("malformed", "accepted", "duplicate", "too-large"):
+        assert f'vibeops_deliveries_total{{event="issue_comment",outcome="{outcome}"}} 1' in text, outcome
