@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -9,8 +11,8 @@ from bot.catalog import Catalog
 from bot.forge import Forge, ForgeError, ForgeUnavailable
 from bot.intent import IntentError, resolve_intent
 from bot.recipes import Draft, render
-from bot.render.markdown import pr_body
-from bot.repotree import RepoTree
+from bot.render.markdown import inert, pr_body
+from bot.repotree import RepoTree, normalize
 from bot.report import ERROR, OPENED, Report
 from bot.repo_config import CONFIG_PATHS, ConfigError, RepoConfig, layered, parse_config
 from bot.request import MODEL_HELP, RequestError, parse_request
@@ -28,6 +30,15 @@ class Services:
     max_rounds: int = 3
     server_config: RepoConfig | None = None  # the server's limits on every repository's config
     config: RepoConfig | None = None  # the repository's effective config, set per request
+    marker_key: bytes | None = None  # signs the PR body's request marker (bot.render.markdown.marker_key)
+
+
+def branch_for(prefix: str, slug: str, intent) -> str:
+    """`prefix` + slug + a short hash of the normalised targets: `k8s/api.yaml` and `k8s-api.yaml` share a
+    slug but never a branch, so one request cannot rewrite another's pull request."""
+    targets = sorted({normalize(t) for t in (intent.targets if intent else ())})
+    identity = json.dumps([slug, getattr(intent, "tool", None), targets])
+    return f"{prefix}{slug}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
 
 
 def load_config(forge: Forge, default_branch: str, server: RepoConfig | None) -> RepoConfig:
@@ -110,10 +121,10 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
             if report.status != OPENED:
                 return report
             draft = report.draft
-            branch = config.branch_prefix + draft.slug
+            branch = branch_for(config.branch_prefix, draft.slug, report.intent)
             if hasattr(services.forge, "fresh_branch"):  # forges with pull requests
                 branch = services.forge.fresh_branch(branch)
-            body = pr_body(report.but(pr_title=draft.title), comment_url)
+            body = pr_body(report.but(pr_title=draft.title, branch=branch), comment_url, key=services.marker_key)
             published = services.forge.publish(branch, snapshot.commit, draft.path, draft.text,
                                                f"{draft.title}\n\n{_commit_summary(report)}")
     except ForgeUnavailable:
@@ -150,7 +161,7 @@ def _overwrite_problem(draft: Draft, tree: RepoTree, overwrite: bool) -> str | N
 
 def _commit_summary(report: Report) -> str:
     scope = report.scope
-    lines = [f"Requested: {report.request}",
+    lines = [f"Requested: {inert(report.request)}",  # a commit message can close issues and ping people too
              f"Scope: {scope.verdict} ({len(scope.scanned)} file(s): {', '.join(scope.scanned)})"]
     lines += [f"Check {c.check_id}: {'pass' if c.ok else 'fail'}" for c in report.checks]
     return "\n".join(lines) + "\n"
@@ -192,9 +203,9 @@ def revise_pull_request(marker: dict, change_text: str, branch: str, services: S
                               snapshot.tree, services)
             if report.status != OPENED:
                 return report
-            body = pr_body(report.but(pr_title=draft.title))
+            body = pr_body(report.but(pr_title=draft.title, branch=branch), key=services.marker_key)
             # On the branch head: a human's commits stay, ours goes on top (never a force-push).
-            published = services.forge.publish(branch, snapshot.commit, path, text, f"vibeops: {change.text}")
+            published = services.forge.publish(branch, snapshot.commit, path, text, f"vibeops: {inert(change.text)}")
     except ForgeUnavailable:
         raise
     except ForgeError as exc:

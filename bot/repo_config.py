@@ -30,7 +30,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class RepoConfig:
     enabled: bool = True
-    commands: tuple[str, ...] = ("add", "help")
+    commands: tuple[str, ...] = ("add", "help", "explain", "check", "retry", "revise")
     min_permission: str = "write"
     users: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()

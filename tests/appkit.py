@@ -15,6 +15,7 @@ from bot.app.settings import Settings
 from bot.app.web import create_app
 from bot.app.worker import Worker
 from bot.catalog import default_catalog
+from bot.render.markdown import marker_key
 from tests import payloads
 from tests.conftest import WORDSMITH
 from tests.fakegithub import FakeGitHub
@@ -23,7 +24,7 @@ REPO = "acme/wordsmith"
 SECRET = "e2e-secret"
 INSTALLATION = 31
 SEED = "/vibeops add trivy scan for k8s-manifests/api.yaml"
-BRANCH = "vibeops/trivy-config-k8s-manifests-api"
+BRANCH = "vibeops/trivy-config-k8s-manifests-api-99997fb9"
 WORKFLOW = ".github/workflows/vibeops-trivy-config-k8s-manifests-api.yml"
 comment_ids = itertools.count(5000)  # comment ids, unique across the whole test session
 
@@ -42,7 +43,8 @@ class App:
         github_app = GitHubApp(fake.app_id, self.settings.private_key, fake.base_url,
                                retry=RetryPolicy(attempts=4, base_seconds=0.01),
                                seconds_between_requests=0, seconds_between_writes=0)
-        handler = JobHandler(github_app, JobContext(tools or Tools.from_environment(), default_catalog()))
+        handler = JobHandler(github_app, JobContext(tools or Tools.from_environment(), default_catalog(),
+                                                    bot_login=fake.bot_login, marker_key=marker_key(SECRET)))
         self.store = JobStore(data_dir / "jobs.sqlite3")
         self.worker = Worker(self.store, handler, retry_base_seconds=0, give_up=handler.give_up)
         self.web = create_app(self.settings, store=self.store, worker=self.worker, start_worker=False)

@@ -66,7 +66,7 @@ def test_labels_reviewers_draft_and_branch_prefix_shape_the_pull_request(configu
     app.comment(SEED)
     app.work()
     (pull,) = [p for p in github.pulls(REPO) if p["head"].startswith("bots/")]
-    assert pull["head"] == "bots/trivy-config-k8s-manifests-api"
+    assert pull["head"] == "bots/" + BRANCH.removeprefix("vibeops/")  # the prefix changes, the slug and hash do not
     assert pull["labels"] == ["ci", "security"] and pull["reviewers"] == ["maude"] and pull["draft"] is True
 
 

@@ -189,7 +189,7 @@ def test_layout_and_default_keys_shape_what_is_written(tmp_path):
                                "preview: false\n")
     code, report = vibeops_json("run", SEED, "--repo", str(repo))
     assert code == 0, report["message"]
-    assert report["branch"] == "ci/trivy-config-k8s-manifests-api"
+    assert report["branch"] == "ci/trivy-config-k8s-manifests-api-99997fb9"
     assert "severity: MEDIUM" in report["workflow_text"]
     assert report["preview"]["ran"] is False and "`preview` (.github/vibeops.yml:5)" in report["preview"]["error"]
     code, report = vibeops_json("run", SEED + " fail on critical", "--repo", str(repo))

@@ -10,7 +10,7 @@ from bot.workflow import Workflow
 from tests.conftest import git, make_repo, vibeops, vibeops_json
 
 SEED = "add trivy scan for k8s-manifests/api.yaml"
-BRANCH = "vibeops/trivy-config-k8s-manifests-api"
+BRANCH = "vibeops/trivy-config-k8s-manifests-api-99997fb9"
 WORKFLOW = ".github/workflows/vibeops-trivy-config-k8s-manifests-api.yml"
 
 

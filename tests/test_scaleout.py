@@ -121,7 +121,7 @@ def test_a_worker_runs_the_request_once(github, redis_url, tmp_path):
     worker = start_worker(app_env(github, redis_url, tmp_path), tmp_path / "worker.log", burst=True)
     assert worker.wait(120) == 0, (tmp_path / "worker.log").read_text()
     (pull,) = bot_pulls(github)
-    assert pull["head"] == "vibeops/trivy-config-k8s-manifests-api"
+    assert pull["head"] == "vibeops/trivy-config-k8s-manifests-api-99997fb9"
     assert len(replies(github, 1)) == 1 and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
     log_lines = [json.loads(line) for line in (tmp_path / "worker.log").read_text().splitlines() if line.startswith("{")]
     assert any(line.get("delivery") == "w-1" and "opened" in line["message"] for line in log_lines)
@@ -156,8 +156,8 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_another_which_finishes_it_onc
     finally:
         kill_group(rescuer, signal.SIGTERM)
     assert len(bot_pulls(github)) == 1
-    assert set(github.branches(REPO)) == {"main", "vibeops/trivy-config-k8s-manifests-api"}
-    assert len(github.commits_on(REPO, "vibeops/trivy-config-k8s-manifests-api")) == 2  # main's and the bot's
+    assert set(github.branches(REPO)) == {"main", "vibeops/trivy-config-k8s-manifests-api-99997fb9"}
+    assert len(github.commits_on(REPO, "vibeops/trivy-config-k8s-manifests-api-99997fb9")) == 2  # main's and the bot's
     (reply,) = replies(github, 1)
     assert "Opened #" in reply
     assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
@@ -195,7 +195,7 @@ def test_jobs_complete_through_server_errors_rate_limits_and_slow_answers(github
             kill_group(worker, signal.SIGTERM)
     for repo in repos:
         assert [p["head"] for p in github.pulls(repo) if p["head"] != "main"] == [
-            "vibeops/trivy-config-k8s-manifests-api"], repo
+            "vibeops/trivy-config-k8s-manifests-api-99997fb9"], repo
         assert len([c for c in github.comments(repo, 1) if c["user"] == github.bot_login]) == 1, repo
         assert github.reactions(repo, comments[repo]) == ["eyes", "rocket"], repo
     assert RedisQueue(redis_url).counts()["failed"] == 0

@@ -143,7 +143,17 @@ class GitHubRepo:
     def pull_info(self, number: int) -> dict:
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
         return {"head": pull.head.ref, "head_sha": pull.head.sha, "body": pull.body or "", "state": pull.state,
-                "merged": bool(pull.merged), "base": pull.base.ref, "html_url": pull.html_url}
+                "merged": bool(pull.merged), "base": pull.base.ref, "html_url": pull.html_url,
+                # Who opened it and where its branch lives: a fork's head repository is not this one.
+                "author": pull.user.login if pull.user else "",
+                "head_repo": pull.head.repo.full_name if pull.head.repo else None, "repo": self.full_name}
+
+    def pull_commits(self, number: int) -> list[dict]:
+        """The pull request's commits, oldest first: sha and the GitHub accounts of author and committer."""
+        pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
+        return self._call(lambda: [{"sha": c.sha, "author": c.author.login if c.author else None,
+                                    "committer": c.committer.login if c.committer else None}
+                                   for c in pull.get_commits()], f"list the commits of #{number}")
 
     def update_pull_body(self, number: int, body: str) -> None:
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")

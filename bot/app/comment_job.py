@@ -10,7 +10,7 @@ from bot.catalog import Catalog
 from bot.forge import ForgeError, ForgeUnavailable
 from bot.pipeline import Services, load_config, revise_pull_request, run_request
 from bot.render import comments
-from bot.render.markdown import read_marker
+from bot.app.ownership import from_fork, own_marker
 from bot.repo_config import ROLES, ConfigError, with_min_permission
 from bot.report import OPENED
 
@@ -26,6 +26,21 @@ class JobContext:
     max_rounds: int = 3
     server_config: object | None = None  # RepoConfig limits every repository's config stays within
     metrics: object | None = None  # bot.app.metrics.Metrics
+    bot_login: str = "vibeops[bot]"  # the App's bot account: the author of the pull requests it opens
+    marker_key: bytes | None = None  # signs and checks request markers (markdown.marker_key); None trusts none
+
+
+ADD_VERBS = ("add", "create", "setup", "set")
+
+
+def command_verb(text: str, on_own_pull: bool) -> str:
+    """The `commands` entry a comment needs: help, add, explain, check, retry or revise."""
+    verb = (text.split() or ["help"])[0].lower()
+    if verb in ("help", "explain", "check", "retry"):
+        return verb
+    if verb in ADD_VERBS or not on_own_pull:
+        return "add"
+    return "revise"  # a follow-up on the App's own pull request
 
 
 def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
@@ -41,19 +56,21 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     def react(content: str) -> None:
         repo.react(cmd.number, cmd.comment_id, review, content)
 
-    # Read from the default branch: a pull request cannot loosen its own rules.
+    # Who asks comes first: nothing of the repository is read (or answered about) for people below the
+    # server's lowest role. author_association is not enough (private org members show as CONTRIBUTOR).
     limits = with_min_permission(ctx.server_config, ctx.min_permission, "VIBEOPS_MIN_PERMISSION")
+    role = repo.permission(cmd.author)
+    if ROLE_RANK.get(role, 0) < ROLE_RANK[limits.min_permission]:
+        reply(comments.not_allowed(cmd.author, cmd.repo, role, limits.min_permission,
+                                   limits.where("trigger.min_permission")))
+        return "not-allowed"
+    # Read from the default branch: a pull request cannot loosen its own rules.
     try:
         config = load_config(repo, repo.default_branch(), limits)
     except ConfigError as exc:
         reply(comments.bad_config(str(exc)))
         react("confused")
         return "bad-config"
-    if not config.enabled:
-        reply(comments.refused(f"vibeops is turned off for this repository by {config.where('enabled')}."))
-        return "disabled"
-    # author_association is not enough (private org members show as CONTRIBUTOR): ask GitHub.
-    role = repo.permission(cmd.author)
     if ROLE_RANK.get(role, 0) < ROLE_RANK[config.min_permission]:
         reply(comments.not_allowed(cmd.author, cmd.repo, role, config.min_permission,
                                    config.where("trigger.min_permission")))
@@ -66,21 +83,26 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
         reply(comments.refused(f"@{cmd.author}, only members of {', '.join(config.teams)} "
                                f"({config.where('trigger.teams')}) may run vibeops here."))
         return "not-allowed"
-    verb = (cmd.text.split() or ["help"])[0].lower()
-    if verb in ("help", "add") and verb not in config.commands:
+    if not config.enabled:  # said only to people allowed to run it
+        reply(comments.refused(f"vibeops is turned off for this repository by {config.where('enabled')}."))
+        return "disabled"
+    pull = repo.pull_info(cmd.number) if cmd.is_pull_request else None
+    # Only a pull request proven to be the App's own has a request to revise or retry (see ownership).
+    marker = own_marker(repo, cmd.number, pull, ctx.bot_login, config.branch_prefix, ctx.marker_key)
+    verb = command_verb(cmd.text, marker is not None)
+    if verb not in config.commands:
         reply(comments.refused(f"`/vibeops {verb}` is not allowed here ({config.where('commands')})."))
         return "not-allowed"
     react("eyes")
     services = Services(repo, ctx.tools, ctx.catalog, llm=ctx.llm, max_rounds=ctx.max_rounds,
-                        server_config=ctx.server_config, config=config)
-    pull = repo.pull_info(cmd.number) if cmd.is_pull_request else None
-    marker = read_marker(pull["body"]) if pull and pull["head"].startswith(config.branch_prefix) else None
-    if verb == "help" or not cmd.text.strip():
+                        server_config=ctx.server_config, config=config, marker_key=ctx.marker_key)
+    if verb == "help":
         reply(commands.help_reply(repo))
         return "help"
     if verb in ("explain", "check"):
+        fork = pull is not None and from_fork(pull)
         reply(commands.explain_reply(repo, cmd, pull, marker) if verb == "explain"
-              else commands.check_reply(repo, cmd, pull, marker, ctx))
+              else commands.check_reply(repo, cmd, pull, marker, ctx, static_only=fork))
         return verb
     if verb == "retry":
         if marker is None:
@@ -88,7 +110,7 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
                                    "comment the request again to run it."))
             return "retry-refused"
         cmd = replace(cmd, text=marker["request"])
-    elif marker is not None and verb not in ("add", "create", "setup", "set"):
+    elif verb == "revise":
         report = revise_pull_request(marker, cmd.text, pull["head"], services, config)
         if report.status != OPENED:
             reply(comments.failed(report))

@@ -15,8 +15,12 @@ def signature_valid(body: bytes, header: str | None, secret: str) -> bool:
     """X-Hub-Signature-256 is `sha256=` + HMAC-SHA256(secret, raw body); compared in constant time."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header)
+    try:  # a header is text of any kind: anything but ASCII hex cannot be the signature
+        given = header.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    expected = b"sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, given)
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,16 @@ class CommentCommand:
 
 
 def command_text(body: str | None) -> str | None:
-    """The command when the first non-empty line starts with `/vibeops`, else None."""
+    """The command when the first non-empty line starts with `/vibeops`, else None.
+
+    As Markdown reads it: a line indented by four spaces or a tab is code, not a command (and a
+    fenced block or a quote starts with its fence or `>`, so neither is one either)."""
     lines = (body or "").replace("\r\n", "\n").split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
+        return None
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    if "\t" in indent or len(indent.expandtabs(4)) >= 4:
         return None
     head = lines[first].strip()
     if head != COMMAND_PREFIX and not head.startswith(COMMAND_PREFIX + " "):

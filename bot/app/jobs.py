@@ -62,6 +62,7 @@ def default_handler(settings, metrics) -> JobHandler:
     from bot.adapters.llm import LiteLLM, LLMSettings
     from bot.adapters.tools import Tools
     from bot.catalog import default_catalog
+    from bot.render.markdown import marker_key
     from bot.repo_config import server_limits
 
     github_app = GitHubApp(settings.app_id, settings.private_key, settings.api_url, budget=rate_budget(settings),
@@ -70,7 +71,8 @@ def default_handler(settings, metrics) -> JobHandler:
     model = LLMSettings.from_env()
     ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
                      llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
-                     server_config=server_limits(os.environ), metrics=metrics)
+                     server_config=server_limits(os.environ), metrics=metrics, bot_login=settings.bot_login,
+                     marker_key=marker_key(settings.webhook_secret))
     return JobHandler(github_app, ctx)
 
 

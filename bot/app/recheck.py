@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bot.app.commands import StaticOnly, without_tool_checks
 from bot.app.delivery import PullRequestChange
+from bot.app.ownership import from_fork, own_marker
 from bot.audit import FileAudit, audit_workflow
 from bot.findings import Severity
 from bot.intent import IntentError, resolve_intent
 from bot.pipeline import load_config
-from bot.render.markdown import read_marker
+from bot.render.markdown import code, inert
 from bot.repo_config import ConfigError
 from bot.request import RequestError, parse_request
 from bot.revision import parse_change, updated_request
@@ -23,11 +25,13 @@ def recheck_pull_request(change: PullRequestChange, repo, ctx) -> str:
     except ConfigError as exc:
         return f"skipped: invalid config ({exc})"
     pull = repo.pull_info(change.number)
-    marker = read_marker(pull["body"]) if change.head_ref.startswith(config.branch_prefix) else None
+    fork = from_fork(pull)
+    # The App's own pull request only when proven (base repository, App author, App commits, signed marker).
+    marker = own_marker(repo, change.number, pull, ctx.bot_login, config.branch_prefix, ctx.marker_key)
     if change.closed_unmerged:
         if marker is None or not config.delete_closed_branches:
             return "skipped: kept the branch"
-        repo.delete_branch(change.head_ref)  # its own branch (prefix and marker), of a pull request nobody merged
+        repo.delete_branch(pull["head"])  # its own branch, of a pull request nobody merged
         return "deleted the branch"
     if marker is None and not config.recheck_all_pulls:
         return "skipped: not a vibeops pull request"
@@ -43,10 +47,17 @@ def recheck_pull_request(change: PullRequestChange, repo, ctx) -> str:
             if text is None:
                 continue  # deleted by the pull request
             intent = _requested(marker, tree, config) if marker and path == marker.get("workflow") else None
-            audits.append(audit_workflow(path, text, tree, ctx.tools, intent))
+            if fork:  # a stranger's code: no tool process runs on it, only the static checks
+                audits.append(without_tool_checks(audit_workflow(path, text, tree, StaticOnly(), intent)))
+            else:
+                audits.append(audit_workflow(path, text, tree, ctx.tools, intent))
     ok = all(a.ok for a in audits)
+    summary = _summary(audits, marker)
+    if fork:
+        summary = ("Static checks only: this pull request comes from a fork, so actionlint, zizmor and trivy "
+                   "did not run on its code.\n\n" + summary)
     repo.check_run(CHECK_NAME, change.head_sha, "success" if ok else "failure", _title(audits, marker),
-                   _summary(audits, marker), _annotations(audits))
+                   summary, _annotations(audits))
     return "passed" if ok else "failed"
 
 
@@ -72,7 +83,8 @@ def _title(audits: list[FileAudit], marker: dict | None) -> str:
 def _summary(audits: list[FileAudit], marker: dict | None) -> str:
     lines = []
     if marker:
-        lines += [f"Requested: `{marker['request']}`" + "".join(f" → `{c}`" for c in marker.get("changes") or []), ""]
+        lines += [f"Requested: {code(marker['request'])}" + "".join(f" → {code(c)}" for c in marker.get("changes") or []),
+                  ""]
     lines += ["| workflow | result | scope | blocking |", "|---|---|---|---|"]
     for audit in audits:
         blocking = sum(1 for c in audit.checks for f in c.findings if f.blocking)
@@ -82,7 +94,7 @@ def _summary(audits: list[FileAudit], marker: dict | None) -> str:
             lines.append(f"| | scans files that were not requested: {', '.join(audit.scope.extra)} | | |")
         if audit.scope and audit.scope.missing:
             lines.append(f"| | no longer scans: {', '.join(audit.scope.missing)} | | |")
-    return "\n".join(lines)
+    return inert("\n".join(lines))
 
 
 def _annotations(audits: list[FileAudit]) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import re
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -19,6 +20,15 @@ from bot.app.worker import Worker
 
 log = logging.getLogger("vibeops.web")
 WEBHOOK_PATH = "/api/github/webhooks"
+# Metric labels come from closed sets: a header value never becomes a new series (anyone can send one).
+EVENT_LABELS = frozenset({"issue_comment", "pull_request_review_comment", "pull_request", "ping", "installation",
+                          "installation_repositories", "push", "check_run", "check_suite"})
+_DELIVERY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+
+
+def event_label(event: str | None) -> str:
+    """The `event` label of a delivery: a known event's name, else `other`."""
+    return event if event in EVENT_LABELS else "other"
 
 
 def create_app(settings: Settings | None = None, store: JobStore | None = None, worker: Worker | None = None,
@@ -81,7 +91,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
                 response.status_code, "ignored")
             if response.status_code == 200 and (response.get_json(silent=True) or {}).get("duplicate"):
                 outcome = "duplicate"
-            metrics.count("vibeops_deliveries_total", event=request.headers.get("X-GitHub-Event", "unknown"),
+            metrics.count("vibeops_deliveries_total", event=event_label(request.headers.get("X-GitHub-Event")),
                           outcome=outcome)
         return response
 
@@ -96,7 +106,7 @@ def create_app(settings: Settings | None = None, store: JobStore | None = None, 
             return jsonify(error="body is not JSON"), 400
         event = request.headers.get("X-GitHub-Event", "")
         delivery = request.headers.get("X-GitHub-Delivery", "")
-        if not isinstance(payload, dict) or not event or not delivery:
+        if not isinstance(payload, dict) or not event or not _DELIVERY_ID.fullmatch(delivery):
             return jsonify(error="missing X-GitHub-Event or X-GitHub-Delivery, or body is not an object"), 400
         if event == "ping":
             return jsonify(msg="pong")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.render.markdown import code, inert
 from bot.report import OPENED, REJECTED, Report
 from bot.request import GRAMMAR_HELP
 
@@ -13,7 +14,7 @@ def opened(report: Report, number: int, url: str, created: bool, changed: bool) 
     scope = report.scope
     preview = report.preview
     lines = [
-        f"{verb} #{number}: **{report.pr_title}** ({url})",
+        f"{verb} #{number}: **{inert(report.pr_title or '')}** ({url})",
         "",
         f"- scope: `{scope.verdict}`: scans exactly {', '.join(f'`{p}`' for p in scope.requested)}",
         f"- checks: {', '.join(f'`{c.check_id}` passed' for c in report.checks)}",
@@ -26,7 +27,7 @@ def opened(report: Report, number: int, url: str, created: bool, changed: bool) 
 
 def revised(report: Report) -> str:
     scope = report.scope
-    return (f"Revised `{report.draft.path}` ({report.message.split(': ', 1)[-1]}); commit "
+    return (f"Revised `{report.draft.path}` ({inert(report.message.split(': ', 1)[-1])}); commit "
             f"`{(report.commit or '')[:12]}`.\n\n- scope: `{scope.verdict}`: scans exactly "
             + ", ".join(f"`{p}`" for p in scope.requested)
             + f"\n- checks: {', '.join(f'`{c.check_id}` passed' for c in report.checks)}")
@@ -37,10 +38,10 @@ def failed(report: Report) -> str:
         findings = "\n".join(f"- `{f.check_id}/{f.rule}` at `{f.location()}`: {f.message}"
                              + (f" ({f.hint})" if f.hint else "") for f in report.blocking[:10])
         return ("I generated a workflow, but it did not pass its checks, so I opened nothing.\n\n"
-                f"{findings}\n\nNothing was written to the repository. If the request itself is what "
+                f"{inert(findings)}\n\nNothing was written to the repository. If the request itself is what "
                 "you want, this is a vibeops bug: please report it with this comment's link.")
     assert report.status != OPENED
-    return (f"I could not do that: {report.message}\n\nNothing was written. Example: `{EXAMPLE}`. "
+    return (f"I could not do that: {inert(report.message)}\n\nNothing was written. Example: `{EXAMPLE}`. "
             "Comment `/vibeops help` for everything I understand.")
 
 
@@ -51,7 +52,7 @@ def not_allowed(author: str, repo: str, role: str, minimum: str, rule: str = "")
 
 
 def bad_config(error: str) -> str:
-    return (f"This repository's vibeops config is invalid, so I did nothing:\n\n`{error}`\n\n"
+    return (f"This repository's vibeops config is invalid, so I did nothing:\n\n{code(error)}\n\n"
             "Fix it on the default branch (`vibeops config validate` checks it locally).")
 
 
@@ -60,7 +61,7 @@ def refused(reason: str) -> str:
 
 
 def crashed(error: str) -> str:
-    return (f"Something went wrong on vibeops' side ({error}); nothing was written. "
+    return (f"Something went wrong on vibeops' side ({inert(error)}); nothing was written. "
             "Please try again in a few minutes; if it keeps failing, report it with this comment's link.")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 
@@ -9,13 +11,41 @@ from bot.preview import SEVERITY_ORDER, Preview
 from bot.report import Report
 from bot.scope.model import EXACT, ScopeReport
 
+MARKER_KEY_LABEL = b"vibeops-marker-v1"
+_MARKER_PREFIX = "<!-- vibeops:request "
+_MARKER = re.compile(r"<!-- vibeops:request (\{.*\})(?: sig=([0-9a-f]{64}))? -->")
+_ZWSP = "\u200b"
+# What makes text do something on GitHub: @mentions, issue references ("fixes #3" closes an issue),
+# links and images (`](`, `][`, `]:` reference definitions) and HTML (tags, comments, autolinks).
+_ACTIVE = re.compile(r"(?<=(?<![A-Za-z0-9_])@)(?=[A-Za-z0-9_-])|(?<=#)(?=\d)|(?<=\])(?=[(\[:])|(?<=<)(?=[A-Za-z!/?])"
+                     r"|(?<=\bGH-)(?=\d)", re.I)
 _VERDICT_ICON = {"exact": "✅", "broader": "❌", "narrower": "❌", "mismatch": "❌", "unknown": "⚠️"}
 _MAX_ROWS = 25
 
 
-def pr_body(report: Report, comment_url: str | None = None) -> str:
+def inert(text: str) -> str:
+    """Untrusted text made inert for GitHub Markdown: it pings nobody, references no issue, loads no
+    image, makes no link and no HTML (so no hidden marker). A zero-width space splits each trigger,
+    as Dependabot does with the mentions it quotes; the text still reads the same."""
+    return _ACTIVE.sub(_ZWSP, text.replace("\r", ""))
+
+
+def code(text: str) -> str:
+    """Untrusted text as one inline code span it cannot break out of."""
+    text = " ".join(text.split()) or " "  # nothing inside a code span is a mention, link or tag
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if len(fence) > 1 else f"{fence}{text}{fence}"
+
+
+def marker_key(webhook_secret: str) -> bytes:
+    """The key that signs request markers: derived from the webhook secret, never the secret itself."""
+    return hmac.new(webhook_secret.encode(), MARKER_KEY_LABEL, hashlib.sha256).digest()
+
+
+def pr_body(report: Report, comment_url: str | None = None, key: bytes | None = None) -> str:
+    """`key` (see marker_key) signs the request marker for `report.branch`; unsigned, no App trusts it."""
     intent, draft = report.intent, report.draft
-    quoted = "\n".join("> " + line for line in report.request.splitlines())
+    quoted = "\n".join("> " + inert(line) for line in report.request.splitlines())
     source = f" ([comment]({comment_url}))" if comment_url else ""
     parts = [
         f"vibeops wrote `{draft.path}` from the request{source}:",
@@ -42,7 +72,7 @@ def pr_body(report: Report, comment_url: str | None = None) -> str:
         "request with `/vibeops <what to change>`; to try it locally first, run "
         f"`vibeops check {draft.path} --repo .`.",
         "",
-        request_marker(*_marker_parts(report), workflow=draft.path),
+        request_marker(*_marker_parts(report), workflow=draft.path, key=key, branch=report.branch or ""),
     ]
     return "\n".join(parts) + "\n"
 
@@ -64,23 +94,57 @@ def _authorship(report: Report) -> str:
             "to a full commit SHA.")
 
 
-def request_marker(request: str, changes: tuple[str, ...] = (), workflow: str | None = None) -> str:
-    """A hidden, machine-readable copy of the request, so later revisions know what was asked."""
+def request_marker(request: str, changes: tuple[str, ...] = (), workflow: str | None = None,
+                   key: bytes | None = None, branch: str = "") -> str:
+    """A hidden, machine-readable copy of the request, so later revisions know what was asked.
+
+    With `key` it carries an HMAC over the branch and the payload: only a body the App wrote for
+    that branch has a marker the App trusts (see trusted_marker)."""
     data = {"request": request, "changes": list(changes), "workflow": workflow}
     payload = json.dumps(data).replace("-->", "--\\u003e")
-    return f"<!-- vibeops:request {payload} -->"
+    sig = f" sig={_marker_mac(key, branch, payload)}" if key else ""
+    return f"<!-- vibeops:request {payload}{sig} -->"
+
+
+def _marker_mac(key: bytes, branch: str, payload: str) -> str:
+    return hmac.new(key, b"%s\n%s" % (branch.encode(), payload.encode()), hashlib.sha256).hexdigest()
+
+
+def _last_marker(body: str | None) -> re.Match | None:
+    """The body's last marker line: the App writes its own last, after any quoted text (linear time)."""
+    for line in reversed((body or "").splitlines()):
+        if line.startswith(_MARKER_PREFIX):
+            return _MARKER.fullmatch(line.rstrip())
+    return None
+
+
+def _marker_data(payload: str) -> dict | None:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("request"), str):
+        return None
+    if not all(isinstance(c, str) for c in data.get("changes") or []) or \
+            not isinstance(data.get("workflow"), (str, type(None))):
+        return None
+    return data
 
 
 def read_marker(body: str | None) -> dict | None:
-    """The request marker of a vibeops pull request body, or None for any other pull request."""
-    match = re.search(r"<!-- vibeops:request (\{.*?\}) -->", body or "")
-    if match is None:
+    """The request marker of a pull request body, signed or not: for showing, never for acting on."""
+    match = _last_marker(body)
+    return _marker_data(match.group(1)) if match else None
+
+
+def trusted_marker(body: str | None, key: bytes | None, branch: str) -> dict | None:
+    """The marker only when the App signed it for this branch (checked in constant time), else None."""
+    match = _last_marker(body)
+    if match is None or not key or not match.group(2):
         return None
-    try:
-        data = json.loads(match.group(1))
-    except ValueError:
+    if not hmac.compare_digest(_marker_mac(key, branch, match.group(1)), match.group(2)):
         return None
-    return data if isinstance(data.get("request"), str) else None
+    return _marker_data(match.group(1))
 
 
 def scope_table(scope: ScopeReport | None) -> str:

@@ -183,9 +183,14 @@ class Responses:
         head_sha = repo.pull_head_sha(pull)
         base_sha = repo.refs.get(f"refs/heads/{pull.base}", head_sha)
 
-        def part(branch: str, sha: str) -> dict:
-            return {"label": f"{repo.owner}:{branch}", "ref": branch, "sha": sha, "user": self._user(repo.owner),
-                    "repo": self._repo_json(repo)}
+        def part(branch: str, sha: str, fork: str | None = None) -> dict:
+            owner = fork.split("/")[0] if fork else repo.owner
+            repo_json = self._repo_json(repo)
+            if fork:  # the fork as GitHub shows it: its own name and owner, marked as a fork
+                repo_json.update(full_name=fork, name=fork.split("/")[1], owner=self._user(owner), fork=True,
+                                 id=zlib.crc32(fork.lower().encode()), node_id=node_id("Repository", fork))
+            return {"label": f"{owner}:{branch}", "ref": branch, "sha": sha, "user": self._user(owner),
+                    "repo": repo_json}
 
         data = self._rebase(template("pulls__create.201"), repo.full_name)
         data.update(url=f"{api}/pulls/{number}", id=pull.id, node_id=node_id("PullRequest", pull.id), html_url=html,
@@ -198,7 +203,7 @@ class Responses:
                     labels=[self._label_json(repo, n) for n in issue.labels], milestone=None,
                     active_lock_reason=None, created_at=issue.created_at, updated_at=issue.updated_at,
                     closed_at=issue.closed_at, merged_at=None, merge_commit_sha=None, assignee=None, assignees=[],
-                    requested_reviewers=[], requested_teams=[], head=part(pull.head, head_sha),
+                    requested_reviewers=[], requested_teams=[], head=part(pull.head, head_sha, pull.head_repo),
                     base=part(pull.base, base_sha), author_association=self._association(repo, pull.user),
                     auto_merge=None, draft=pull.draft,
                     _links={"self": {"href": f"{api}/pulls/{number}"}, "html": {"href": html},
@@ -264,9 +269,18 @@ class Responses:
         inner["comment_count"] = 0
         return {"sha": sha, "node_id": git["node_id"], "commit": inner, "url": f"{api}/commits/{sha}",
                 "html_url": f"{html}/commit/{sha}", "comments_url": f"{api}/commits/{sha}/comments",
-                "author": None, "committer": None,
+                "author": self._account(git["author"]), "committer": self._account(git["committer"]),
                 "parents": [{"sha": p["sha"], "url": f"{api}/commits/{p['sha']}", "html_url": p["html_url"]}
                             for p in git["parents"]]}
+
+    def _account(self, who: dict) -> dict | None:
+        """The GitHub account a commit's author or committer email belongs to, as GitHub links them."""
+        email = who.get("email", "")
+        if email == f"{self.app_id}+{self.bot_login}@users.noreply.github.com":
+            return self._user(self.bot_login)
+        if email.endswith("@users.noreply.example"):
+            return self._user(email.split("@")[0])
+        return None
 
     def _reaction_json(self, reaction: tuple[int, str, str, str]) -> dict:
         data = template("reactions__create-for-issue-comment.201")

@@ -41,6 +41,7 @@ def route_table(fake: FakeGitHub) -> list[tuple[str, re.Pattern, str, Callable]]
         ("GET", repo + r"/issues/comments/(?P<id>\d+)", "token", fake._h_get_issue_comment),
         ("PATCH", repo + r"/issues/comments/(?P<id>\d+)", "token", fake._h_edit_issue_comment),
         ("GET", repo + r"/pulls/(?P<number>\d+)/files", "token", fake._h_pull_files),
+        ("GET", repo + r"/pulls/(?P<number>\d+)/commits", "token", fake._h_pull_commits),
         ("POST", repo + r"/issues/comments/(?P<id>\d+)/reactions", "token", fake._h_issue_reaction),
         ("GET", repo + r"/issues/(?P<number>\d+)", "token", fake._h_get_issue),
         ("GET", repo + r"/issues/(?P<number>\d+)/comments", "token", fake._h_list_issue_comments),

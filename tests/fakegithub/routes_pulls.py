@@ -18,7 +18,8 @@ class PullRoutes:
         for number, pull in sorted(repo.pulls.items(), reverse=True):  # newest first, like sort=created desc
             if state != "all" and repo.issues[number].state != state:
                 continue
-            if head and head != f"{repo.owner}:{pull.head}" and head.lower() != f"{repo.owner}:{pull.head}".lower():
+            label = f"{repo.head_owner(pull)}:{pull.head}"
+            if head and head != label and head.lower() != label.lower():
                 continue
             if base and base != pull.base:
                 continue
@@ -38,7 +39,8 @@ class PullRoutes:
             if f"refs/heads/{value}" not in repo.refs:
                 raise validation([{"resource": "PullRequest", "field": name, "code": "invalid"}], docs)
         for number, pull in repo.pulls.items():
-            if pull.head == branch and pull.base == base and repo.issues[number].state == "open":
+            if pull.head == branch and pull.head_repo is None and pull.base == base and \
+                    repo.issues[number].state == "open":
                 raise validation([{"resource": "PullRequest", "code": "custom",
                                     "message": f"A pull request already exists for {repo.owner}:{branch}."}], docs)
         head_sha, base_sha = repo.refs[f"refs/heads/{branch}"], repo.refs[f"refs/heads/{base}"]
@@ -86,6 +88,20 @@ class PullRoutes:
         return 200, [{"sha": (head.get(p) or base.get(p))[1], "filename": p,
                       "status": "added" if p not in base else ("removed" if p not in head else "modified"),
                       "additions": 1, "deletions": 0, "changes": 1} for p in changed]
+
+    def _h_pull_commits(self, ctx: Ctx) -> tuple:
+        """The pull request's commits (head's, not the base's), oldest first, as GitHub lists them."""
+        repo = ctx.repo
+        number = known_number(repo.pulls, ctx.params["number"], f"{DOCS}/pulls/pulls#list-commits-on-a-pull-request")
+        pull = repo.pulls[number]
+        base = repo.refs.get(f"refs/heads/{pull.base}")
+        old = repo.ancestors(base) if base else set()
+        order, sha = [], repo.pull_head_sha(pull)
+        while sha and sha not in old and repo.kind(sha) == "commit":
+            order.append(sha)
+            parents = repo.commit(sha)["parents"]
+            sha = parents[0] if parents else None
+        return 200, [self._repo_commit_json(repo, s) for s in reversed(order)]
 
     def _h_request_reviewers(self, ctx: Ctx) -> tuple:
         number = known_number(ctx.repo.pulls, ctx.params["number"], f"{DOCS}/pulls/review-requests")

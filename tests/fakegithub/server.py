@@ -156,13 +156,36 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         with self._lock:
             self._repo(full_name).issues[number] = Issue(number, title, user)
 
-    def add_pull(self, full_name: str, number: int, head: str, base: str = "main", user: str = "octocat") -> None:
+    def add_pull(self, full_name: str, number: int, head: str, base: str = "main", user: str = "octocat",
+                 body: str | None = None) -> None:
         """A pull request from branch `head`; the branch need not exist (then head.sha is the base's)."""
         with self._lock:
             repo = self._repo(full_name)
             sha = repo.refs.get(f"refs/heads/{head}") or repo.refs.get(f"refs/heads/{base}") or EMPTY_TREE
-            repo.issues[number] = Issue(number, f"Pull request from {head}", user, is_pull=True)
+            repo.issues[number] = Issue(number, f"Pull request from {head}", user, body=body, is_pull=True)
             repo.pulls[number] = Pull(number, self._new_id(), head, base, user, sha)
+
+    def add_fork_pull(self, full_name: str, number: int, fork_owner: str, head: str, files: dict[str, str],
+                      base: str = "main", body: str | None = None, author: str | None = None) -> str:
+        """A pull request from branch `head` of `fork_owner`'s fork, one commit on `base` changing `files`.
+
+        As on GitHub, the fork's commits are readable here and its head is `refs/pull/N/head`; the
+        fork's branch is no branch of this repository, even when a branch here has the same name.
+        """
+        with self._lock:
+            repo = self._repo(full_name)
+            parent = repo.refs[f"refs/heads/{base}"]
+            flat = repo.flat(repo.tree_of(parent))
+            for path, text in files.items():
+                flat[path] = ("100644", repo.put_blob(text.encode()))
+            who = person(author or fork_owner)
+            sha = repo.put_commit(repo.build(flat), [parent], "a change from a fork", who, who)
+            repo.refs[f"refs/pull/{number}/head"] = sha
+            repo.issues[number] = Issue(number, f"Pull request from {fork_owner}:{head}", fork_owner, body=body,
+                                        is_pull=True)
+            repo.pulls[number] = Pull(number, self._new_id(), head, base, fork_owner, sha,
+                                      head_repo=f"{fork_owner}/{repo.name}")
+            return sha
 
     def add_issue_comment(self, full_name: str, issue_number: int, comment_id: int, body: str,
                           user: str = "octocat") -> None:

@@ -49,6 +49,7 @@ class Pull:
     last_head_sha: str
     draft: bool = False
     reviewers: list = field(default_factory=list)
+    head_repo: str | None = None  # "owner/name" of the fork the head branch lives in; None: this repository
 
 
 @dataclass
@@ -95,7 +96,12 @@ class Repo(GitObjects):
 
     def pull_head_sha(self, pull: Pull) -> str:
         # Without its head branch (deleted, or never pushed) a pull request keeps the sha it last saw.
+        if pull.head_repo is not None:  # a fork's branch: GitHub keeps its head as refs/pull/N/head here
+            return self.refs.get(f"refs/pull/{pull.number}/head", pull.last_head_sha)
         return self.refs.get(f"refs/heads/{pull.head}", pull.last_head_sha)
+
+    def head_owner(self, pull: Pull) -> str:
+        return pull.head_repo.split("/")[0] if pull.head_repo else self.owner
 
     def workflow_violation(self, new_sha: str) -> str | None:
         """First workflow file changed by a commit that no branch contains yet (when writes are denied)."""
