@@ -181,6 +181,10 @@ def parse(script: str) -> Script:
             constructs.add(node.type)
         if node.type in ("command", "declaration_command", "unset_command"):
             commands.append(_simple_command(source, node))
+        elif node.type == "variable_assignment" and node.parent is not None and node.parent.type not in (
+                "command", "declaration_command", "c_style_for_statement"):
+            # `X=value` on its own sets a shell variable: a command with no words
+            commands.append(SimpleCommand((), (_assignment(source, node),), (), node.start_point[0] + 1))
     return Script(tuple(commands), frozenset(constructs), tuple(source.expressions))
 
 

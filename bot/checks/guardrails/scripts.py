@@ -1,0 +1,162 @@
+"""`run:` scripts: parsed by bash's grammar, every command on the allowlist with literal arguments.
+
+Each script is read with tree-sitter-bash (bot.scope.bash), so line continuations, pipes,
+substitutions, heredocs and redirections are seen as bash sees them. A script the parser cannot
+read is rejected; so is any construct, command, flag, expansion or write target not listed here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.checks.guardrails import commands, danger, environment
+from bot.findings import Finding, Severity
+from bot.scope.bash import Redirect, Script, ShellSyntaxError, Word, parse
+from bot.workflow import line_of
+
+ID = "guardrails"
+# Syntax a written script may use: commands joined by && || ; | and newlines, simple `for` loops,
+# `if`/`test`, groups, assignments and `export`, comments, quotes, redirections and heredocs.
+CONSTRUCTS = {"program", "comment", "command", "command_name", "word", "string", "string_content", "raw_string",
+              "concatenation", "simple_expansion", "expansion", "variable_name", "special_variable_name", "number",
+              "list", "pipeline", "redirected_statement", "file_redirect", "file_descriptor", "heredoc_redirect",
+              "heredoc_start", "heredoc_body", "heredoc_content", "heredoc_end", "herestring_redirect",
+              "variable_assignment", "variable_assignments", "declaration_command", "for_statement", "do_group",
+              "if_statement", "elif_clause", "else_clause", "test_command", "unary_expression", "binary_expression",
+              "test_operator", "compound_statement", "subshell", "negated_command", "parenthesized_expression"}
+SUBSTITUTIONS = {"command_substitution", "process_substitution", "arithmetic_expansion"}
+# `$NAME`, `${NAME}` and `${NAME:-literal}`: nothing that runs code or reads indirectly.
+_SAFE_EXPANSION = re.compile(r"^\$(?:[A-Za-z_][A-Za-z0-9_]*|[?#0-9]|\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^$`{}()]*)?\})$")
+_EXPANSION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# `${{ … }}` a written script may hold: values fixed by the workflow itself or by the runner.
+_SAFE_EXPRESSION = re.compile(
+    r"^(?:matrix\.[\w.-]+|env\.\w+|runner\.(?:temp|os|arch|workspace)|github\.(?:workspace|sha|repository|run_id|"
+    r"run_number|run_attempt|workflow|job|event_name|server_url)|steps\.[\w-]+\.(?:outcome|conclusion)|job\.status|"
+    r"strategy\.[\w-]+)$")
+_ENV_WRITES = {"GITHUB_ENV", "GITHUB_PATH"}
+_SUMMARY = {"GITHUB_STEP_SUMMARY"}
+_DEVICES = {"/dev/null", "/dev/stdout", "/dev/stderr"}
+_TEMP_PREFIX = re.compile(r"^(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\}|\$\{\{ *runner\.temp *\}\})/")
+_VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+_WRITES = {">", ">>", ">|", "&>", "&>>", "<>"}
+
+
+def audit(ctx) -> list[Finding]:
+    workflow = ctx.workflow
+    severity = Severity.ERROR if ctx.generated else Severity.WARNING
+    deny = tuple(ctx.config.run_deny) if ctx.config is not None else ()
+    findings = []
+    for step in workflow.steps():
+        script = step.data.get("run")
+        if script is None:
+            continue
+        where = f"job `{step.job_id}` step {step.index + 1}"
+        line = line_of(step.data, "run")
+
+        def add(rule: str, message: str, hint: str | None = None) -> None:
+            findings.append(Finding(ID, rule, severity, f"{where} {message}", workflow.path, line, hint=hint))
+
+        for pattern in deny:
+            if re.search(pattern, str(script), re.MULTILINE):
+                add("forbidden-run", f"runs shell denied by {ctx.config.where('run.deny')} (/{pattern}/)",
+                    "Remove it; vibeops never writes such a step.")
+        try:
+            parsed = parse(str(script))
+        except ShellSyntaxError as exc:
+            if ctx.generated:
+                add("unreadable-run", f"has a script bash's grammar cannot read ({exc}); it is rejected")
+            continue
+        if not ctx.generated:
+            for message in dict.fromkeys(filter(None, (danger.classic(c, parsed) for c in parsed.commands))):
+                add("forbidden-run", message, "Remove it; vibeops never writes such a step.")
+            continue
+        for rule, message in dict.fromkeys(_problems(parsed)):
+            add(rule, message, "Use only the scanners and setup commands of the allowlist, with literal arguments.")
+    return findings
+
+
+def _problems(script: Script) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for construct in sorted(script.constructs - CONSTRUCTS):
+        if construct in SUBSTITUTIONS:
+            problems.append(("substitution", f"uses a {construct.replace('_', ' ')}, whose output is only known "
+                                             "at run time"))
+        else:
+            problems.append(("shell-construct", f"uses `{construct}`, which the allowlist does not accept"))
+    for expression in script.expressions:
+        body = " ".join(expression[3:-2].split())
+        if not _SAFE_EXPRESSION.match(body):
+            problems.append(("run-expression", f"puts `{expression}` into the script; only matrix, env, runner "
+                                               "and step-outcome values may appear there"))
+    for command in script.commands:
+        for name, value in command.assignments:
+            why = environment.problem(name)
+            if why:
+                problems.append(("variable-not-allowed", why))
+            problems += _word(value)
+        if command.declaration and command.declaration not in ("export", "local"):
+            problems.append(("shell-construct", f"uses `{command.declaration}`"))
+        if command.declaration:
+            for word in command.words:
+                why = environment.problem(word.value.partition("=")[0])
+                if why:
+                    problems.append(("variable-not-allowed", why))
+                problems += _word(word)
+            continue
+        if not command.words:
+            continue
+        for word in command.words:
+            problems += _word(word)
+        classic = danger.classic(command, script)
+        found = [("forbidden-run", classic)] if classic else commands.check(command)
+        if found and found[0][0] == "command-not-allowed":
+            described = danger.describe(command, script)  # say what the unknown command would do
+            found = [("forbidden-run", described)] if described else found
+        problems += found
+        for target in commands.write_targets(command):
+            problems += _write(target)
+        for redirect in command.redirects:
+            problems += _redirect(redirect)
+    return problems
+
+
+def _word(word: Word) -> list[tuple[str, str]]:
+    problems = []
+    for expansion in word.expansions:
+        if not _SAFE_EXPANSION.match(expansion):
+            problems.append(("non-literal-argument", f"expands `{expansion}`; only `$NAME`, `${{NAME}}` and "
+                                                     "`${NAME:-literal}` are allowed"))
+        for name in _EXPANSION_NAME.findall(expansion[:40])[:1]:
+            if name in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN",
+                        "GITHUB_TOKEN", "GH_TOKEN"):
+                problems.append(("token-use", f"reads `${name}`"))
+    return problems
+
+
+def _redirect(redirect: Redirect) -> list[tuple[str, str]]:
+    if redirect.op in _WRITES:
+        return _write(redirect.target)
+    if redirect.op in (">&", "<&", "&>", ">&-", "<&-") and redirect.target is not None:
+        if redirect.target.value in ("1", "2", "-"):
+            return []
+        return _write(redirect.target)
+    return []
+
+
+def _write(target: Word | None) -> list[tuple[str, str]]:
+    """Writes go to the job summary, a device, or a plain file in the workspace or the runner's temp."""
+    if target is None:
+        return [("redirect-not-allowed", "redirects to nothing")]
+    value = target.value
+    variable = _VARIABLE.match(value)
+    if variable and variable.group(1) in _ENV_WRITES:
+        return [("environment-write", f"writes to `${variable.group(1)}`, which would set variables or PATH for "
+                                      "later steps")]
+    if variable and variable.group(1) in _SUMMARY or value in _DEVICES:
+        return []
+    relative = _TEMP_PREFIX.sub("", value, count=1)
+    if relative and "$" not in relative and not relative.startswith("/") and not any(
+            part == ".." or part.startswith(".") for part in relative.split("/") if part):
+        return []
+    return [("redirect-not-allowed", f"writes to `{target.raw}`; only $GITHUB_STEP_SUMMARY, /dev/null and "
+                                     "plain files in the workspace or $RUNNER_TEMP are allowed")]
