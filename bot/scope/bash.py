@@ -28,6 +28,8 @@ _WORDS = {"word", "string", "raw_string", "concatenation", "simple_expansion", "
           "command_substitution", "process_substitution", "arithmetic_expansion", "ansi_c_string",
           "translated_string", "brace_expression", "special_variable_name", "variable_name", "test_operator",
           "extglob_pattern", "regex"}
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_DELIMITER = re.compile(rf"^(?:({_NAME})|'({_NAME})'|\"({_NAME})\"|\\({_NAME}))$")  # EOF 'EOF' "EOF" \EOF
 _SUBSTITUTIONS = {"command_substitution", "process_substitution", "arithmetic_expansion"}
 
 
@@ -113,6 +115,28 @@ class _Source:
         if self.root.has_error:
             raise ShellSyntaxError(_error_message(self.root))
         _check_depth(self.root)
+        for node in _descendants(self.root):
+            if node.type == "heredoc_redirect":
+                self._check_heredoc(node)
+
+    def _check_heredoc(self, node) -> None:
+        """Only heredocs read exactly as bash reads them: a plain delimiter, ended by that very line."""
+        start = next((c for c in node.children if c.type == "heredoc_start"), None)
+        end = next((c for c in node.children if c.type == "heredoc_end"), None)
+        raw = self.text(start) if start is not None else ""
+        match = _DELIMITER.match(raw)
+        line = node.start_point[0] + 1
+        if match is None:
+            raise ShellSyntaxError(f"line {line}: the heredoc delimiter `{raw}` is not a plain word")
+        delimiter = next(g for g in match.groups() if g)
+        if end is None:
+            if node.end_byte < len(self.data.rstrip()):
+                raise ShellSyntaxError(f"line {line}: the heredoc `{delimiter}` has no end line")
+            return
+        closing = self.text(end).rstrip("\n")
+        if closing.lstrip("\t") != delimiter or (closing != delimiter and self.text(node).startswith("<<") and
+                                                 not self.text(node).startswith("<<-")):
+            raise ShellSyntaxError(f"line {line}: the heredoc `{delimiter}` does not end where bash ends it")
 
     def text(self, node) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")

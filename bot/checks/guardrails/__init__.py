@@ -1,4 +1,4 @@
-"""guardrails: a written workflow passes an allowlist: catalogued actions, known commands, least privilege.
+"""guardrails: written workflows pass an allowlist (catalogued actions, known commands, read-only).
 
 Recipes and model output are held to the same rules (the pipeline marks both `generated`). On
 workflows vibeops did not write, only the dangerous shell (download-and-run, destruction, `run.deny`)

@@ -1,4 +1,4 @@
-"""Actions exactly as the catalog lists them (owner/repo[/path]@sha), within the config's actions.allow."""
+"""Actions exactly as catalogued (owner/repo[/path]@sha), within the config's actions.allow."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The commands a written `run:` script may use: scanners and setup, each with its subcommands and flags."""
+"""The commands a written `run:` script may use: scanners and setup, with subcommands and flags."""
 
 from __future__ import annotations
 
