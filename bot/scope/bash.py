@@ -9,6 +9,7 @@ the size and nesting limits, raises ShellSyntaxError: callers treat it as unknow
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,6 +31,8 @@ _WORDS = {"word", "string", "raw_string", "concatenation", "simple_expansion", "
           "extglob_pattern", "regex"}
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DELIMITER = re.compile(rf"^(?:({_NAME})|'({_NAME})'|\"({_NAME})\"|\\({_NAME}))$")  # EOF 'EOF' "EOF" \EOF
+_ONE_LINE = {"command", "redirected_statement", "file_redirect", "herestring_redirect", "declaration_command",
+             "unset_command", "variable_assignments"}
 _SUBSTITUTIONS = {"command_substitution", "process_substitution", "arithmetic_expansion"}
 
 
@@ -89,11 +92,24 @@ class Script:
 
 
 @lru_cache(maxsize=1)
-def _parser():
+def _language():
     import tree_sitter_bash
-    from tree_sitter import Language, Parser
+    from tree_sitter import Language
 
-    return Parser(Language(tree_sitter_bash.language()))
+    return Language(tree_sitter_bash.language())
+
+
+_local = threading.local()
+
+
+def _parser():
+    """One tree-sitter parser per thread (a parser is not safe to share between threads)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        from tree_sitter import Parser
+
+        parser = _local.parser = Parser(_language())
+    return parser
 
 
 class _Source:
@@ -118,6 +134,17 @@ class _Source:
         for node in _descendants(self.root):
             if node.type == "heredoc_redirect":
                 self._check_heredoc(node)
+            elif node.type in _ONE_LINE:
+                self._check_one_line(node)
+
+    def _check_one_line(self, node) -> None:
+        """A simple command ends at a newline unless it is escaped; tree-sitter sometimes reads on."""
+        children = node.children
+        for before, after in zip(children, children[1:]):
+            gap = self.data[before.end_byte:after.start_byte]
+            if b"\n" in gap.replace(b"\\\n", b""):
+                raise ShellSyntaxError(f"line {after.start_point[0] + 1}: the parser would join two lines "
+                                       "into one command")
 
     def _check_heredoc(self, node) -> None:
         """Only heredocs read exactly as bash reads them: a plain delimiter, ended by that very line."""
@@ -338,10 +365,15 @@ def _simple_command(source: _Source, node) -> SimpleCommand:
     if holder is not node and any(c.type == "heredoc_redirect" and any(g.type == "pipeline" for g in c.children)
                                   for c in holder.children):
         pipe_out = True  # `cat <<EOF | cmd`
-    if declaration:  # `export A=1 B`: the assignments are its arguments
-        for name, value in assignments:
-            words.append(Word(f"{name}={value.value}", f"{name}={value.raw}", value.expansions, value.substituted,
-                              value.expressions))
+    if declaration:  # `export A=1 B`: the assignments are its arguments, in order
+        words = []
+        for child in node.children:
+            if child.type == "variable_assignment":
+                name, value = _assignment(source, child)
+                words.append(Word(f"{name}={value.value}", f"{name}={value.raw}", value.expansions,
+                                  value.substituted, value.expressions))
+            elif child.type in _WORDS:
+                words.append(source.word(child))
         assignments = []
     return SimpleCommand(tuple(words), tuple(assignments), tuple(redirects), node.start_point[0] + 1,
                          pipe_in, pipe_out, declaration)

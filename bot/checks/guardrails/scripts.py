@@ -8,6 +8,7 @@ read is rejected; so is any construct, command, flag, expansion or write target 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.checks.guardrails import commands, danger, environment
 from bot.findings import Finding, Severity
@@ -70,12 +71,34 @@ def audit(ctx) -> list[Finding]:
             for message in dict.fromkeys(filter(None, (danger.classic(c, parsed) for c in parsed.commands))):
                 add("forbidden-run", message, "Remove it; vibeops never writes such a step.")
             continue
-        for rule, message in dict.fromkeys(_problems(parsed)):
+        for rule, message in dict.fromkeys(_problems(parsed, _literal_sources(workflow, step))):
             add(rule, message, "Use only the scanners and setup commands of the allowlist, with literal arguments.")
     return findings
 
 
-def _problems(script: Script) -> list[tuple[str, str]]:
+def _literal_sources(workflow, step) -> dict[str, bool]:
+    """Whether `matrix.*` and each `env.X` a script may name hold only values written in the workflow."""
+    job = workflow.jobs.get(step.job_id)
+    job = job if isinstance(job, Mapping) else {}
+    literal = {"matrix": "${{" not in str(job.get("strategy", ""))}
+    for node in (workflow.doc, job, step.data):  # step env wins over job env over workflow env
+        env = node.get("env") if isinstance(node, Mapping) else None
+        for name, value in (env.items() if isinstance(env, Mapping) else ()):
+            literal[f"env.{name}"] = "${{" not in str(value)
+    return literal
+
+
+def _expression_allowed(body: str, literal: dict[str, bool]) -> bool:
+    if not _SAFE_EXPRESSION.match(body):
+        return False
+    if body.startswith("matrix."):
+        return literal["matrix"]  # a matrix built from an expression may carry event text
+    if body.startswith("env."):
+        return literal.get(body, True)  # an unset env.X is empty
+    return True
+
+
+def _problems(script: Script, literal: dict[str, bool]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for construct in sorted(script.constructs - CONSTRUCTS):
         if construct in SUBSTITUTIONS:
@@ -85,7 +108,7 @@ def _problems(script: Script) -> list[tuple[str, str]]:
             problems.append(("shell-construct", f"uses `{construct}`, which the allowlist does not accept"))
     for expression in script.expressions:
         body = " ".join(expression[3:-2].split())
-        if not _SAFE_EXPRESSION.match(body):
+        if not _expression_allowed(body, literal):
             problems.append(("run-expression", f"puts `{expression}` into the script; only matrix, env, runner "
                                                "and step-outcome values may appear there"))
     for command in script.commands:
