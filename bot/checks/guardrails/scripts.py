@@ -28,7 +28,6 @@ CONSTRUCTS = {"program", "comment", "command", "command_name", "word", "string",
 SUBSTITUTIONS = {"command_substitution", "process_substitution", "arithmetic_expansion"}
 # `$NAME`, `${NAME}` and `${NAME:-literal}`: nothing that runs code or reads indirectly.
 _SAFE_EXPANSION = re.compile(r"^\$(?:[A-Za-z_][A-Za-z0-9_]*|[?#0-9]|\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^$`{}()]*)?\})$")
-_EXPANSION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # `${{ … }}` a written script may hold: values fixed by the workflow itself or by the runner.
 _SAFE_EXPRESSION = re.compile(
     r"^(?:matrix\.[\w.-]+|env\.\w+|runner\.(?:temp|os|arch|workspace)|github\.(?:workspace|sha|repository|run_id|"
@@ -39,7 +38,7 @@ _SUMMARY = {"GITHUB_STEP_SUMMARY"}
 _DEVICES = {"/dev/null", "/dev/stdout", "/dev/stderr"}
 _TEMP_PREFIX = re.compile(r"^(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\}|\$\{\{ *runner\.temp *\}\})/")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
-_WRITES = {">", ">>", ">|", "&>", "&>>", "<>"}
+_WRITES = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
 
 
 def audit(ctx) -> list[Finding]:
@@ -78,8 +77,7 @@ def audit(ctx) -> list[Finding]:
 
 def _literal_sources(workflow, step) -> dict[str, bool]:
     """Whether `matrix.*` and each `env.X` a script may name hold only values written in the workflow."""
-    job = workflow.jobs.get(step.job_id)
-    job = job if isinstance(job, Mapping) else {}
+    job = workflow.jobs[step.job_id]  # steps() only walks jobs that are mappings
     literal = {"matrix": "${{" not in str(job.get("strategy", ""))}
     for node in (workflow.doc, job, step.data):  # step env wins over job env over workflow env
         env = node.get("env") if isinstance(node, Mapping) else None
@@ -126,8 +124,6 @@ def _problems(script: Script, literal: dict[str, bool]) -> list[tuple[str, str]]
                     problems.append(("variable-not-allowed", why))
                 problems += _word(word)
             continue
-        if not command.words:
-            continue
         for word in command.words:
             problems += _word(word)
         classic = danger.classic(command, script)
@@ -149,28 +145,17 @@ def _word(word: Word) -> list[tuple[str, str]]:
         if not _SAFE_EXPANSION.match(expansion):
             problems.append(("non-literal-argument", f"expands `{expansion}`; only `$NAME`, `${{NAME}}` and "
                                                      "`${NAME:-literal}` are allowed"))
-        for name in _EXPANSION_NAME.findall(expansion[:40])[:1]:
-            if name in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN",
-                        "GITHUB_TOKEN", "GH_TOKEN"):
-                problems.append(("token-use", f"reads `${name}`"))
     return problems
 
 
 def _redirect(redirect: Redirect) -> list[tuple[str, str]]:
-    if redirect.op in _WRITES:
-        return _write(redirect.target)
-    if redirect.op in (">&", "<&", "&>", ">&-", "<&-") and redirect.target is not None:
-        if redirect.target.value in ("1", "2", "-"):
-            return []
-        return _write(redirect.target)
-    return []
+    """Output redirections are writes; `>&2` and friends name a descriptor, which is a plain name too."""
+    return _write(redirect.target) if redirect.op in _WRITES else []
 
 
 def _write(target: Word | None) -> list[tuple[str, str]]:
     """Writes go to the job summary, a device, or a plain file in the workspace or the runner's temp."""
-    if target is None:
-        return [("redirect-not-allowed", "redirects to nothing")]
-    value = target.value
+    value, raw = (target.value, target.raw) if target is not None else ("", "")
     variable = _VARIABLE.match(value)
     if variable and variable.group(1) in _ENV_WRITES:
         return [("environment-write", f"writes to `${variable.group(1)}`, which would set variables or PATH for "
@@ -181,5 +166,5 @@ def _write(target: Word | None) -> list[tuple[str, str]]:
     if relative and "$" not in relative and not relative.startswith("/") and not any(
             part == ".." or part.startswith(".") for part in relative.split("/") if part):
         return []
-    return [("redirect-not-allowed", f"writes to `{target.raw}`; only $GITHUB_STEP_SUMMARY, /dev/null and "
+    return [("redirect-not-allowed", f"writes to `{raw}`; only $GITHUB_STEP_SUMMARY, /dev/null and "
                                      "plain files in the workspace or $RUNNER_TEMP are allowed")]
