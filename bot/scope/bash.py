@@ -33,6 +33,7 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DELIMITER = re.compile(rf"^(?:({_NAME})|'({_NAME})'|\"({_NAME})\"|\\({_NAME}))$")  # EOF 'EOF' "EOF" \EOF
 _ONE_LINE = {"command", "redirected_statement", "file_redirect", "herestring_redirect", "declaration_command",
              "unset_command", "variable_assignments"}
+_GLOB = re.compile(r"[*?\[]")
 _SUBSTITUTIONS = {"command_substitution", "process_substitution", "arithmetic_expansion"}
 
 
@@ -55,6 +56,7 @@ class Word:
     expansions: tuple[str, ...] = ()  # parameter expansions in it, as written: `$X`, `${X:-d}`
     substituted: bool = False  # it holds `$(…)`, backquotes, `<(…)`, `>(…)` or `$((…))`
     expressions: tuple[str, ...] = ()  # GitHub `${{ … }}` expressions in it
+    glob: bool = False  # an unquoted `*`, `?` or `[` that bash expands to file names
 
     @property
     def literal(self) -> bool:
@@ -174,13 +176,13 @@ class _Source:
     def word(self, node) -> Word:
         parts: list[str] = []
         expansions: list[str] = []
-        flags = {"substituted": False}
+        flags = {"substituted": False, "glob": False}
         self._value(node, parts, expansions, flags, quoted=False)
         raw = self.text(node)
         value = self.restore("".join(parts))
         expressions = tuple(self.expressions[int(n)] for n in _PLACEHOLDER_RE.findall(raw))
         return Word(value, self.restore(raw), tuple(self.restore(e) for e in expansions), flags["substituted"],
-                    expressions)
+                    expressions, flags["glob"])
 
     def _value(self, node, parts: list[str], expansions: list[str], flags: dict, quoted: bool) -> None:
         kind = node.type
@@ -212,14 +214,22 @@ class _Source:
             position = node.start_byte
             for child in node.children:
                 if child.start_byte > position:
-                    parts.append(_unescape_bare(self.data[position:child.start_byte].decode("utf-8", "surrogatepass")))
+                    parts.append(self._bare(self.data[position:child.start_byte], flags, quoted))
                 self._value(child, parts, expansions, flags, quoted)
                 position = child.end_byte
             if node.end_byte > position:
-                parts.append(_unescape_bare(self.data[position:node.end_byte].decode("utf-8", "surrogatepass")))
+                parts.append(self._bare(self.data[position:node.end_byte], flags, quoted))
         else:
-            text = self.text(node)
-            parts.append(_unescape_double(text) if quoted else _unescape_bare(text))
+            parts.append(self._bare(self.data[node.start_byte:node.end_byte], flags, quoted))
+
+    @staticmethod
+    def _bare(data: bytes, flags: dict, quoted: bool) -> str:
+        text = data.decode("utf-8", "surrogatepass")
+        if quoted:
+            return _unescape_double(text)
+        if _GLOB.search(text):
+            flags["glob"] = True  # an unquoted, unescaped `*`, `?` or `[`: bash expands it to file names
+        return _unescape_bare(text)
 
 
 def parse(script: str) -> Script:

@@ -89,7 +89,7 @@ SETUP: dict[str, Spec] = {
     "echo": _spec(any_args=True), "printf": _spec(any_args=True), "jq": _spec(any_args=True),
     "test": _spec(any_args=True), "[": _spec(any_args=True), "basename": _spec(any_args=True),
     "dirname": _spec(any_args=True), "cat": _spec("-n -A -v -e -s -b"), "mkdir": _spec("-p -v"),
-    "cd": _spec("", "", 1), "true": _spec("", "", 0), "false": _spec("", "", 0), ":": _spec(any_args=True),
+    "cd": _spec("", "", 1),  # its target is checked as a path (bot.checks.guardrails.scripts) "true": _spec("", "", 0), "false": _spec("", "", 0), ":": _spec(any_args=True),
     "pwd": _spec("", "", 0), "exit": _spec("", "", 1), "ls": _spec("-l -a -la -al -lh -R -1"),
     "tee": _spec("-a --append", writes=True), "head": _spec("-q", "-n -c"), "tail": _spec("-q", "-n -c"),
     "wc": _spec("-l -w -c -m"), "sort": _spec("-u -r -n -V", "-k -t"), "sha256sum": _spec("-c --check --strict --quiet"),
@@ -102,24 +102,52 @@ _FIND_TESTS = {"-name", "-iname", "-path", "-ipath", "-wholename", "-type", "-ma
 _FIND_WORDS = {"-print", "-print0", "-o", "-or", "-a", "-and", "-not", "!", "(", ")", "-prune"}
 _XARGS_SWITCHES = {"-0", "-r", "--null", "--no-run-if-empty", "-t", "--verbose"}
 _XARGS_VALUES = {"-n", "-L", "-I", "-P", "-d", "--max-args", "--max-lines", "--replace", "--max-procs", "--delimiter"}
+_SHOPT = {"-s", "-u", "globstar", "nullglob", "dotglob", "failglob", "extglob", "nocaseglob"}
+_GIT_DIFF = {"--quiet", "--name-only", "--exit-code", "--stat", "--no-ext-diff", "--no-textconv", "--no-color"}
+# A substitution only (`s/a/b/` with g, p, I or a number): no `e`, `w` or `r`, which run or touch files.
+_SED_SCRIPT = re.compile(r"^s/(?:[^/\\\n]|\\.)*/(?:[^/\\\n]|\\.)*/[gpI0-9]*$")
+_TEMP = r"(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\})"
+VENV_DIR = re.compile(rf"^{_TEMP}/[A-Za-z0-9_.-]+-venv$")
+VENV_PROGRAM = re.compile(rf"^{_TEMP}/[A-Za-z0-9_.-]+-venv/bin/([A-Za-z0-9_.-]+)$")
 _PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
 _HASH = re.compile(r"^sha(256|384|512):[0-9a-f]{64,128}$")
 
 
+def program(word: Word) -> str | None:
+    """The program a command word names: a plain name, or a tool in a job's own venv under $RUNNER_TEMP."""
+    if word.literal and "/" not in word.value:
+        return word.value
+    venv = VENV_PROGRAM.match(word.value)
+    if venv and not word.substituted and not word.expressions and not any(c in word.value for c in "*?["):
+        return venv.group(1)
+    return None
+
+
 def check(command: SimpleCommand) -> list[tuple[str, str]]:
     """(rule, message) for every way the command leaves the allowlist; [] when it is on it."""
-    argv = command.argv
-    if not argv:
+    if not command.words:
         return []
-    name = argv[0]
-    if not command.words[0].literal or "/" in name:
+    name = program(command.words[0])
+    if name is None:
         return [("command-not-allowed", f"runs `{command.words[0].raw}`: a program must be a plain name from "
-                                        "the allowlist, not a path or a variable")]
+                                        "the allowlist (or `$RUNNER_TEMP/NAME-venv/bin/TOOL`), not a path or a "
+                                        "variable")]
     words = list(command.words[1:])
+    values = [w.value for w in words]
     if name in ("pip", "pip3"):
         return _pip(words)
-    if name in ("python", "python3") and [w.value for w in words[:2]] == ["-m", "pip"]:
+    if name in ("python", "python3") and values[:2] == ["-m", "pip"]:
         return _pip(words[2:])
+    if name in ("python", "python3") and values[:2] == ["-m", "venv"] and len(values) == 3 \
+            and VENV_DIR.match(values[2]):
+        return []
+    if name == "sed":
+        return _sed(values)
+    if name == "git":
+        return _git(values)
+    if name == "shopt":
+        bad = [v for v in values if v not in _SHOPT]
+        return [("command-not-allowed", f"`shopt {' '.join(bad)}` is not an allowed shell option")] if bad else []
     if name == "pipx":
         return _pipx(words)
     if name == "set":
@@ -227,6 +255,38 @@ def _pipx(words: list[Word]) -> list[tuple[str, str]]:
     if app not in SCANNERS:
         return [("command-not-allowed", f"pipx runs `{app}`, which is not an allowed scanner")]
     return _scanner(app, words[4:])
+
+
+def _sed(values: list[str]) -> list[tuple[str, str]]:
+    """`sed -n -e 's/…/…/p' FILE…`: substitutions only, printed, never `-i` in place."""
+    scripts, i, files = [], 0, 0
+    while i < len(values):
+        value = values[i]
+        i += 1
+        if value in ("-n", "-E", "-r", "--quiet", "--sandbox"):
+            continue
+        if value == "-e" and i < len(values):
+            scripts.append(values[i])
+            i += 1
+        elif value.startswith("-"):
+            return [("flag-not-allowed", f"`sed` does not allow `{value}`")]
+        elif not scripts:
+            scripts.append(value)
+        else:
+            files += 1
+    bad = [script for script in scripts if not _SED_SCRIPT.match(script)]
+    if bad or not scripts:
+        return [("command-not-allowed", f"sed runs `{bad[0] if bad else ''}`; only `s/…/…/[gpI]` substitutions "
+                                        "are allowed")]
+    return []
+
+
+def _git(values: list[str]) -> list[tuple[str, str]]:
+    """`git diff` of revisions and paths (which files changed), nothing that writes or runs a program."""
+    if values[:1] != ["diff"]:
+        return [("command-not-allowed", f"`git {' '.join(values[:1])}` is not allowed; allowed: git diff")]
+    bad = [v for v in values[1:] if v.startswith("-") and v != "--" and v not in _GIT_DIFF]
+    return [("flag-not-allowed", f"`git diff` does not allow `{bad[0]}`")] if bad else []
 
 
 def _find(words: list[Word]) -> list[tuple[str, str]]:

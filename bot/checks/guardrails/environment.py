@@ -45,9 +45,12 @@ def audit(ctx) -> list[Finding]:
                                     "expression; only a mapping of plain values is allowed", workflow.path,
                                     line_of(node, "env")))
             continue
-        for name in env or {}:
+        for name, value in (env or {}).items():
             why = problem(str(name))
             if why:
                 findings.append(Finding(ID, "variable-not-allowed", Severity.ERROR, f"{where} {why}",
                                         workflow.path, line_of(env, name)))
+            if "venv" in str(value).lower():  # see guardrails.scripts: only a venv's own programs use its path
+                findings.append(Finding(ID, "protected-path", Severity.ERROR, f"{where} sets `{name}` to a "
+                                        "venv's path", workflow.path, line_of(env, name)))
     return findings

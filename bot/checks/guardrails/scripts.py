@@ -34,7 +34,7 @@ _SAFE_EXPRESSION = re.compile(
     r"run_number|run_attempt|workflow|job|event_name|server_url)|steps\.[\w-]+\.(?:outcome|conclusion)|job\.status|"
     r"strategy\.[\w-]+)$")
 _ENV_WRITES = {"GITHUB_ENV", "GITHUB_PATH"}
-_SUMMARY = {"GITHUB_STEP_SUMMARY"}
+_SUMMARY = {"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"}  # outputs reach no script: see _SAFE_EXPRESSION
 _DEVICES = {"/dev/null", "/dev/stdout", "/dev/stderr"}
 _TEMP_PREFIX = re.compile(r"^(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\}|\$\{\{ *runner\.temp *\}\})/")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
@@ -114,7 +114,7 @@ def _problems(script: Script, literal: dict[str, bool]) -> list[tuple[str, str]]
             why = environment.problem(name)
             if why:
                 problems.append(("variable-not-allowed", why))
-            problems += _word(value)
+            problems += _word(value) + _protected(value)
         if command.declaration and command.declaration not in ("export", "local"):
             problems.append(("shell-construct", f"uses `{command.declaration}`"))
         if command.declaration:
@@ -122,10 +122,17 @@ def _problems(script: Script, literal: dict[str, bool]) -> list[tuple[str, str]]
                 why = environment.problem(word.value.partition("=")[0])
                 if why:
                     problems.append(("variable-not-allowed", why))
-                problems += _word(word)
+                problems += _word(word) + _protected(word)
             continue
         for word in command.words:
             problems += _word(word)
+        arguments = list(command.words[1:])
+        if command.argv[1:3] == ("-m", "venv"):
+            arguments = arguments[:1]  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv
+        for word in arguments:
+            problems += _protected(word)
+        if command.argv[:1] == ("cd",):
+            problems += _cd(command.words[1:])
         classic = danger.classic(command, script)
         found = [("forbidden-run", classic)] if classic else commands.check(command)
         if found and found[0][0] == "command-not-allowed":
@@ -148,6 +155,31 @@ def _word(word: Word) -> list[tuple[str, str]]:
     return problems
 
 
+def _protected(word: Word) -> list[tuple[str, str]]:
+    """Nothing but a venv's own program word may name a venv, and no glob may reach outside the workspace.
+
+    A job's tools live in `$RUNNER_TEMP/NAME-venv/bin`; an argument that could name a file there (an
+    output path, a glob through `..`, `~` or an absolute path) could overwrite a program a later step runs.
+    """
+    value = word.value
+    if "venv" in value.lower():
+        return [("protected-path", f"names `{word.raw}`; only the venv's own programs may use its path")]
+    parts = value.split("/")
+    if word.glob and (value.startswith(("/", "~", "$")) or ".." in parts):
+        return [("protected-path", f"has the glob `{word.raw}` outside the workspace")]
+    return []
+
+
+def _cd(words: list[Word]) -> list[tuple[str, str]]:
+    """`cd` only into the workspace: a literal relative path without `..` or globs."""
+    target = words[0] if words else None
+    if target is None or (target.literal and not target.glob and not target.value.startswith(("/", "~"))
+                          and ".." not in target.value.split("/")):
+        return []
+    return [("protected-path", f"changes directory to `{target.raw}`; only literal folders in the workspace "
+                               "are allowed")]
+
+
 def _redirect(redirect: Redirect) -> list[tuple[str, str]]:
     """Output redirections are writes; `>&2` and friends name a descriptor, which is a plain name too."""
     return _write(redirect.target) if redirect.op in _WRITES else []
@@ -156,6 +188,8 @@ def _redirect(redirect: Redirect) -> list[tuple[str, str]]:
 def _write(target: Word | None) -> list[tuple[str, str]]:
     """Writes go to the job summary, a device, or a plain file in the workspace or the runner's temp."""
     value, raw = (target.value, target.raw) if target is not None else ("", "")
+    if target is not None and _protected(target):
+        return _protected(target)
     variable = _VARIABLE.match(value)
     if variable and variable.group(1) in _ENV_WRITES:
         return [("environment-write", f"writes to `${variable.group(1)}`, which would set variables or PATH for "
