@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from bot.scope.bash import MAX_DEPTH, MAX_SCRIPT_BYTES, SUBSTITUTION, ShellSyntaxError, parse, tokenize
+from bot.scope.bash import MAX_DEPTH, MAX_PIPES, MAX_SCRIPT_BYTES, SUBSTITUTION, ShellSyntaxError, parse, tokenize
 
 BASH = shutil.which("bash")
 
@@ -87,6 +87,13 @@ def test_the_parser_is_bounded_in_size_and_depth():
     assert len(parse("echo x\n" * (MAX_SCRIPT_BYTES // 8)).commands) == MAX_SCRIPT_BYTES // 8
     with pytest.raises(ShellSyntaxError, match="nests deeper"):
         parse("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1))
+    # tree-sitter's error recovery is quadratic in a pipeline's length: the pipes are counted first
+    with pytest.raises(ShellSyntaxError, match=f"more than {MAX_PIPES}"):
+        parse("a | " * (MAX_PIPES + 1) + "b")
+    assert len(parse("a | " * (MAX_PIPES // 2) + "b").commands) == MAX_PIPES // 2 + 1
+    with pytest.raises(ShellSyntaxError):  # over the parse-time budget, or unreadable: never a hang
+        parse("${" * (MAX_SCRIPT_BYTES // 2 - 8))
+    assert commands("echo after") == [("echo", "after")]  # a cancelled parse leaves the parser usable
 
 
 # --- against bash itself ----------------------------------------------------------------------

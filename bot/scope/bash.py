@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 SUBSTITUTION = "__command_substitution__"
 MAX_SCRIPT_BYTES = 32 * 1024  # a `run:` script larger than this is not read (parse cost is linear in it)
+PARSE_SECONDS = 0.5  # a budget for tree-sitter's error recovery, checked as it makes progress
+# tree-sitter's error recovery is quadratic in a pipeline's length (`a | ` × 8000 and a trailing
+# pipe: 14 s) and checks no budget meanwhile, so the pipes are counted first.
+MAX_PIPES = 512
 MAX_DEPTH = 200  # nesting of the syntax tree, so walking it stays within Python's stack
 _EXPRESSION = re.compile(r"\$\{\{[^\n]{0,500}?\}\}")  # GitHub's `${{ … }}`, not shell syntax
 _PLACEHOLDER = "__vibeops_expression_{}__"
@@ -114,6 +119,19 @@ def _parser():
     return parser
 
 
+def _parse(data: bytes):
+    """The syntax tree, or ShellSyntaxError when tree-sitter's error recovery runs over the time budget."""
+    parser = _parser()
+    deadline = time.monotonic() + PARSE_SECONDS
+    try:
+        tree = parser.parse(lambda byte, point: data[byte:byte + 65536],
+                            progress_callback=lambda *state: time.monotonic() > deadline)
+    except ValueError:  # cancelled by the progress callback
+        parser.reset()
+        raise ShellSyntaxError(f"the parser gave up after {PARSE_SECONDS} s") from None
+    return tree.root_node
+
+
 class _Source:
     """The script with `${{ … }}` swapped for placeholder words, and the tree-sitter tree of it."""
 
@@ -129,7 +147,9 @@ class _Source:
         self.data = text.encode("utf-8", "surrogatepass")
         if len(self.data) > MAX_SCRIPT_BYTES:
             raise ShellSyntaxError(f"the script is {len(self.data)} bytes, over the {MAX_SCRIPT_BYTES}-byte limit")
-        self.root = _parser().parse(self.data).root_node
+        if self.data.count(b"|") > MAX_PIPES:
+            raise ShellSyntaxError(f"the script has more than {MAX_PIPES} `|` characters")
+        self.root = _parse(self.data)
         if self.root.has_error:
             raise ShellSyntaxError(_error_message(self.root))
         _check_depth(self.root)
