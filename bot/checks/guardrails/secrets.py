@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from bot.checks.guardrails.danger import NETWORK
 from bot.findings import Finding, Severity
 from bot.scope.bash import ShellSyntaxError, parse
+from bot.workflow import line_of
 
 ID = "guardrails"
-EXPRESSION = re.compile(r"\$\{\{(.{0,2000}?)\}\}", re.DOTALL)
-_IF = re.compile(r"^[ \t]*(?:-[ \t]+)?if[ \t]*:[ \t]*(.+)$", re.MULTILINE)
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 _SECRETS = re.compile(r"(?<![\w.])secrets(?![\w-])", re.IGNORECASE)
 _GITHUB = re.compile(r"(?<![\w.])github(?![\w-])", re.IGNORECASE)
@@ -22,10 +21,27 @@ TOKEN = "GITHUB_TOKEN"
 
 
 def expressions(text: str) -> list[tuple[int, str]]:
-    """(offset, body) of every expression: `${{ … }}` anywhere, and bare `if:` conditions."""
-    found = [(m.start(), m.group(1)) for m in EXPRESSION.finditer(text)]
-    found += [(m.start(1), m.group(1)) for m in _IF.finditer(text) if "${{" not in m.group(1)]
+    """(offset, body) of every `${{ … }}`, read as GitHub reads it: a `}}` inside a '…' literal does not end it."""
+    found, start = [], text.find("${{")
+    while start != -1:
+        i, quoted = start + 3, False
+        while i < len(text):
+            if text[i] == "'":
+                quoted = not quoted  # `''` inside a literal toggles twice: still inside
+            elif not quoted and text.startswith("}}", i):
+                break
+            i += 1
+        found.append((start, text[start + 3:i]))
+        start = text.find("${{", i)
     return found
+
+
+def conditions(workflow) -> list[tuple[int | None, str]]:
+    """(line, body) of every job and step `if:` written without `${{ }}`: the whole value is an expression."""
+    nodes = [job for job in workflow.jobs.values() if isinstance(job, Mapping)]
+    nodes += [step.data for step in workflow.steps()]
+    return [(line_of(node, "if"), str(node["if"])) for node in nodes
+            if "if" in node and "${{" not in str(node["if"])]
 
 
 def references(expression: str) -> list[tuple[str, str | None]]:
@@ -50,8 +66,8 @@ def audit(ctx) -> list[Finding]:
     rule_where = ctx.config.where("secrets.allow") if ctx.config is not None else "`secrets.allow`"
     findings = []
     used_allowed: set[str] = set()
-    for offset, body in expressions(workflow.text):
-        line = workflow.text.count("\n", 0, offset) + 1
+    found = [(workflow.text.count("\n", 0, offset) + 1, body) for offset, body in expressions(workflow.text)]
+    for line, body in found + conditions(workflow):
         for context, name in references(body):
             if context == "github":
                 if name is None:
@@ -108,12 +124,18 @@ def _sent_out(ctx, allowed: set[str]) -> list[Finding]:
 
 
 def _uses_any(node, allowed: set[str]) -> bool:
-    if node is None:
-        return False
-    text = str(dict(node)) if isinstance(node, Mapping) else str(node)
-    for _, body in expressions(text):
-        for context, name in references(body):
-            if (context == "secrets" and (name or "").upper() in allowed) or (
-                    context == "github" and (name or "").lower() == "token"):
-                return True
+    for text in _strings(node):
+        for _, body in expressions(text):
+            for context, name in references(body):
+                if (context == "secrets" and (name or "").upper() in allowed) or (
+                        context == "github" and (name or "").lower() == "token"):
+                    return True
     return False
+
+
+def _strings(node) -> list[str]:
+    if isinstance(node, Mapping):
+        return [text for key, value in node.items() for text in _strings(key) + _strings(value)]
+    if isinstance(node, list):
+        return [text for item in node for text in _strings(item)]
+    return [] if node is None else [str(node)]
