@@ -27,11 +27,24 @@ class UnknownAction(LookupError):
 @dataclass(frozen=True)
 class Catalog:
     pins: tuple[Pin, ...]
+    paths: tuple[tuple[str, str], ...] = ()  # (owner/repo, path) of the actions inside a catalogued repository
 
     @classmethod
     def from_json(cls, text: str) -> "Catalog":
         data = json.loads(text)
-        return cls(tuple(Pin(e["action"], e["tag"], e["commit"], e["tag_date"]) for e in data["actions"]))
+        paths = tuple((repo.lower(), path) for repo, listed in (data.get("paths") or {}).items() for path in listed)
+        return cls(tuple(Pin(e["action"], e["tag"], e["commit"], e["tag_date"]) for e in data["actions"]), paths)
+
+    def allows(self, uses: str) -> bool:
+        """`owner/repo[/path]@sha` exactly as catalogued: a listed pin, and a path the catalog lists."""
+        action, at, commit = uses.partition("@")
+        parts = action.split("/")
+        if not at or len(parts) < 2 or any(not p or p in (".", "..") for p in parts):
+            return False
+        owner_repo, path = "/".join(parts[:2]), "/".join(parts[2:])
+        if path and (owner_repo.lower(), path) not in self.paths:
+            return False
+        return any(p.action.lower() == owner_repo.lower() and p.commit == commit for p in self.pins)
 
     def latest(self, uses: str) -> tuple[str, Pin]:
         """`owner/repo[/path]` → (`owner/repo[/path]@sha`, pin) for the newest catalogued tag."""

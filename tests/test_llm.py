@@ -245,7 +245,7 @@ def test_a_shell_pattern_the_repository_denies_is_rejected_in_model_output(tmp_p
     llm.reply(fenced(trivy_workflow("k8s-manifests/api.yaml", extra_step=push)))
     report = run_request(SEED, services(repo, llm, tools, rounds=1), generator="llm")
     assert report.status == "rejected"
-    (finding,) = [f for f in report.blocking if f.rule == "forbidden-run"]
+    (finding,) = [f for f in report.blocking if f.rule == "forbidden-run" and "run.deny" in f.message]
     assert "denied by `run.deny` (.github/vibeops.yml:2)" in finding.message
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.scope.shlexer import SUBSTITUTION, ShellSyntaxError, Token, tokenize
+from bot.scope.bash import SUBSTITUTION, ShellSyntaxError, Token, tokenize
 
 # Words that open or close compound commands: the command proper follows them.
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac"}
