@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -10,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.adapters.archive import unpack
+from bot.adapters.archive import SnapshotLimits, unpack
+from bot.adapters.errors import ToolError
+from bot.adapters.sandbox import Sandbox, default_sandbox
 from bot.forge import ForgeError, Published, Snapshot
 from bot.repotree import RepoTree
 
@@ -22,8 +23,12 @@ _ZERO = "0" * 40
 
 
 class LocalGitForge:
-    def __init__(self, path: str | Path):
+    """git runs like every tool (bot.adapters.sandbox): scrubbed environment, no network, limits."""
+
+    def __init__(self, path: str | Path, sandbox: Sandbox | None = None, limits: SnapshotLimits | None = None):
         self.path = Path(path)
+        self.sandbox = sandbox or default_sandbox()
+        self.limits = limits or SnapshotLimits.from_environment()
         if not self.path.is_dir():
             raise ForgeError(f"--repo {path}: no such directory")
         probe = self._git("rev-parse", "--git-dir", check=False)
@@ -86,15 +91,16 @@ class LocalGitForge:
             raise ForgeError(f"branch {branch} is checked out; switch to another branch so vibeops can update it")
 
     def _extract(self, commit: str, root: Path) -> RepoTree:
-        archive = subprocess.run(["git", "-C", str(self.path), "archive", "--format=tar", commit],
-                                 capture_output=True, check=False)
+        archive = self._run_git(["archive", "--format=tar", commit], None, None, text=False)
         if archive.returncode != 0:
             raise ForgeError(f"git archive {commit[:12]} failed: {archive.stderr.decode(errors='replace').strip()}")
+        if len(archive.stdout) > self.limits.archive_bytes:
+            raise ForgeError(self.limits.too_big_archive(len(archive.stdout)))
         with tempfile.TemporaryFile() as buffer:
             buffer.write(archive.stdout)
             buffer.seek(0)
             with tarfile.open(fileobj=buffer, mode="r:") as tar:
-                return unpack(tar, root)
+                return unpack(tar, root, limits=self.limits)
 
     def _head(self, branch: str) -> str | None:
         return self._resolve(f"refs/heads/{branch}")
@@ -105,9 +111,15 @@ class LocalGitForge:
 
     def _git(self, *args: str, input: str | None = None, env: dict | None = None,
              check: bool = True) -> subprocess.CompletedProcess:
-        full_env = {**os.environ, **(env or {})}
-        result = subprocess.run(["git", "-C", str(self.path), *args], input=input, capture_output=True,
-                                text=True, env=full_env, check=False)
+        result = self._run_git(list(args), input, env)
         if check and result.returncode != 0:
             raise ForgeError(f"git {args[0]} failed: {result.stderr.strip()}")
         return result
+
+    def _run_git(self, args: list[str], input: str | None, env: dict | None,
+                 text: bool = True) -> subprocess.CompletedProcess:
+        try:
+            return self.sandbox.run(["git", "-C", str(self.path), *args], "git", stdin=input, env=env, text=text,
+                                    host_filesystem=True)
+        except ToolError as exc:
+            raise ForgeError(f"git {args[0]} failed: {exc}") from exc
