@@ -43,6 +43,7 @@ class SnapshotLimits:
     archive_bytes: int = 200 << 20  # the archive as downloaded (compressed)
     expanded_bytes: int = 1 << 30  # the files' sizes added up
     files: int = 50_000  # files, links and folders
+    export_ignored: int = 300  # files hidden by export-ignore, fetched one by one from the commit's tree
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "SnapshotLimits":
@@ -50,7 +51,8 @@ class SnapshotLimits:
         values = {}
         for attr, name, scale in (("archive_bytes", "VIBEOPS_SNAPSHOT_MAX_ARCHIVE_MB", 1 << 20),
                                   ("expanded_bytes", "VIBEOPS_SNAPSHOT_MAX_EXPANDED_MB", 1 << 20),
-                                  ("files", "VIBEOPS_SNAPSHOT_MAX_FILES", 1)):
+                                  ("files", "VIBEOPS_SNAPSHOT_MAX_FILES", 1),
+                                  ("export_ignored", "VIBEOPS_SNAPSHOT_MAX_EXPORT_IGNORED", 1)):
             raw = env.get(name, "").strip()
             if not raw:
                 continue

@@ -18,8 +18,6 @@ from bot.forge import ForgeError, ForgeUnavailable, Published, Snapshot
 from bot.repotree import RepoTree
 
 MAX_TARBALL_BYTES = SnapshotLimits().archive_bytes  # the default; VIBEOPS_SNAPSHOT_MAX_ARCHIVE_MB sets it
-# Files hidden from the tarball by `.gitattributes export-ignore` that a snapshot fetches one by one.
-MAX_EXPORT_IGNORED = 300
 WORKFLOWS_PERMISSION = (
     "GitHub refused to write under `.github/workflows/`: the vibeops App does not have the "
     "**Workflows** permission on this repository. An owner can grant it under Settings → "
@@ -118,10 +116,11 @@ class GitHubRepo:
         missing = [e for e in listing.tree if e.type == "blob" and e.path not in names]
         if not missing:
             return tree
-        if len(missing) > MAX_EXPORT_IGNORED:
-            raise ForgeError(f"{len(missing)} files of this commit are hidden from its archive by "
-                             f"`.gitattributes` export-ignore (at most {MAX_EXPORT_IGNORED} are fetched one by "
-                             "one); vibeops cannot see what CI will scan, so it did nothing")
+        if len(missing) > self.limits.export_ignored:
+            raise ForgeError(f"{len(missing)} files of this commit are hidden from its archive by `.gitattributes` "
+                             f"export-ignore, more than the {self.limits.export_ignored} vibeops fetches one by one "
+                             "(VIBEOPS_SNAPSHOT_MAX_EXPORT_IGNORED); it cannot see what CI will scan, so it did "
+                             "nothing")
         used = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
         if used + sum(e.size or 0 for e in missing) > self.limits.expanded_bytes:
             raise SnapshotTooLarge(f"the repository's files add up to more than {self.limits.expanded_bytes >> 20} "
@@ -406,7 +405,7 @@ def _extract_without_top_folder(archive: Path, root: Path, limits: SnapshotLimit
 
 # Archive links carry a token in their query (`?token=...`): third-party loggers that print URLs
 # (urllib3 at DEBUG, PyGithub's request log) get them with the query cut off.
-_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+_QUERY = re.compile(r"(/[^\s?'\"]*)\?[^\s'\"]+")  # a URL's or a bare path's query
 
 
 class _NoQueries(logging.Filter):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.adapters.archive import SnapshotLimits, unpack
+from bot.adapters.archive import SnapshotLimits, snapshot_folder, unpack
 from bot.adapters.errors import ToolError
 from bot.adapters.sandbox import Sandbox, default_sandbox
 from bot.forge import ForgeError, Published, Snapshot
@@ -52,7 +52,7 @@ class LocalGitForge:
         commit = self._head(ref) or self._resolve(ref)
         if commit is None:
             raise ForgeError(f"{self.path}: no branch or commit named {ref!r}")
-        with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
+        with snapshot_folder() as workdir:
             root = Path(workdir, "repo")
             root.mkdir()
             yield Snapshot(self._extract(commit, root), commit)
