@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot import deadline
 from bot.adapters.archive import SnapshotLimits, SnapshotTooLarge, snapshot_folder, unpack
 from bot.adapters.github_retry import RetryPolicy
 from bot.forge import ForgeError, ForgeUnavailable, Published, Snapshot
@@ -79,6 +80,7 @@ class GitHubRepo:
         scope and path rules see what CI sees. The folder is removed when the block ends, however
         it ends (and at the next start when the process was killed).
         """
+        deadline.check("read the repository")
         sha = self._branch_sha(ref) or ref
         link = self._call(lambda: self.repo.get_archive_link("tarball", sha), f"find the tarball of {ref}")
         with snapshot_folder() as workdir:
@@ -159,6 +161,7 @@ class GitHubRepo:
         """Commit through the git data API, then point the branch at it: the branch moves only when all is written."""
         from github import GithubException, InputGitTreeElement
 
+        deadline.check(f"write branch {branch}")
         for _ in range(3):  # the branch may move under us; rebuild on its new head
             head = self._branch_sha(branch)
             if head is not None and self.file_on_branch(branch, path) == text:
@@ -204,6 +207,7 @@ class GitHubRepo:
                 "merged": bool(pull.merged), "base": pull.base.ref, "html_url": pull.html_url}
 
     def update_pull_body(self, number: int, body: str) -> None:
+        deadline.check(f"update #{number}")
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
         self._call(lambda: pull.edit(body=body), f"update #{number}")
 
@@ -213,12 +217,14 @@ class GitHubRepo:
 
     def check_run(self, name: str, head_sha: str, conclusion: str, title: str, summary: str,
                   annotations: list[dict]) -> None:
+        deadline.check("publish the check run")
         output = {"title": title[:255], "summary": summary[:65000], "annotations": annotations}
         self._call(lambda: self.repo.create_check_run(name=name, head_sha=head_sha, status="completed",
                                                       conclusion=conclusion, output=output), "publish the check run")
 
     def status_comment(self, number: int, body: str) -> str:
         """The one vibeops status comment of a pull request, edited in place (made on first use)."""
+        deadline.check("answer")
         marker = "<!-- vibeops:status -->"
         issue = self._call(lambda: self.repo.get_issue(number), f"read #{number}")
 
@@ -248,6 +254,7 @@ class GitHubRepo:
             raise self._forge_error(exc, f"read {login}'s permission") from exc
 
     def react(self, number: int, comment_id: int, review: bool, content: str) -> None:
+        deadline.check("react")
         def create():
             if review:
                 comment = self.repo.get_pull(number).get_review_comment(comment_id)
@@ -259,6 +266,7 @@ class GitHubRepo:
 
     def reply(self, number: int, comment_id: int, review: bool, body: str) -> str:
         """Answer in the thread of the command; a job that runs twice still answers once."""
+        deadline.check("answer")  # a timed-out job was answered already
         marker = _REPLY_MARKER.format(comment_id)
         full = f"{body}\n\n{marker}"
         thread = self._call(lambda: self.repo.get_pull(number) if review else self.repo.get_issue(number),
@@ -299,6 +307,7 @@ class GitHubRepo:
         """
         from github import GithubException
 
+        deadline.check("open the pull request")
         owner = self.full_name.split("/")[0]
         for _ in range(2):
             open_pulls = self._call(lambda: list(self.repo.get_pulls(state="open", head=f"{owner}:{branch}")),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot import deadline
 from bot.adapters.archive import SnapshotLimits, snapshot_folder, unpack
 from bot.adapters.errors import ToolError
 from bot.adapters.sandbox import Sandbox, default_sandbox
@@ -64,6 +65,7 @@ class LocalGitForge:
         return shown.stdout if shown.returncode == 0 else None
 
     def publish(self, branch: str, base_commit: str, path: str, text: str, message: str) -> Published:
+        deadline.check(f"write branch {branch}")
         if self._git("check-ref-format", "--branch", branch, check=False).returncode != 0:
             raise ForgeError(f"{branch!r} is not a valid branch name")
         self._refuse_checked_out(branch)

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import deadline
 from bot.adapters.errors import ToolError
 
 log = logging.getLogger("vibeops.sandbox")
@@ -130,6 +131,7 @@ class Sandbox:
         `host_filesystem` keeps the host's filesystem as it is (git on the user's own repository)
         while still cutting the network.
         """
+        deadline.check(f"run {name}")
         if self.mode == "require" and not self.isolated():
             raise ToolError(f"{name} was not run: VIBEOPS_SANDBOX=require but bubblewrap cannot make a sandbox",
                             hint="Install bubblewrap (apt-get install bubblewrap) or allow user namespaces.")
@@ -145,7 +147,9 @@ class Sandbox:
                 log.info("%s runs without a network namespace or filesystem sandbox (bubblewrap unavailable "
                          "or VIBEOPS_SANDBOX=off); its environment is scrubbed and its limits apply", name)
             command, preexec = self._limited(command)
-            return self._execute(command, name, cwd, stdin, full_env, text, Path(private), preexec)
+            left = deadline.remaining()  # a job's wall-clock limit cuts its tools short too
+            seconds = self.limits.seconds if left is None else max(0.1, min(self.limits.seconds, left))
+            return self._execute(command, name, cwd, stdin, full_env, text, Path(private), preexec, seconds)
 
     def _bwrap(self, argv: list[str], cwd: str | None, readable: list[str], writable: list[str],
                host_filesystem: bool) -> list[str]:
@@ -185,12 +189,12 @@ class Sandbox:
         return argv, preexec
 
     def _execute(self, argv: list[str], name: str, cwd: str | None, stdin: str | bytes | None,
-                 env: dict[str, str], text: bool, private: Path, preexec) -> subprocess.CompletedProcess:
+                 env: dict[str, str], text: bool, private: Path, preexec,
+                 seconds: float) -> subprocess.CompletedProcess:
         # Output goes to files (bounded by RLIMIT_FSIZE), never into an unbounded pipe buffer.
         data = stdin.encode() if isinstance(stdin, str) else stdin
         paths = {key: private / key for key in ("stdin", "stdout", "stderr")}
         paths["stdin"].write_bytes(data or b"")
-        seconds = self.limits.seconds
         with open(paths["stdin"], "rb") as given, open(paths["stdout"], "wb") as out, \
                 open(paths["stderr"], "wb") as err:
             try:
@@ -208,6 +212,7 @@ class Sandbox:
                 raise
             _kill_group(process)  # what it left running in the background; the group id is still its own
             if not finished:
+                deadline.check(f"finish {name}")  # the job's limit, not the tool's, stopped it
                 raise ToolError(f"{name} did not finish in {seconds:g} s and was stopped",
                                 hint="VIBEOPS_TOOL_TIMEOUT sets the limit.")
             returncode = process.returncode
@@ -233,12 +238,12 @@ def _executable(program: str, name: str, path: str) -> str:
 
 def _wait_unreaped(process: subprocess.Popen, seconds: float) -> bool:
     """Wait for the tool to exit without reaping it (its PID, thus its group ID, cannot be reused yet)."""
-    deadline = time.monotonic() + seconds
+    until = time.monotonic() + seconds
     delay = 0.001
     while True:
         if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
             return True
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= until:
             return False
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
