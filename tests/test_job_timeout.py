@@ -34,12 +34,12 @@ def test_a_job_over_its_limit_is_answered_as_timed_out_and_writes_nothing(fake, 
     slow = tmp_path / "slow-trivy"
     slow.write_text("#!/bin/sh\nsleep 30\n")
     slow.chmod(0o755)
-    slowed = Tools(tools.actionlint, str(slow), tools.zizmor, sandbox=Sandbox(limits=Limits(seconds=4)))
+    slowed = Tools(tools.actionlint, str(slow), tools.zizmor, sandbox=Sandbox(limits=Limits(seconds=12)))
     app = App(fake, tmp_path, tools=slowed, job_seconds=1)
     started = time.monotonic()
     status, comment_id = app.comment("/vibeops add trivy scan for k8s/pod.yaml")
     assert status == 202 and app.work() == 1
-    assert time.monotonic() - started < 3.5  # answered at the limit, not when the slow tool gave up
+    assert time.monotonic() - started < 8  # answered at the limit, not when the slow tool gave up (12 s)
     (answer,) = replies(fake, 1)
     assert "took longer than the server's limit of 1 s per job" in answer
     assert "confused" in fake.reactions(REPO, comment_id)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.archive import SnapshotLimits, SnapshotTooLarge, clean_stale_snapshots, unpack
+from bot.adapters.archive import SnapshotLimits, SnapshotTooLarge, clean_stale_snapshots, snapshot_folder, unpack
 from bot.adapters.github import GitHubApp
 from bot.adapters.github_retry import RetryPolicy
 from bot.adapters.localgit import LocalGitForge
@@ -133,7 +133,7 @@ def github_repo(fake: FakeGitHub, limits: SnapshotLimits | None = None):
 
 
 def my_snapshot_folders() -> set[str]:
-    prefix = f"vibeops-snapshot-{os.getpid()}-"
+    prefix = f"vibeops-snapshot-{os.getpid()}."
     return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith(prefix)}
 
 
@@ -211,20 +211,22 @@ def test_a_failed_download_never_shows_the_archive_link_or_its_token(fake, tmp_p
 
 
 def test_stale_snapshot_folders_of_dead_processes_are_removed_at_start(tmp_path):
-    dead = tmp_path / "vibeops-snapshot-999999999-abc"  # no such process
-    mine = tmp_path / f"vibeops-snapshot-{os.getpid()}-abc"  # this process has just started: none are live
-    alive = tmp_path / f"vibeops-snapshot-{os.getppid()}-abc"  # another live process's snapshot
+    dead = tmp_path / "vibeops-snapshot-999999999.0a0b-abc"  # no such process
+    earlier = tmp_path / f"vibeops-snapshot-{os.getpid()}.0a0b-abc"  # this PID before a restart
+    with snapshot_folder() as live:  # this process's own snapshot, in use
+        current = tmp_path / Path(live).name
+    alive = tmp_path / f"vibeops-snapshot-{os.getppid()}.0a0b-abc"  # another live process's snapshot
     old_tool = tmp_path / "vibeops-tool-old"
     fresh_tool = tmp_path / "vibeops-tool-fresh"
     other = tmp_path / "someone-else"
-    for folder in (dead, mine, alive, old_tool, fresh_tool, other):
+    for folder in (dead, earlier, current, alive, old_tool, fresh_tool, other):
         (folder / "repo").mkdir(parents=True)
     week_ago = time.time() - 7 * 86400
     os.utime(old_tool, (week_ago, week_ago))
     os.utime(other, (week_ago, week_ago))
     removed = clean_stale_snapshots(str(tmp_path))
-    assert sorted(removed) == sorted(str(p) for p in (dead, mine, old_tool))
-    assert alive.exists() and fresh_tool.exists() and other.exists()
+    assert sorted(removed) == sorted(str(p) for p in (dead, earlier, old_tool))
+    assert alive.exists() and current.exists() and fresh_tool.exists() and other.exists()
 
 
 def test_a_local_snapshot_is_bounded_too(tmp_path):

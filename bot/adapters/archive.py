@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import shutil
 import tarfile
 import tempfile
@@ -30,6 +31,8 @@ SNAPSHOT_PREFIX = "vibeops-snapshot-"
 # Folders vibeops makes under the temporary folder; what a killed process left is removed at start.
 _OWN_PREFIXES = (SNAPSHOT_PREFIX, "vibeops-tool-", "vibeops-trivy-", "vibeops-zizmor-", "vibeops-index-")
 _STALE_SECONDS = 6 * 3600
+# This process's incarnation: after a restart a new process may have the old one's PID.
+_INCARNATION = secrets.token_hex(4)
 
 
 class SnapshotTooLarge(ForgeError):
@@ -136,16 +139,16 @@ def _plain(exc: BaseException) -> str:
 
 def snapshot_folder() -> tempfile.TemporaryDirectory:
     """A temporary folder for one snapshot, named so that a later start can find it if this process dies."""
-    return tempfile.TemporaryDirectory(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-")
+    return tempfile.TemporaryDirectory(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}.{_INCARNATION}-")
 
 
 def clean_stale_snapshots(folder: str | None = None, now: float | None = None,
                           stale_seconds: float = _STALE_SECONDS) -> list[str]:
     """Remove what killed vibeops processes left in the temporary folder; returns the removed paths.
 
-    A folder is stale when the process named in it is gone or is this very process (it has just
-    started: none of its own folders exist yet), or when it is older than `stale_seconds`.
-    Call at process start only.
+    A snapshot folder is stale when the process named in it is gone, or has this process's PID but
+    an earlier incarnation (a restarted container), or when it is older than `stale_seconds`; the
+    tools' scratch folders when they are older than that.
     """
     folder = folder or tempfile.gettempdir()
     now = time.time() if now is None else now
@@ -157,14 +160,14 @@ def clean_stale_snapshots(folder: str | None = None, now: float | None = None,
     for entry in entries:
         if not entry.name.startswith(_OWN_PREFIXES) or not entry.is_dir(follow_symlinks=False):
             continue
-        owner = re.match(r"vibeops-snapshot-(\d+)-", entry.name)
+        owner = re.match(r"vibeops-snapshot-(\d+)\.([0-9a-f]+)-", entry.name)
         try:
             age = now - entry.stat(follow_symlinks=False).st_mtime
         except OSError:
             continue
         if owner:
-            pid = int(owner.group(1))
-            stale = pid == os.getpid() or not _alive(pid) or age > stale_seconds
+            pid, incarnation = int(owner.group(1)), owner.group(2)
+            stale = not _alive(pid) or (pid == os.getpid() and incarnation != _INCARNATION) or age > stale_seconds
         else:
             stale = age > stale_seconds
         if stale:

@@ -75,6 +75,7 @@ class Sandbox:
             raise SandboxSettingsError(f"VIBEOPS_SANDBOX must be one of {', '.join(MODES)}, not {self.mode!r}")
         self._probe_lock = threading.Lock()
         self._works: bool | None = None
+        self._told: set[str] = set()  # tools already logged as running unsandboxed
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "Sandbox":
@@ -143,9 +144,10 @@ class Sandbox:
             command = [_executable(argv[0], name, full_env["PATH"]), *argv[1:]]
             if self.isolated():
                 command = self._bwrap(command, cwd, [*readable], [str(scratch), *writable], host_filesystem)
-            elif self.mode != "require":
-                log.info("%s runs without a network namespace or filesystem sandbox (bubblewrap unavailable "
-                         "or VIBEOPS_SANDBOX=off); its environment is scrubbed and its limits apply", name)
+            elif name not in self._told:  # once per tool and process, not on every run
+                self._told.add(name)
+                log.warning("%s runs without a network namespace or filesystem sandbox (bubblewrap unavailable "
+                            "or VIBEOPS_SANDBOX=off); its environment is scrubbed and its limits apply", name)
             command, preexec = self._limited(command)
             left = deadline.remaining()  # a job's wall-clock limit cuts its tools short too
             seconds = self.limits.seconds if left is None else max(0.1, min(self.limits.seconds, left))

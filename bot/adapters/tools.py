@@ -45,8 +45,9 @@ class Tools:
 
     @classmethod
     def from_environment(cls) -> "Tools":
+        """The binaries and the sandbox the environment names (a bad VIBEOPS_TOOL_* setting raises here)."""
         return cls(find_binary("actionlint", "VIBEOPS_ACTIONLINT"), find_binary("trivy", "VIBEOPS_TRIVY"),
-                   find_binary("zizmor", "VIBEOPS_ZIZMOR"))
+                   find_binary("zizmor", "VIBEOPS_ZIZMOR"), sandbox=default_sandbox())
 
     def run(self, argv: list[str], name: str, cwd: str | None = None, stdin: str | None = None,
             env: dict[str, str] | None = None, readable: tuple[str, ...] = (),
