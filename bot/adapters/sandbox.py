@@ -166,7 +166,7 @@ class Sandbox:
             # After the fresh /tmp: the program and the given paths may live under the host's /tmp.
             program = argv[0]
             given = [os.path.dirname(program), os.path.dirname(os.path.realpath(program)), sys.prefix,
-                     sys.base_prefix, *([cwd] if cwd else []), *readable]
+                     sys.base_prefix, *_interpreter_roots(program), *([cwd] if cwd else []), *readable]
             words += [arg for path in dict.fromkeys(os.path.abspath(p) for p in given if p and os.path.exists(p))
                       for arg in ("--ro-bind", path, path)]
         words += [arg for path in dict.fromkeys(os.path.abspath(p) for p in writable if os.path.exists(p))
@@ -236,6 +236,25 @@ def _executable(program: str, name: str, path: str) -> str:
     if not os.access(found, os.X_OK):
         raise ToolError(f"{name} at {program} is not executable")
     return os.path.abspath(found)
+
+
+def _interpreter_roots(program: str) -> list[str]:
+    """For a script (a wheel's entry point, a tool in its own venv): its interpreter's install folders."""
+    try:
+        with open(program, "rb") as handle:
+            first = handle.readline(512)
+    except OSError:
+        return []
+    if not first.startswith(b"#!"):
+        return []
+    words = first[2:].decode(errors="replace").split()
+    if not words or not os.path.isabs(words[0]):
+        return []
+    interpreter = words[0]
+    # .../venv/bin/python -> .../venv, and the real one's prefix (/usr, a pyenv version) as well
+    roots = [os.path.dirname(os.path.dirname(interpreter)),
+             os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))]
+    return [root for root in roots if root not in ("/", "")]  # `#!/bin/sh` must not bind the whole disk
 
 
 def _wait_unreaped(process: subprocess.Popen, seconds: float) -> bool:
