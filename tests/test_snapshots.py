@@ -216,9 +216,9 @@ def test_stale_snapshot_folders_of_dead_processes_are_removed_at_start(tmp_path)
     with snapshot_folder() as live:  # this process's own snapshot, in use
         current = tmp_path / Path(live).name
     alive = tmp_path / f"vibeops-snapshot-{os.getppid()}.0a0b-abc"  # another live process's snapshot
-    old_tool = tmp_path / "vibeops-tool-old"
-    fresh_tool = tmp_path / "vibeops-tool-fresh"
-    other = tmp_path / "someone-else"
+    old_tool = tmp_path / f"vibeops-tool-{os.getppid()}.0a0b-old"  # a live process, but a week old
+    fresh_tool = tmp_path / f"vibeops-tool-{os.getppid()}.0a0b-fresh"
+    other = tmp_path / "vibeops-notes"  # not a folder vibeops makes
     for folder in (dead, earlier, current, alive, old_tool, fresh_tool, other):
         (folder / "repo").mkdir(parents=True)
     week_ago = time.time() - 7 * 86400
@@ -234,3 +234,22 @@ def test_a_local_snapshot_is_bounded_too(tmp_path):
     with pytest.raises(ForgeError, match="more than 5 files"):
         with LocalGitForge(repo, limits=SnapshotLimits(files=5)).snapshot("main"):
             pass
+
+
+def test_what_a_killed_job_left_is_removed_when_the_next_worker_starts(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path / "repo", {"k8s/api.yaml": POD.format(name="api")})
+    code = ("import sys, time\nfrom bot.adapters.localgit import LocalGitForge\n"
+            f"with LocalGitForge({str(repo)!r}).snapshot('main') as snapshot:\n"
+            "    print(snapshot.tree.root.parent, flush=True)\n    time.sleep(60)\n")
+    job = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    folder = Path(job.stdout.readline().strip())
+    assert folder.name.startswith(f"vibeops-snapshot-{job.pid}.") and (folder / "repo/k8s/api.yaml").is_file()
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    assert folder.exists()  # no `finally` runs in a killed process
+    assert str(folder) in clean_stale_snapshots()
+    assert not folder.exists()

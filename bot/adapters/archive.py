@@ -28,8 +28,10 @@ from bot.repotree import RepoTree
 log = logging.getLogger("vibeops.snapshot")
 
 SNAPSHOT_PREFIX = "vibeops-snapshot-"
-# Folders vibeops makes under the temporary folder; what a killed process left is removed at start.
-_OWN_PREFIXES = (SNAPSHOT_PREFIX, "vibeops-tool-", "vibeops-trivy-", "vibeops-zizmor-", "vibeops-index-")
+# Folders vibeops makes under the temporary folder (`owned_folder`); what a killed process left is
+# removed when the next one starts.
+KINDS = ("snapshot", "tool", "trivy", "zizmor", "index")
+_OWNED = re.compile(r"vibeops-(?:%s)-(\d+)\.([0-9a-f]+)-" % "|".join(KINDS))
 _STALE_SECONDS = 6 * 3600
 # This process's incarnation: after a restart a new process may have the old one's PID.
 _INCARNATION = secrets.token_hex(4)
@@ -137,18 +139,23 @@ def _plain(exc: BaseException) -> str:
     return re.sub(r"\s+", " ", str(exc))[:200] or type(exc).__name__
 
 
+def owned_folder(kind: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder named after this process, so that a later start can remove it if the process dies."""
+    assert kind in KINDS, kind
+    return tempfile.TemporaryDirectory(prefix=f"vibeops-{kind}-{os.getpid()}.{_INCARNATION}-")
+
+
 def snapshot_folder() -> tempfile.TemporaryDirectory:
-    """A temporary folder for one snapshot, named so that a later start can find it if this process dies."""
-    return tempfile.TemporaryDirectory(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}.{_INCARNATION}-")
+    """A temporary folder for one snapshot (removed when the block ends, or at the next start)."""
+    return owned_folder("snapshot")
 
 
 def clean_stale_snapshots(folder: str | None = None, now: float | None = None,
                           stale_seconds: float = _STALE_SECONDS) -> list[str]:
     """Remove what killed vibeops processes left in the temporary folder; returns the removed paths.
 
-    A snapshot folder is stale when the process named in it is gone, or has this process's PID but
-    an earlier incarnation (a restarted container), or when it is older than `stale_seconds`; the
-    tools' scratch folders when they are older than that.
+    A folder is stale when the process named in it is gone, or has this process's PID but an
+    earlier incarnation (a restarted container), or when it is older than `stale_seconds`.
     """
     folder = folder or tempfile.gettempdir()
     now = time.time() if now is None else now
@@ -158,19 +165,15 @@ def clean_stale_snapshots(folder: str | None = None, now: float | None = None,
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(_OWN_PREFIXES) or not entry.is_dir(follow_symlinks=False):
+        owner = _OWNED.match(entry.name)
+        if not owner or not entry.is_dir(follow_symlinks=False):
             continue
-        owner = re.match(r"vibeops-snapshot-(\d+)\.([0-9a-f]+)-", entry.name)
         try:
             age = now - entry.stat(follow_symlinks=False).st_mtime
         except OSError:
             continue
-        if owner:
-            pid, incarnation = int(owner.group(1)), owner.group(2)
-            stale = not _alive(pid) or (pid == os.getpid() and incarnation != _INCARNATION) or age > stale_seconds
-        else:
-            stale = age > stale_seconds
-        if stale:
+        pid, incarnation = int(owner.group(1)), owner.group(2)
+        if not _alive(pid) or (pid == os.getpid() and incarnation != _INCARNATION) or age > stale_seconds:
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(entry.path)
     if removed:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot import deadline
-from bot.adapters.archive import SnapshotLimits, snapshot_folder, unpack
+from bot.adapters.archive import SnapshotLimits, owned_folder, snapshot_folder, unpack
 from bot.adapters.errors import ToolError
 from bot.adapters.sandbox import Sandbox, default_sandbox
 from bot.forge import ForgeError, Published, Snapshot
@@ -71,7 +71,7 @@ class LocalGitForge:
         self._refuse_checked_out(branch)
         old = self._head(branch)
         parent = old or base_commit
-        with tempfile.TemporaryDirectory(prefix="vibeops-index-") as tmp:
+        with owned_folder("index") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp, "index"))}
             self._git("read-tree", parent, env=env)
             blob = self._git("hash-object", "-w", "--stdin", input=text).stdout.strip()

@@ -24,7 +24,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import deadline
+from bot.adapters.archive import owned_folder
 from bot.adapters.errors import ToolError
 
 log = logging.getLogger("vibeops.sandbox")
@@ -136,7 +136,7 @@ class Sandbox:
         if self.mode == "require" and not self.isolated():
             raise ToolError(f"{name} was not run: VIBEOPS_SANDBOX=require but bubblewrap cannot make a sandbox",
                             hint="Install bubblewrap (apt-get install bubblewrap) or allow user namespaces.")
-        with tempfile.TemporaryDirectory(prefix="vibeops-tool-") as private:
+        with owned_folder("tool") as private:
             scratch = Path(private, "scratch")
             scratch.mkdir()
             full_env = self.environment(str(scratch), env)

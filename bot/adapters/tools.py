@@ -13,11 +13,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from bot.adapters.archive import owned_folder
 from bot.adapters.errors import ToolError
 from bot.adapters.sandbox import Sandbox, default_sandbox
 
@@ -92,7 +92,7 @@ class Tools:
 
     def _trivy(self, words: list[str], cwd: str) -> dict:
         binary = self._binary(self.trivy, "trivy", "VIBEOPS_TRIVY")
-        with tempfile.TemporaryDirectory(prefix="vibeops-trivy-") as own:
+        with owned_folder("trivy") as own:
             cache, config = Path(own, "cache"), Path(own, "trivy-empty.yaml")
             cache.mkdir()
             config.write_text("{}\n")
@@ -120,7 +120,7 @@ class Tools:
         inside = given.parts[:2] == (".github", "workflows") and ".." not in given.parts and len(given.parts) > 2
         relative = str(given if inside else PurePosixPath(".github/workflows", given.name or "workflow.yml"))
         relative += "" if relative.endswith((".yml", ".yaml")) else ".yml"  # zizmor refuses any other name
-        with tempfile.TemporaryDirectory(prefix="vibeops-zizmor-") as root:
+        with owned_folder("zizmor") as root:
             target = Path(root, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
