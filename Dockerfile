@@ -9,9 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIBEOPS_DATA_DIR=/data \
     PORT=3000
 
-# git backs `vibeops run --repo`.
+# git backs `vibeops run --repo`; bubblewrap runs every tool without network in a read-only sandbox
+# (it needs user namespaces: see the README's "Security model"; without them tools run unsandboxed, logged).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git=1:2.* \
+ && apt-get install -y --no-install-recommends git=1:2.* bubblewrap=0.* \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -28,16 +28,16 @@ demo: $(STAMP)
 	  echo "--- $$path on branch $$branch ---"; git -C "$$repo" --no-pager show "$$branch:$$path"; done; \
 	exit $$status
 
-# The scale-out tests need the redis-server binary: installed here (Debian package) when missing.
+# The scale-out tests need redis-server, the tool sandbox bubblewrap: installed here (Debian packages) when missing.
 test: $(STAMP)
-	.ci/ensure-redis
+	.ci/ensure-packages
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
 	$(BIN)/python bench/llm_calls.py
-	.ci/ensure-redis
+	.ci/ensure-packages
 	$(BIN)/python bench/webhook_ack.py
 	$(BIN)/python bench/throughput.py
 

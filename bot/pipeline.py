@@ -61,10 +61,13 @@ def configured(services: Services, config: RepoConfig, generator: str | None) ->
     if preferred == "recipe" and chosen != "recipe":  # the repository (or server) keeps models out
         return f"--generator {chosen} is not allowed here: {config.where('llm.generator')} is recipe"
     llm = services.llm
-    if llm is not None and config.llm_model and hasattr(llm, "settings"):
-        llm = type(llm)(replace(llm.settings, model=config.llm_model))
     if chosen == "recipe":
         llm = None
+    if llm is not None and config.llm_model and hasattr(llm, "settings"):
+        try:  # the server's allowlist (VIBEOPS_ALLOWED_MODELS); api_base and key stay the server's
+            llm = type(llm)(llm.settings.for_repository(config.llm_model))
+        except ValueError as exc:  # bot.adapters.llm.ModelNotAllowed
+            return f"{config.where('llm.model')} asks for a model this server does not allow: {exc}"
     rounds = min(services.max_rounds, config.llm_max_rounds) if "llm.max_rounds" in config.explicit \
         else services.max_rounds
     return replace(services, llm=llm, max_rounds=rounds, config=config), chosen

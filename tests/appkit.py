@@ -36,7 +36,7 @@ def wordsmith_files() -> dict[str, bytes]:
 class App:
     """The App under test, wired like production but with fast retries and no pacing."""
 
-    def __init__(self, fake: FakeGitHub, data_dir, tools=None):
+    def __init__(self, fake: FakeGitHub, data_dir, tools=None, job_seconds: float | None = None):
         self.fake = fake
         self.settings = Settings(app_id=fake.app_id, private_key=fake.private_key_pem.decode(),
                                  webhook_secret=SECRET, api_url=fake.base_url, data_dir=data_dir)
@@ -44,7 +44,8 @@ class App:
                                retry=RetryPolicy(attempts=4, base_seconds=0.01),
                                seconds_between_requests=0, seconds_between_writes=0)
         handler = JobHandler(github_app, JobContext(tools or Tools.from_environment(), default_catalog(),
-                                                    bot_login=fake.bot_login, marker_key=marker_key(SECRET)))
+                                                    bot_login=fake.bot_login, marker_key=marker_key(SECRET)),
+                             time_limit=job_seconds)
         self.store = JobStore(data_dir / "jobs.sqlite3")
         self.worker = Worker(self.store, handler, retry_base_seconds=0, give_up=handler.give_up)
         self.web = create_app(self.settings, store=self.store, worker=self.worker, start_worker=False)

@@ -93,7 +93,7 @@ def github():
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-redis` installs it)."""
+    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-packages` installs it)."""
     from tests.scaleout import RedisServer
 
     server = RedisServer(tmp_path_factory.mktemp("redis"))

@@ -15,7 +15,7 @@ from tests.appkit import SECRET
 from tests.fakegithub import FakeGitHub
 
 BIN = Path(sys.executable).parent
-INSTALL_HINT = "redis-server is not installed: run .ci/ensure-redis (it apt-get installs the Debian package)"
+INSTALL_HINT = "redis-server is not installed: run .ci/ensure-packages (it apt-get installs the Debian packages)"
 
 
 class RedisServer:

@@ -196,7 +196,7 @@ def test_tarball_of_a_commit_holds_its_tree_with_modes_and_symlinks(fake, tmp_pa
     repo = app_client(fake).get_repo(REPO)
     sha = fake.branches(REPO)["main"]
     link = repo.get_archive_link("tarball", sha)
-    assert link == f"{fake.base_url}/_codeload/{REPO}/legacy.tar.gz/{sha}"
+    assert link == f"{fake.base_url}/_codeload/{REPO}/legacy.tar.gz/{sha}?token={fake.archive_token}"
     assert repo.get_archive_link("tarball", "main") == link  # branch names resolve to their commit
     response = requests.get(link, timeout=5)
     assert response.status_code == 200

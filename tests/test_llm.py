@@ -254,7 +254,8 @@ def test_the_repository_can_choose_the_model_and_its_rounds_and_give_context(tmp
         ".github/vibeops.yml": "llm:\n  model: openai/repo-choice\n  max_rounds: 1\ncontext: docs/ci.md\n",
         "docs/ci.md": "Our CI runs on self-hosted runners labelled `linux-big`.\n"})
     llm.reply(fenced(trivy_workflow(".")))
-    report = run_request(SEED, services(repo, llm, tools), generator="llm")
+    allowed = ("openai/vibeops-test", "openai/repo-choice")  # the server's VIBEOPS_ALLOWED_MODELS
+    report = run_request(SEED, services(repo, llm, tools, allowed_models=allowed), generator="llm")
     assert report.status == "rejected" and report.llm["calls"] == 1  # one round only
     assert llm.requests[0]["model"] == "repo-choice"
     assert "self-hosted runners labelled `linux-big`" in llm.requests[0]["messages"][1]["content"]

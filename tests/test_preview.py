@@ -58,6 +58,7 @@ def test_request_marker_is_json_and_cannot_close_the_comment_early():
 def test_trivy_runs_with_garbage_collection_held_back_unless_the_operator_tuned_it():
     from bot.adapters.tools import trivy_environment
 
-    assert trivy_environment({"PATH": "/bin"}) == {"PATH": "/bin", "GOGC": "off", "GOMEMLIMIT": "100MiB"}
+    # Only trivy's own settings: the sandbox adds PATH, HOME and the locale, never the server's variables.
+    assert trivy_environment({"PATH": "/bin", "PRIVATE_KEY": "k"}) == {"GOGC": "off", "GOMEMLIMIT": "100MiB"}
     assert trivy_environment({"GOGC": "50"}) == {"GOGC": "50"}
     assert trivy_environment({"GOMEMLIMIT": "1GiB"}) == {"GOMEMLIMIT": "1GiB"}

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
+import re
 import tarfile
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.adapters.archive import unpack
+from bot import deadline
+from bot.adapters.archive import SnapshotLimits, SnapshotTooLarge, snapshot_folder, unpack
 from bot.adapters.github_budget import InstallationBudget, RateBudget
 from bot.adapters.github_retry import RetryPolicy
 from bot.forge import ForgeError, ForgeUnavailable, Published, Snapshot
 from bot.repotree import RepoTree
 
-MAX_TARBALL_BYTES = 200 * 1024 * 1024
+MAX_TARBALL_BYTES = SnapshotLimits().archive_bytes  # the default; VIBEOPS_SNAPSHOT_MAX_ARCHIVE_MB sets it
 WORKFLOWS_PERMISSION = (
     "GitHub refused to write under `.github/workflows/`: the vibeops App does not have the "
     "**Workflows** permission on this repository. An owner can grant it under Settings → "
@@ -31,12 +34,13 @@ class GitHubApp:
 
     def __init__(self, app_id: int, private_key: str, api_url: str, retry: RetryPolicy | None = None,
                  budget: RateBudget | None = None, seconds_between_requests: float = 0.0,
-                 seconds_between_writes: float = 0.0):
+                 seconds_between_writes: float = 0.0, snapshot_limits: SnapshotLimits | None = None):
         """`budget` keeps each installation under GitHub's secondary rate limits (bursts allowed); the
         optional fixed pauses (PyGithub's pacing) are off by default."""
         self.app_id, self.private_key, self.api_url = app_id, private_key, api_url
         self.retry = retry or RetryPolicy()
         self.budget = budget or RateBudget()
+        self.snapshot_limits = snapshot_limits or SnapshotLimits.from_environment()
         self.pacing = {"seconds_between_requests": seconds_between_requests or None,
                        "seconds_between_writes": seconds_between_writes or None}
         self._clients: dict[int, object] = {}
@@ -55,13 +59,15 @@ class GitHubApp:
 
     def repository(self, installation_id: int, full_name: str) -> "GitHubRepo":
         return GitHubRepo(self.client(installation_id), full_name, self.retry,
-                          self.budget.for_installation(installation_id))
+                          self.budget.for_installation(installation_id), self.snapshot_limits)
 
 
 class GitHubRepo:
-    def __init__(self, client, full_name: str, retry: RetryPolicy, budget: InstallationBudget | None = None):
+    def __init__(self, client, full_name: str, retry: RetryPolicy, budget: InstallationBudget | None = None,
+                 snapshot_limits: SnapshotLimits | None = None):
         self.retry = retry
         self.budget = budget
+        self.limits = snapshot_limits or SnapshotLimits()
         self.full_name = full_name
         self.client = client
         self.repo = self._call(lambda: client.get_repo(full_name), f"read {full_name}")
@@ -73,16 +79,78 @@ class GitHubRepo:
 
     @contextmanager
     def snapshot(self, ref: str) -> Iterator[Snapshot]:
-        """The tree at `ref`, from the tarball endpoint: one request, no git clone."""
-        import requests
+        """The tree at `ref`, from the tarball endpoint (no git clone), within the snapshot limits.
 
+        Files `.gitattributes` marks `export-ignore` are missing from the tarball but present in CI's
+        checkout: they are found in the commit's tree (git trees API) and fetched one by one, so
+        scope and path rules see what CI sees. The folder is removed when the block ends, however
+        it ends (and at the next start when the process was killed).
+        """
+        deadline.check("read the repository")
         sha = self._branch_sha(ref) or ref
         link = self._call(lambda: self.repo.get_archive_link("tarball", sha), f"find the tarball of {ref}")
-        response = self._retry(lambda: _download(requests, link))
-        with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
+        with snapshot_folder() as workdir:
+            archive = Path(workdir, "archive.tar.gz")
+            self._download(link, archive, ref)
             root = Path(workdir, "repo")
             root.mkdir()
-            yield Snapshot(_extract_without_top_folder(response, root), sha)
+            try:
+                tree, names = _extract_without_top_folder(archive, root, self.limits)
+            finally:
+                archive.unlink(missing_ok=True)
+            tree = self._with_export_ignored(sha, root, tree, names)
+            yield Snapshot(tree, sha)
+
+    def _download(self, link: str, target: Path, ref: str) -> None:
+        """The archive into `target`; a failure is told without the link (it carries a token)."""
+        import requests
+
+        try:
+            self._retry(lambda: _download(requests, link, target, self.limits))
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else "an error"
+            kind = ForgeUnavailable if isinstance(status, int) and status >= 500 else ForgeError
+            raise kind(f"GitHub answered {status} when vibeops downloaded the archive of {ref}") from None
+        except requests.RequestException as exc:
+            raise ForgeUnavailable(f"could not download the archive of {ref} from GitHub "
+                                   f"({type(exc).__name__})") from None
+
+    def _with_export_ignored(self, sha: str, root: Path, tree: RepoTree, names: set[str]) -> RepoTree:
+        """Add the commit's files that the tarball left out (export-ignore), or refuse the snapshot."""
+        listing = self._call(lambda: self.repo.get_git_tree(sha, recursive=True), f"list the files of {sha[:12]}")
+        if listing.raw_data.get("truncated"):
+            raise SnapshotTooLarge(f"the repository has more files than GitHub lists in one tree; over the "
+                                   f"server's limit of {self.limits.files} files (VIBEOPS_SNAPSHOT_MAX_FILES)")
+        missing = [e for e in listing.tree if e.type == "blob" and e.path not in names]
+        if not missing:
+            return tree
+        if len(missing) > self.limits.export_ignored:
+            raise ForgeError(f"{len(missing)} files of this commit are hidden from its archive by `.gitattributes` "
+                             f"export-ignore, more than the {self.limits.export_ignored} vibeops fetches one by one "
+                             "(VIBEOPS_SNAPSHOT_MAX_EXPORT_IGNORED); it cannot see what CI will scan, so it did "
+                             "nothing")
+        used = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+        if used + sum(e.size or 0 for e in missing) > self.limits.expanded_bytes:
+            raise SnapshotTooLarge(f"the repository's files add up to more than {self.limits.expanded_bytes >> 20} "
+                                   "MB, the server's limit (VIBEOPS_SNAPSHOT_MAX_EXPANDED_MB); vibeops did not read it")
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as extra:
+            for entry in missing:
+                blob = self._call(lambda: self.repo.get_git_blob(entry.sha), f"read {entry.path}")
+                data = base64.b64decode(blob.content or "") if blob.encoding == "base64" else \
+                    (blob.content or "").encode()
+                info = tarfile.TarInfo(entry.path)
+                if entry.mode == "120000":
+                    info.type, info.linkname = tarfile.SYMTYPE, data.decode(errors="replace")
+                    extra.addfile(info)
+                else:
+                    info.size, info.mode = len(data), 0o755 if entry.mode == "100755" else 0o644
+                    extra.addfile(info, io.BytesIO(data))
+        buffer.seek(0)
+        log.info("snapshot of %s: %d export-ignored file(s) fetched from the commit's tree", sha[:12], len(missing))
+        with tarfile.open(fileobj=buffer, mode="r:") as extra:
+            merged = unpack(extra, root, limits=self.limits)
+        return RepoTree(merged.files, merged.root, merged.contents, {**tree.symlinks, **merged.symlinks})
 
     def file_on_branch(self, branch: str, path: str) -> str | None:
         from github import GithubException
@@ -99,6 +167,7 @@ class GitHubRepo:
         """Commit through the git data API, then point the branch at it: the branch moves only when all is written."""
         from github import GithubException, InputGitTreeElement
 
+        deadline.check(f"write branch {branch}")
         for _ in range(3):  # the branch may move under us; rebuild on its new head
             head = self._branch_sha(branch)
             if head is not None and self.file_on_branch(branch, path) == text:
@@ -156,6 +225,7 @@ class GitHubRepo:
                                    for c in pull.get_commits()], f"list the commits of #{number}")
 
     def update_pull_body(self, number: int, body: str) -> None:
+        deadline.check(f"update #{number}")
         pull = self._call(lambda: self.repo.get_pull(number), f"read #{number}")
         self._call(lambda: pull.edit(body=body), f"update #{number}", writes=1)
 
@@ -165,6 +235,7 @@ class GitHubRepo:
 
     def check_run(self, name: str, head_sha: str, conclusion: str, title: str, summary: str,
                   annotations: list[dict]) -> None:
+        deadline.check("publish the check run")
         output = {"title": title[:255], "summary": summary[:65000], "annotations": annotations}
         self._call(lambda: self.repo.create_check_run(name=name, head_sha=head_sha, status="completed",
                                                       conclusion=conclusion, output=output), "publish the check run",
@@ -172,6 +243,7 @@ class GitHubRepo:
 
     def status_comment(self, number: int, body: str) -> str:
         """The one vibeops status comment of a pull request, edited in place (made on first use)."""
+        deadline.check("answer")
         marker = "<!-- vibeops:status -->"
         issue = self._call(lambda: self.repo.get_issue(number), f"read #{number}")
 
@@ -201,6 +273,7 @@ class GitHubRepo:
             raise self._forge_error(exc, f"read {login}'s permission") from exc
 
     def react(self, number: int, comment_id: int, review: bool, content: str) -> None:
+        deadline.check("react")
         def create():
             if review:
                 comment = self.repo.get_pull(number).get_review_comment(comment_id)
@@ -212,6 +285,7 @@ class GitHubRepo:
 
     def reply(self, number: int, comment_id: int, review: bool, body: str) -> str:
         """Answer in the thread of the command; a job that runs twice still answers once."""
+        deadline.check("answer")  # a timed-out job was answered already
         marker = _REPLY_MARKER.format(comment_id)
         full = f"{body}\n\n{marker}"
         thread = self._call(lambda: self.repo.get_pull(number) if review else self.repo.get_issue(number),
@@ -252,6 +326,7 @@ class GitHubRepo:
         """
         from github import GithubException
 
+        deadline.check("open the pull request")
         owner = self.full_name.split("/")[0]
         for _ in range(2):
             open_pulls = self._call(lambda: list(self.repo.get_pulls(state="open", head=f"{owner}:{branch}")),
@@ -327,28 +402,57 @@ def _mentions(exc, *phrases: str) -> bool:
     return any(p.lower() in text for p in phrases)
 
 
-def _download(requests, url: str) -> bytes:
+def _download(requests, url: str, target: Path, limits: SnapshotLimits) -> None:
     with requests.get(url, stream=True, timeout=60) as response:
         response.raise_for_status()
-        chunks, size = [], 0
-        for chunk in response.iter_content(1 << 20):
-            size += len(chunk)
-            if size > MAX_TARBALL_BYTES:
-                raise ForgeError(f"the repository archive is over {MAX_TARBALL_BYTES >> 20} MB")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        size = 0
+        with open(target, "wb") as out:
+            for chunk in response.iter_content(1 << 20):
+                size += len(chunk)
+                if size > limits.archive_bytes:
+                    raise SnapshotTooLarge(limits.too_big_archive())
+                out.write(chunk)
 
 
-def _extract_without_top_folder(data: bytes, root: Path) -> RepoTree:
-    """GitHub's tarball wraps the tree in `owner-repo-sha/`; unpack what is below it."""
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-        members = []
-        for member in tar.getmembers():
+def _extract_without_top_folder(archive: Path, root: Path, limits: SnapshotLimits) -> tuple[RepoTree, set[str]]:
+    """GitHub's tarball wraps the tree in `owner-repo-sha/`; unpack what is below it.
+
+    Also returns the paths the tarball holds (files and links), to find what export-ignore hid.
+    """
+    names: set[str] = set()
+
+    def below_top(tar: tarfile.TarFile):
+        for member in tar:
             _, _, inner = member.name.partition("/")
             if not inner or member.type == tarfile.XGLTYPE or member.name == "pax_global_header":
                 continue
-            member.name = inner
+            member.name = inner.rstrip("/")
             if member.islnk():
                 member.linkname = member.linkname.partition("/")[2]
-            members.append(member)
-        return unpack(tar, root, members)
+            if not member.isdir():
+                names.add(member.name)
+            yield member
+
+    try:
+        with tarfile.open(archive, mode="r:*") as tar:
+            return unpack(tar, root, below_top(tar), limits=limits), names
+    except tarfile.TarError as exc:
+        raise ForgeError(f"the repository's archive is not a readable tar file ({type(exc).__name__})") from None
+
+
+# Archive links carry a token in their query (`?token=...`): third-party loggers that print URLs
+# (urllib3 at DEBUG, PyGithub's request log) get them with the query cut off.
+_QUERY = re.compile(r"(/[^\s?'\"]*)\?[^\s'\"]+")  # a URL's or a bare path's query
+
+
+class _NoQueries(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "?" in message:
+            record.msg, record.args = _QUERY.sub(r"\1?[query removed]", message), None
+        return True
+
+
+for _name in ("urllib3.connectionpool", "github.Requester", "github.GithubRetry"):
+    logging.getLogger(_name).addFilter(_NoQueries())
+log = logging.getLogger("vibeops.github")

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 DEFAULT_MAX_ROUNDS = 3
 
 
 class LLMError(RuntimeError):
     """No configured model produced an answer; the message says which and why."""
+
+
+class ModelNotAllowed(ValueError):
+    """A repository asked for a model the server does not allow; the message says which are."""
+
+
+# A litellm model name: provider/model words only. No URL (`oobabooga/http://...` makes litellm post
+# the prompt there), no "//", no whitespace or query.
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]*(?:/[A-Za-z0-9._:@+-]+)*")
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,23 @@ class LLMSettings:
     attempts: int = 3
     backoff_seconds: float = 1.0
     max_rounds: int = DEFAULT_MAX_ROUNDS
+    # Models a repository's `llm.model` may pick (VIBEOPS_ALLOWED_MODELS); empty: only `model`.
+    allowed_models: tuple[str, ...] = ()
+
+    def for_repository(self, model: str) -> "LLMSettings":
+        """These settings with a repository's `llm.model`, if the server allows it (else ModelNotAllowed).
+
+        Only the model changes: where requests go (api_base) and the key stay the server's.
+        """
+        allowed = self.allowed_models or (self.model,)
+        shown = model if len(model) <= 80 else model[:80] + "..."
+        if not _MODEL_NAME.fullmatch(model) or "://" in model:
+            raise ModelNotAllowed(f"`{shown}` is not a model name vibeops accepts from a repository "
+                                  "(no URLs or provider addresses)")
+        if model not in allowed:
+            raise ModelNotAllowed(f"the model `{shown}` is not allowed on this server; allowed: "
+                                  + ", ".join(f"`{m}`" for m in allowed) + " (VIBEOPS_ALLOWED_MODELS)")
+        return replace(self, model=model)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "LLMSettings | None":
@@ -40,6 +67,7 @@ class LLMSettings:
             fallbacks=tuple(m.strip() for m in env.get("VIBEOPS_FALLBACK_MODELS", "").split(",") if m.strip()),
             timeout=float(env.get("VIBEOPS_LLM_TIMEOUT", "60")),
             max_rounds=int(env.get("VIBEOPS_LLM_MAX_ROUNDS", str(DEFAULT_MAX_ROUNDS))),
+            allowed_models=tuple(m.strip() for m in env.get("VIBEOPS_ALLOWED_MODELS", "").split(",") if m.strip()),
         )
 
 

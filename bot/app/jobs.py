@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import deadline
 from bot.app.comment_job import JobContext, handle_comment
 from bot.app.delivery import CommentCommand, PullRequestChange
 from bot.app.recheck import recheck_pull_request
@@ -16,11 +17,37 @@ log = logging.getLogger("vibeops.jobs")
 class JobHandler:
     """Runs one job for its installation; `give_up` answers a job whose workers kept dying under it."""
 
-    def __init__(self, github_app, ctx: JobContext):
+    def __init__(self, github_app, ctx: JobContext, time_limit: float | None = None):
+        """`time_limit`: each job's wall-clock seconds (VIBEOPS_JOB_TIMEOUT); None for no limit."""
         self.github_app = github_app
         self.ctx = ctx
+        self.time_limit = time_limit
+        self.stopping: list = []  # threads of timed-out jobs, still winding down to their next checkpoint
 
     def __call__(self, job: Job) -> None:
+        if not self.time_limit:
+            return self._handle(job)
+        outcome = deadline.run_within(lambda: self._handle(job), self.time_limit, name=f"vibeops-job-{job.id}")
+        if outcome.timed_out:
+            self.stopping = [t for t in self.stopping if t.is_alive()] + [outcome.thread]
+            self.timed_out(job)
+            return  # answered; running it again would only time out again
+        if outcome.error is not None:
+            raise outcome.error
+
+    def timed_out(self, job: Job) -> None:
+        log.error("job %s (%s) ran past its limit of %s s: answered as timed out", job.id, job.kind, self.time_limit)
+        if job.kind != "comment":
+            return  # a pull request re-check runs again on the pull request's next push
+        cmd = CommentCommand.from_dict(job.payload)
+        try:
+            repo = self.github_app.repository(cmd.installation_id, cmd.repo)
+        except Exception:
+            log.exception("could not tell %s#%s that the job timed out", cmd.repo, cmd.number)
+            return
+        _answer_failure(repo, cmd, comments.timed_out(self.time_limit))
+
+    def _handle(self, job: Job) -> None:
         if job.kind == "pull_request":
             change = PullRequestChange.from_dict(job.payload)
             repo = self.github_app.repository(change.installation_id, change.repo)
@@ -58,6 +85,7 @@ def default_handler(settings, metrics) -> JobHandler:
     """The production handler: the App's GitHub client, the tools and the LLM (if configured) from the environment."""
     import os
 
+    from bot.adapters.archive import clean_stale_snapshots
     from bot.adapters.github import GitHubApp
     from bot.adapters.llm import LiteLLM, LLMSettings
     from bot.adapters.tools import Tools
@@ -72,8 +100,9 @@ def default_handler(settings, metrics) -> JobHandler:
     ctx = JobContext(Tools.from_environment(), default_catalog(), settings.min_permission,
                      llm=LiteLLM(model) if model else None, max_rounds=model.max_rounds if model else 3,
                      server_config=server_limits(os.environ), metrics=metrics, bot_login=settings.bot_login,
-                     marker_key=marker_key(settings.webhook_secret))
-    return JobHandler(github_app, ctx)
+                     marker_key=marker_key(settings.private_key))
+    clean_stale_snapshots()  # what a killed worker left in the temporary folder
+    return JobHandler(github_app, ctx, time_limit=settings.job_seconds)
 
 
 def rate_budget(settings):

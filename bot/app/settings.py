@@ -38,6 +38,7 @@ class Settings:
     github_points_per_minute: int = 675
     embedded_worker: bool = True  # SQLite queue only: the web processes run jobs too (False: `vibeops worker` does)
     queue_url: str = ""  # empty: the embedded SQLite queue; redis://…: the shared Redis queue (RQ)
+    job_seconds: int = 300  # each job's wall-clock limit; over it the job is answered as timed out
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, receives_webhooks: bool = True) -> "Settings":
@@ -73,6 +74,9 @@ class Settings:
         heartbeat = env.get("VIBEOPS_WORKER_HEARTBEAT_SECONDS", "10")
         if not heartbeat.isdigit() or int(heartbeat) < 1:
             raise SettingsError("VIBEOPS_WORKER_HEARTBEAT_SECONDS must be a whole number of seconds, at least 1")
+        job_seconds = env.get("VIBEOPS_JOB_TIMEOUT", "300").strip()
+        if not job_seconds.isdigit() or int(job_seconds) < 1:
+            raise SettingsError("VIBEOPS_JOB_TIMEOUT must be a whole number of seconds, at least 1")
         intervals = {}
         for name, default in (("VIBEOPS_GITHUB_REQUEST_INTERVAL", "0"), ("VIBEOPS_GITHUB_WRITE_INTERVAL", "0")):
             try:
@@ -106,4 +110,5 @@ class Settings:
             github_writes_per_minute=budget["VIBEOPS_GITHUB_WRITES_PER_MINUTE"],
             github_writes_per_hour=budget["VIBEOPS_GITHUB_WRITES_PER_HOUR"],
             github_points_per_minute=budget["VIBEOPS_GITHUB_POINTS_PER_MINUTE"],
+            job_seconds=int(job_seconds),
         )

@@ -1,4 +1,9 @@
-"""dynamic-scope: run each trivy step's own scan on the checkout and compare what trivy reports."""
+"""dynamic-scope: run each trivy step's own scan on the checkout and compare what trivy reports.
+
+The step's trivy config file (`--config`, `trivy-config`, ./trivy.yaml) is never given to trivy: it
+can load Rego checks, plugins and output paths. Only its target selection (skip-dirs, skip-files,
+already folded into the invocation by the scope engine) is passed, as flags.
+"""
 
 from __future__ import annotations
 
@@ -54,10 +59,9 @@ def _reported_files(ctx: CheckContext, invocation, checkout: str) -> frozenset[s
     if target_repo.startswith(".."):
         return None
     target = posixpath.relpath(invocation.targets[0], cwd)
-    config = posixpath.relpath(invocation.config_file, cwd) if invocation.config_file else None
     output = ctx.tools.trivy_scan(_MODES[invocation.mode], target, ("misconfig",),
                                   str(ctx.tree.root / rel_cwd) if rel_cwd != "." else str(ctx.tree.root),
-                                  invocation.skip_dirs, invocation.skip_files, config)
+                                  invocation.skip_dirs, invocation.skip_files)
     is_file = ctx.tree.is_file(target_repo)
     reported = set()
     for result in output.get("Results") or []:

@@ -72,6 +72,12 @@ def abandoned(attempts: int) -> str:
             "link.")
 
 
+def timed_out(seconds: float) -> str:
+    return (f"vibeops stopped working on this request: it took longer than the server's limit of {seconds:g} s "
+            "per job, so nothing more will be written for it. A smaller request (one file or folder) may fit; "
+            "if it keeps happening, report it with this comment's link.")
+
+
 def help_text() -> str:
     return ("**vibeops** writes a CI workflow for you, checks it, and opens a pull request.\n\n"
             f"{GRAMMAR_HELP}\n\nOptions: `fail on HIGH,CRITICAL`, `report only`, `only on pull requests`, "

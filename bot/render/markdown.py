@@ -37,9 +37,10 @@ def code(text: str) -> str:
     return f"{fence} {text} {fence}" if len(fence) > 1 else f"{fence}{text}{fence}"
 
 
-def marker_key(webhook_secret: str) -> bytes:
-    """The key that signs request markers: derived from the webhook secret, never the secret itself."""
-    return hmac.new(webhook_secret.encode(), MARKER_KEY_LABEL, hashlib.sha256).digest()
+def marker_key(secret: str) -> bytes:
+    """The key that signs request markers, derived from an App secret (production: its private key, which
+    every process that writes bodies has; a `vibeops worker` needs no webhook secret), never the secret itself."""
+    return hmac.new(secret.encode(), MARKER_KEY_LABEL, hashlib.sha256).digest()
 
 
 def pr_body(report: Report, comment_url: str | None = None, key: bytes | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import hashlib
 import io
@@ -125,7 +126,11 @@ class GitObjects:
         with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT, pax_headers={"comment": sha}) as tar:
             _tar_add(tar, top + "/", tarfile.DIRTYPE, 0o775, stamp)
             dirs = {top}
-            for path, (mode, blob) in sorted(self.flat(self.tree_of(sha)).items()):
+            flat = self.flat(self.tree_of(sha))
+            ignored = _export_ignored(self.objects[flat[".gitattributes"][1]][1] if ".gitattributes" in flat else b"")
+            for path, (mode, blob) in sorted(flat.items()):
+                if ignored(path):
+                    continue  # like `git archive`: left out of the tarball, still in the commit's tree
                 parts = path.split("/")
                 for depth in range(1, len(parts)):
                     folder = "/".join([top, *parts[:depth]])
@@ -141,6 +146,28 @@ class GitObjects:
                     perm = 0o775 if mode == "100755" else 0o664
                     _tar_add(tar, f"{top}/{path}", tarfile.REGTYPE, perm, stamp, data=content)
         return gzip.compress(buffer.getvalue())
+
+
+def _export_ignored(attributes: bytes):
+    """Which paths the root `.gitattributes` marks `export-ignore` (gitattributes' common pattern forms)."""
+    patterns = []
+    for line in attributes.decode(errors="replace").splitlines():
+        words = line.split()
+        if len(words) >= 2 and not words[0].startswith("#") and "export-ignore" in words[1:]:
+            patterns.append(words[0].rstrip("/"))
+
+    def ignored(path: str) -> bool:
+        parts = path.split("/")
+        for pattern in patterns:
+            anchored = pattern.lstrip("/")
+            if "/" in anchored:  # relative to the root: the path or a folder above it
+                if any(fnmatch.fnmatchcase("/".join(parts[:n]), anchored) for n in range(1, len(parts) + 1)):
+                    return True
+            elif any(fnmatch.fnmatchcase(part, anchored) for part in parts):  # a name at any depth
+                return True
+        return False
+
+    return ignored
 
 
 def _tar_add(tar: tarfile.TarFile, name: str, kind: bytes, mode: int, stamp: int, data: bytes = b"",

@@ -27,7 +27,8 @@ class RepoRoutes:
         sha = repo.resolve(ctx.params.get("ref") or repo.default_branch)
         if sha is None:
             raise not_found(f"{DOCS}/repos/contents#download-a-repository-archive-tar")
-        location = f"{self.base_url}/_codeload/{repo.full_name}/legacy.tar.gz/{sha}"
+        # Like codeload for a private repository: a short-lived token in the query.
+        location = f"{self.base_url}/_codeload/{repo.full_name}/legacy.tar.gz/{sha}?token={self.archive_token}"
         return Response(b"", status=302, headers={"Location": location})
 
     def _h_codeload(self, ctx: Ctx) -> Response:

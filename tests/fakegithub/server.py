@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import secrets
 import sys
 import threading
 import time
@@ -89,6 +90,7 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
         self._next_id = 1_000_000
         self._reset_at = int(time.time()) + 3600
         self.tokens_issued = 0
+        self.archive_token = "ARCHIVE" + secrets.token_hex(12)  # in every tarball redirect's query, like codeload's
         self.requests: list[tuple[str, str, int]] = []
         self.server_errors: list[str] = []  # tracebacks of handler crashes (answered with 500)
         self.base_url = ""
