@@ -93,7 +93,7 @@ def test_retry_outside_a_vibeops_pull_request_says_what_it_does(opened, github):
 
 
 def test_explain_on_an_issue_covers_the_repository_workflows(opened, github):
-    opened.comment("/vibeops explain .github/workflows/call-docker-build-api.yaml")
+    opened.comment("/vibeops explain .github/workflows/images.yml")
     opened.work()
     reply = [c["body"] for c in github.comments(REPO, 1) if c["user"] == github.bot_login][-1]
     assert "calls the reusable workflow `dockersamples/.github/.github/workflows/reusable-docker-build.yaml@main`" in reply

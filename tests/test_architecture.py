@@ -64,4 +64,4 @@ def test_make_demo_runs_the_seed_request_on_a_throwaway_copy():
     assert result.returncode == 0, result.stderr
     assert "OPENED" in result.stdout and "scope     exact" in result.stdout
     assert "scan-ref: k8s-manifests/api.yaml" in result.stdout
-    assert not (PROJECT / "fixtures" / "wordsmith" / ".git").exists()
+    assert not (PROJECT / "fixtures" / "demo" / ".git").exists()

@@ -74,13 +74,13 @@ def test_annotation_escaping():
                                    "::50%25 of files,%0Asee: a:b")
 
 
-def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope(wordsmith_repo):
-    code, report = vibeops_json("run", "add vibeops gate", "--repo", str(wordsmith_repo))
+def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope(demo_repo):
+    code, report = vibeops_json("run", "add vibeops gate", "--repo", str(demo_repo))
     assert code == 0, report["message"]
     assert report["workflow"] == ".github/workflows/vibeops-gate.yml"
     assert report["scope"]["verdict"] == "exact"
-    assert report["scope"]["scanned"] == [".github/workflows/call-docker-build-api.yaml",
-                                          ".github/workflows/call-docker-build-web.yaml",
+    assert report["scope"]["scanned"] == [".github/workflows/images.yml",
+                                          ".github/workflows/unit-tests.yml",
                                           ".github/workflows/vibeops-gate.yml"]
     preview = report["preview"]
     assert preview["tool"] == "vibeops"
@@ -88,6 +88,6 @@ def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope
     blocking = [f["id"] for f in preview["files"] for f in f["findings"] if f["severity"] == "ERROR"]
     assert sorted(blocking) == ["policy/unpinned-uses", "policy/unpinned-uses", "zizmor/unpinned-uses",
                                 "zizmor/unpinned-uses"] and preview["would_fail"] == 4
-    text = git(wordsmith_repo, "show", f"{report['branch']}:{report['workflow']}")
+    text = git(demo_repo, "show", f"{report['branch']}:{report['workflow']}")
     step = next(s for s in Workflow.parse("g.yml", text).steps() if "run" in s.data)
     assert step.data["run"] == 'pipx run --spec "vibeops==0.1.0" vibeops check --all --repo . --format github'
