@@ -9,7 +9,6 @@ import subprocess
 import tarfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,6 +17,7 @@ from github import (Auth, BadCredentialsException, Github, GithubException, Gith
 
 from tests import payloads
 from tests.fakegithub import FakeGitHub
+from tests.fakegithub.templates import template
 
 REPO = "acme/shop"
 INSTALLATION = 77
@@ -511,7 +511,8 @@ def test_every_url_field_points_at_the_fake(fake):
 
 
 def test_issue_comment_payload_keeps_the_real_structure():
-    real = payloads._load("issue_comment/created.with-installation.payload.json")
+    # The shape's keys are GitHub's (tests/test_fakegithub_shapes.py); the builder keeps every one of them.
+    real = template("webhook:issue_comment")
     built = payloads.issue_comment_created(REPO, 5, 101, "/vibeops add actionlint check", user="alice",
                                            installation_id=INSTALLATION)
     assert built.keys() == real.keys() and built["issue"].keys() == real["issue"].keys()
@@ -572,8 +573,3 @@ def test_signature_headers_verify_with_hmac():
     assert headers == {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": expected,
                        "Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/fake"}
     assert payloads.sign(body, "other") != expected
-
-
-def test_fixture_files_are_where_the_builders_expect():
-    root = Path(payloads.WEBHOOKS)
-    assert (root / "issue_comment" / "created.with-installation.payload.json").is_file()

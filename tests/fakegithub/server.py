@@ -59,7 +59,7 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
     Covers what a GitHub App that answers comments with pull requests needs: App JWT -> installation
     token, repository/collaborator lookups, git data (blobs, trees, commits, refs), contents, tarballs,
     issues, comments, reactions, labels, pulls and review-comment replies. Responses follow the spec
-    examples in fixtures/github/api; every `*url` field points at this server. All items come on one
+    examples GitHub documents (tests/fakegithub/templates.py); every `*url` field points at this server. All items come on one
     page (no Link header). Differences from github.com worth knowing:
 
     * The collaborator-permission endpoint answers 200 `{"permission": "none", "role_name": "none"}`
