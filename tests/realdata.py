@@ -2,8 +2,9 @@
 
 The project commits only what it wrote (see README → Tests). GitHub's webhook and API examples, the
 public workflow corpus and the other real-world material live in `../shared/realdata/`, next to this
-checkout, on every developer machine and in CI (`VIBEOPS_REALDATA` names another place). Tests that need them call `realdata(...)`: outside CI a
-missing corpus skips the test with `ABSENT`; under `CI=true` it fails, never skips.
+checkout, on every developer machine and in CI (`VIBEOPS_REALDATA` names another place). Tests that
+need them call `realdata(...)`: outside CI a missing corpus skips the test with `ABSENT`; under
+`CI=true` it fails, never skips.
 """
 
 from __future__ import annotations

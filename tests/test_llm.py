@@ -218,9 +218,9 @@ def test_guardrails_only_warn_about_existing_workflows(demo_tree):
     from bot.checks import CheckContext, guardrails
     from bot.scope.verdict import compare
     from bot.workflow import Workflow
-    from tests.conftest import CORPUS
+    from tests.realdata import workflow as shared_workflow
 
-    text = (CORPUS / "rhysd__actionlint__docs-usage-download-script.yml").read_text()
+    text = shared_workflow("rhysd__actionlint__docs-usage-download-script.yml")
     workflow = Workflow.parse(".github/workflows/lint.yml", text)
     existing = guardrails.run(CheckContext(workflow, demo_tree, compare(None, ()), None))
     assert [(f.rule, f.severity.value) for f in existing] == [("forbidden-run", "warning")]

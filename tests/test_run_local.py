@@ -95,8 +95,9 @@ def test_trivy_fs_misconfiguration_scan_of_the_repository(demo_repo):
     code, report = vibeops_json("run", "add trivy fs misconfiguration scan for the repository fail on critical",
                                 "--repo", str(demo_repo))
     assert code == 0, report["message"]
-    assert report["scope"]["scanned"] == ["api/Dockerfile", "k8s-manifests/api.yaml", "k8s-manifests/db.yaml",
-                                          "k8s-manifests/web.yaml", "web/Dockerfile"]
+    assert report["scope"]["scanned"] == ["api/Dockerfile", "charts/shop/templates/deployment.yaml",
+                                          "charts/shop/templates/service.yaml", "k8s-manifests/api.yaml",
+                                          "k8s-manifests/db.yaml", "k8s-manifests/web.yaml", "web/Dockerfile"]
     assert {f["path"] for f in report["preview"]["files"]} == set(report["scope"]["scanned"])
     assert report["preview"]["fail_on"] == ["CRITICAL"]
 

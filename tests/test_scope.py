@@ -262,8 +262,9 @@ def test_checkov_action_without_directory_scans_every_iac_file(demo_tree):
     text = shared_workflow("bridgecrewio__checkov-action__README-iac-sca.yml")
     (step,) = scanner_steps(Workflow.parse("w.yml", text), demo_tree)
     assert step.tool == "checkov" and step.roots == (".",)
-    # checkov also reads the chart's Chart.yaml and values.yaml, and the workflows.
-    assert step.files == WHOLE_REPO_CONFIG | DEMO_WORKFLOWS | {"charts/shop/Chart.yaml", "charts/shop/values.yaml"}
+    # checkov also reads the chart's Chart.yaml and values.yaml, the kustomization and the workflows.
+    assert step.files == WHOLE_REPO_CONFIG | DEMO_WORKFLOWS | {"charts/shop/Chart.yaml", "charts/shop/values.yaml",
+                                                               "kustomization.yaml"}
 
 
 def test_scanners_we_do_not_analyse_are_reported_unknown(demo_tree):

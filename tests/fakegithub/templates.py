@@ -24,7 +24,8 @@ def _user(login: str = OWNER, uid: int = 1, kind: str = "User") -> dict:
             "gravatar_id": "", "url": base, "html_url": f"{WEB}/{login}", "followers_url": f"{base}/followers",
             "following_url": f"{base}/following{{/other_user}}", "gists_url": f"{base}/gists{{/gist_id}}",
             "starred_url": f"{base}/starred{{/owner}}{{/repo}}", "subscriptions_url": f"{base}/subscriptions",
-            "organizations_url": f"{base}/orgs", "repos_url": f"{base}/repos", "events_url": f"{base}/events{{/privacy}}",
+            "organizations_url": f"{base}/orgs", "repos_url": f"{base}/repos",
+            "events_url": f"{base}/events{{/privacy}}",
             "received_events_url": f"{base}/received_events", "type": kind, "site_admin": False}
 
 
