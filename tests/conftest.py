@@ -92,9 +92,13 @@ def github():
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-redis` installs it)."""
-    from tests.scaleout import RedisServer
+    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-redis` installs it).
 
+    Without the binary the tests using it skip with the install hint; under CI=true they fail.
+    """
+    from tests.scaleout import RedisServer, redis_binary
+
+    redis_binary()
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
