@@ -18,6 +18,7 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 SECRET = "bench-secret"
 P99_TARGET_MS = 50.0
@@ -39,10 +40,11 @@ def private_key() -> str:
 
 
 def delivery(index: int, valid: bool, run: str = "bench") -> tuple[bytes, dict]:
-    payload = json.loads((ROOT / "fixtures/github/webhooks/issue_comment/created.payload.json").read_text())
-    payload["comment"]["id"] = zlib.crc32(f"{run}-{index}".encode())  # a new comment for every delivery
-    payload["comment"]["body"] = "/vibeops add trivy scan for k8s-manifests/api.yaml"
-    payload["installation"] = {"id": 1 + index % 20, "node_id": "x"}
+    from tests import payloads  # our own delivery shape (bench/ runs from the checkout, like tests/)
+
+    payload = payloads.issue_comment_created("octocat/Hello-World", 1, zlib.crc32(f"{run}-{index}".encode()),
+                                             "/vibeops add trivy scan for k8s-manifests/api.yaml",
+                                             installation_id=1 + index % 20)  # a new comment for every delivery
     body = json.dumps(payload).encode()
     signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     return body, {"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": f"{run}-{index}",
