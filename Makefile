@@ -13,14 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# The main job on the embedded default: a throwaway git copy of fixtures/wordsmith, the seed request.
+# The main job on the embedded default: a throwaway git copy of fixtures/demo (our demo shop), the seed request.
 demo: $(STAMP)
 	@set -e; repo=$$(mktemp -d -t vibeops-demo-XXXXXX); \
-	cp -R fixtures/wordsmith/. "$$repo"; \
+	cp -R fixtures/demo/. "$$repo"; \
 	git -C "$$repo" init -q -b main; \
 	git -C "$$repo" add -A; \
-	git -C "$$repo" -c user.name=demo -c user.email=demo@example.invalid commit -q -m "wordsmith snapshot"; \
-	echo "demo repository: $$repo (a throwaway git copy of fixtures/wordsmith)"; \
+	git -C "$$repo" -c user.name=demo -c user.email=demo@example.invalid commit -q -m "demo shop snapshot"; \
+	echo "demo repository: $$repo (a throwaway git copy of fixtures/demo, the demo shop)"; \
 	echo '$$ vibeops run "$(SEED)" --repo '"$$repo"; echo; \
 	status=0; $(BIN)/vibeops run "$(SEED)" --repo "$$repo" || status=$$?; \
 	branch=$$(git -C "$$repo" for-each-ref --format='%(refname:short)' 'refs/heads/vibeops/*'); \
@@ -28,7 +28,8 @@ demo: $(STAMP)
 	  echo "--- $$path on branch $$branch ---"; git -C "$$repo" --no-pager show "$$branch:$$path"; done; \
 	exit $$status
 
-# The scale-out tests need redis-server, the tool sandbox bubblewrap: installed here (Debian packages) when missing.
+# The scale-out tests need redis-server, the tool sandbox bubblewrap: installed here (Debian packages) when
+# missing and possible; otherwise they skip (fail under CI=true). Tests on third-party data read ../shared/realdata.
 test: $(STAMP)
 	.ci/ensure-packages
 	$(BIN)/python -m pytest -q

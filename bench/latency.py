@@ -26,7 +26,7 @@ from bench.throughput import TimedRequests, machine  # noqa: E402
 from bot.app.settings import Settings  # noqa: E402
 from bot.app.web import create_app  # noqa: E402
 from tests import payloads  # noqa: E402
-from tests.appkit import INSTALLATION, SECRET, SEED, wordsmith_files  # noqa: E402
+from tests.appkit import INSTALLATION, SECRET, SEED, demo_files  # noqa: E402
 from tests.fakegithub import FakeGitHub  # noqa: E402
 
 PR_TARGET, REACTION_TARGET = 3.0, 4.0
@@ -38,7 +38,7 @@ def measure(requests: int, fixed_pauses: bool) -> dict:
     github.start()
     repos = [f"acme/shop-{n}" for n in range(requests + 1)]  # one more: an untimed warm-up
     for n, repo in enumerate(repos):
-        github.add_repo(repo, wordsmith_files())
+        github.add_repo(repo, demo_files())
         github.set_permission(repo, "alice", "write")
         github.add_issue(repo, 1, "Scan the API manifest")
         github.add_installation(INSTALLATION + n, [repo])

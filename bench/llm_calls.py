@@ -74,7 +74,7 @@ SCRIPT = [
 
 def fresh_repo(parent: Path) -> Path:
     repo = Path(tempfile.mkdtemp(dir=parent))
-    shutil.copytree(ROOT / "fixtures" / "wordsmith", repo, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "fixtures" / "demo", repo, dirs_exist_ok=True)
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
                  ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "-q", "-m", "init"]):
         subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)

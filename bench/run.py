@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.adapters.tools import trivy_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "fixtures" / "wordsmith"
+FIXTURE = ROOT / "fixtures" / "demo"
 REQUEST = "add trivy scan for k8s-manifests/api.yaml"
 TARGET = "k8s-manifests/api.yaml"
 RATIO_TARGET = 1.3
@@ -36,7 +36,7 @@ def fresh_repo(parent: Path) -> Path:
     git = ["git", "-C", str(repo)]
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
                  ["-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-                  "commit", "-q", "-m", "wordsmith snapshot"]):
+                  "commit", "-q", "-m", "demo snapshot"]):
         subprocess.run(git + args, check=True, capture_output=True)
     return repo
 

@@ -1,4 +1,9 @@
-"""Score the scope engine against the hand-labelled corpus: verdicts right, and no false `exact`."""
+"""Score the scope engine against the hand-labelled corpus: verdicts right, and no false `exact`.
+
+Synthetic cases live in tests/scope_corpus/cases/; real-world cases (labels with a `source`) are public
+workflows read in place from the shared real-data corpus beside the checkout (`../shared/realdata/`,
+or VIBEOPS_REALDATA). Without it only the synthetic cases are scored, and the figures say so.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +20,25 @@ from bot.repotree import RepoTree  # noqa: E402
 from bot.scope.steps import scanner_steps  # noqa: E402
 from bot.scope.verdict import compare  # noqa: E402
 from bot.workflow import Workflow, WorkflowError  # noqa: E402
+from tests.realdata import ABSENT, REALDATA  # noqa: E402
 
 # The requested tool's scanner kinds, so e.g. a trivy question compares misconfiguration files.
 SCANNERS = {"trivy": ("misconfig",)}
 
 
+def case_path(question: dict) -> Path:
+    """The workflow a question is about: a synthetic case here, or a real-world one in the shared corpus."""
+    source = question.get("source")
+    return REALDATA / source if source else CORPUS / "cases" / question["case"]
+
+
+def origin(question: dict) -> str:
+    return "real-world" if question.get("source") else "synthetic"
+
+
 def answer(question: dict, tree: RepoTree) -> tuple[str, list[str] | None]:
     """(verdict, scanned files or None when unknown) for one labelled question."""
-    text = (CORPUS / "cases" / question["case"]).read_text()
+    text = case_path(question).read_text()
     try:
         workflow = Workflow.parse(f".github/workflows/{question['case']}", text)
     except WorkflowError:
@@ -36,9 +52,11 @@ def evaluate() -> list[dict]:
     tree = RepoTree.from_directory(CORPUS / "repo")
     rows = []
     for question in json.loads((CORPUS / "labels.json").read_text()):
+        if not case_path(question).is_file():
+            continue  # a real-world case without the shared corpus beside the checkout
         verdict, scanned = answer(question, tree)
         expected = sorted(question["scanned"]) if question["scanned"] is not None else None
-        rows.append({**question, "got_verdict": verdict, "got_scanned": scanned,
+        rows.append({**question, "origin": origin(question), "got_verdict": verdict, "got_scanned": scanned,
                      "verdict_ok": verdict == question["verdict"],
                      "scanned_ok": (scanned is None and expected is None) or (
                          scanned is not None and expected is not None and sorted(scanned) == expected),
@@ -53,9 +71,15 @@ def main() -> int:
     args = parser.parse_args()
     rows = evaluate()
     total = len(rows)
+    labelled = json.loads((CORPUS / "labels.json").read_text())
     figures = {
         "questions": total,
         "cases": len({r["case"] for r in rows}),
+        "real_world_questions": sum(r["origin"] == "real-world" for r in rows),
+        "synthetic_questions": sum(r["origin"] == "synthetic" for r in rows),
+        "real_world_cases": len({r["case"] for r in rows if r["origin"] == "real-world"}),
+        "synthetic_cases": len({r["case"] for r in rows if r["origin"] == "synthetic"}),
+        "not_scored": len(labelled) - total,
         "verdicts_right": sum(r["verdict_ok"] for r in rows),
         "scanned_sets_right": sum(r["scanned_ok"] for r in rows),
         "false_exact": sum(r["false_exact"] for r in rows),
@@ -63,7 +87,17 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures))
         return 0
-    print(f"scope corpus: {figures['cases']} workflows, {total} labelled questions")
+    print(f"scope corpus: {figures['cases']} workflows, {total} labelled questions "
+          f"({figures['real_world_cases']} real-world workflows read in place with "
+          f"{figures['real_world_questions']} questions, {figures['synthetic_cases']} synthetic with "
+          f"{figures['synthetic_questions']})")
+    if figures["not_scored"]:
+        print(f"  {figures['not_scored']} real-world questions not scored: {ABSENT}")
+    for kind in ("real-world", "synthetic"):
+        part = [r for r in rows if r["origin"] == kind]
+        if part:
+            print(f"  {kind:<10} verdicts right {sum(r['verdict_ok'] for r in part)}/{len(part)}, "
+                  f"false `exact` {sum(r['false_exact'] for r in part)}")
     print(f"  verdicts right      {figures['verdicts_right']}/{total} ({figures['verdicts_right'] / total:.0%})")
     print(f"  scanned sets right  {figures['scanned_sets_right']}/{total}")
     print(f"  false `exact`       {figures['false_exact']}  (target 0)")

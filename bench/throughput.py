@@ -23,7 +23,7 @@ from bot.app.redis_queue import RedisQueue  # noqa: E402
 from bot.app.settings import Settings  # noqa: E402
 from bot.app.web import create_app  # noqa: E402
 from tests import payloads  # noqa: E402
-from tests.appkit import INSTALLATION, SECRET, SEED, wordsmith_files  # noqa: E402
+from tests.appkit import INSTALLATION, SECRET, SEED, demo_files  # noqa: E402
 from tests.fakegithub import FakeGitHub  # noqa: E402
 from tests.scaleout import RedisServer, app_env, kill_group, start_worker  # noqa: E402
 
@@ -243,8 +243,8 @@ class Deployment:
         self.github = FakeGitHub()
         self.github.requests = TimedRequests()
         self.github.start()
-        files = wordsmith_files()
-        self.repos = [f"acme/wordsmith-{n}" for n in range(repos)]
+        files = demo_files()
+        self.repos = [f"acme/shop-{n}" for n in range(repos)]
         # Load comes from many installations, one repository each: GitHub's secondary limits (and vibeops's
         # rate budget, shared by the workers through Redis) are per installation.
         self.installations = {repo: INSTALLATION + n for n, repo in enumerate(self.repos)}

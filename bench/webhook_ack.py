@@ -18,6 +18,7 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 SECRET = "bench-secret"
 P99_TARGET_MS = 50.0
@@ -124,11 +125,11 @@ QUEUES = {
 FAKE_GITHUB = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from tests.appkit import wordsmith_files
+from tests.appkit import demo_files
 from tests.fakegithub import FakeGitHub
 fake = FakeGitHub()
 fake.start()
-fake.add_repo("acme/shop", wordsmith_files())
+fake.add_repo("acme/shop", demo_files())
 fake.set_permission("acme/shop", "alice", "write")
 fake.add_issue("acme/shop", 1, "Scan the API manifest")
 for n in range(1, int(sys.argv[2]) + 1):

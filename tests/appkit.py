@@ -17,10 +17,10 @@ from bot.app.worker import Worker
 from bot.catalog import default_catalog
 from bot.render.markdown import marker_key
 from tests import payloads
-from tests.conftest import WORDSMITH
+from tests.conftest import DEMO
 from tests.fakegithub import FakeGitHub
 
-REPO = "acme/wordsmith"
+REPO = "acme/shop"
 SECRET = "e2e-secret"
 INSTALLATION = 31
 SEED = "/vibeops add trivy scan for k8s-manifests/api.yaml"
@@ -29,8 +29,8 @@ WORKFLOW = ".github/workflows/vibeops-trivy-config-k8s-manifests-api.yml"
 comment_ids = itertools.count(5000)  # comment ids, unique across the whole test session
 
 
-def wordsmith_files() -> dict[str, bytes]:
-    return {str(p.relative_to(WORDSMITH)): p.read_bytes() for p in WORDSMITH.rglob("*") if p.is_file()}
+def demo_files() -> dict[str, bytes]:
+    return {str(p.relative_to(DEMO)): p.read_bytes() for p in DEMO.rglob("*") if p.is_file()}
 
 
 class App:
@@ -88,11 +88,11 @@ def replies(fake: FakeGitHub, number: int) -> list[str]:
 
 
 def started_github():
-    """A started fake GitHub with the wordsmith repository, an installation and a few people."""
+    """A started fake GitHub with the demo shop repository, an installation and a few people."""
     fake = FakeGitHub()
     fake.start()
     fake.add_installation(INSTALLATION, [REPO])
-    fake.add_repo(REPO, wordsmith_files())
+    fake.add_repo(REPO, demo_files())
     fake.set_permission(REPO, "alice", "write")
     fake.set_permission(REPO, "maude", "maintain")
     fake.set_permission(REPO, "bob", "read")

@@ -1,4 +1,4 @@
-"""Shared fixtures: the wordsmith demo repository as a tree and as a throwaway git repo."""
+"""Shared fixtures: the demo shop repository (fixtures/demo) as a tree and as a throwaway git repo."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from bot.adapters.tools import Tools
 from bot.repotree import RepoTree
 
 PROJECT = Path(__file__).resolve().parents[1]
-WORDSMITH = PROJECT / "fixtures" / "wordsmith"
-CORPUS = PROJECT / "fixtures" / "workflows"
+DEMO = PROJECT / "fixtures" / "demo"
 
 
 def git(repo: Path, *args: str) -> str:
@@ -23,7 +22,7 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-def make_repo(path: Path, files: dict[str, str] | None = None, source: Path = WORDSMITH) -> Path:
+def make_repo(path: Path, files: dict[str, str] | None = None, source: Path = DEMO) -> Path:
     """A git repository on branch main with one commit: `source` copied, plus `files`."""
     shutil.copytree(source, path, dirs_exist_ok=True)
     for name, text in (files or {}).items():
@@ -37,13 +36,13 @@ def make_repo(path: Path, files: dict[str, str] | None = None, source: Path = WO
 
 
 @pytest.fixture
-def wordsmith_tree() -> RepoTree:
-    return RepoTree.from_directory(WORDSMITH)
+def demo_tree() -> RepoTree:
+    return RepoTree.from_directory(DEMO)
 
 
 @pytest.fixture
-def wordsmith_repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "wordsmith")
+def demo_repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "demo")
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +92,13 @@ def github():
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-packages` installs it)."""
-    from tests.scaleout import RedisServer
+    """One redis-server for the session (the scale-out tests need it; `.ci/ensure-packages` installs it).
 
+    Without the binary the tests using it skip with the install hint; under CI=true they fail.
+    """
+    from tests.scaleout import RedisServer, redis_binary
+
+    redis_binary()
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()

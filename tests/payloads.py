@@ -1,4 +1,4 @@
-"""Webhook deliveries built from GitHub's real example payloads in fixtures/github/webhooks."""
+"""Webhook deliveries as GitHub sends them, built on the fake's own shapes (tests/fakegithub/templates.py)."""
 
 from __future__ import annotations
 
@@ -9,23 +9,10 @@ import json
 import re
 import urllib.parse
 import zlib
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from tests.fakegithub.responses import node_id
-from tests.fakegithub.templates import swap
-
-WEBHOOKS = Path(__file__).resolve().parents[1] / "fixtures" / "github" / "webhooks"
-
-
-@lru_cache(maxsize=None)
-def _cached(relative: str) -> str:
-    return (WEBHOOKS / relative).read_text()
-
-
-def _load(relative: str) -> dict:
-    return json.loads(_cached(relative))
+from tests.fakegithub.templates import FULL, swap, template
 
 
 GITHUB_HOSTS = re.compile(r"https?://(?:[\w-]+\.)*(?:github\.com|githubusercontent\.com)")
@@ -93,13 +80,13 @@ def issue_comment(action: str, repo_full_name: str, issue_number: int, comment_i
                   author_association: str = "NONE") -> dict:
     """An `issue_comment` delivery (created, edited or deleted) as a GitHub App receives it.
 
-    Built from octokit's `issue_comment/created.with-installation.payload.json`; `edited` adds
-    `changes.body.from` like `edited.payload.json`. For comments on a pull request the issue gets the
-    `pull_request` block and `/pull/` HTML URLs, as in the all-contributors recordings.
+    Shaped like GitHub's `issue_comment` `created` delivery to an App (with `installation`); `edited` adds
+    `changes.body.from`. For comments on a pull request the issue gets the `pull_request` block and
+    `/pull/` HTML URLs, as GitHub sends them.
     """
     assert action in ("created", "edited", "deleted"), action
-    payload = _load("issue_comment/created.with-installation.payload.json")
-    payload = _retarget_repo(payload, "Codertocat/Hello-World", repo_full_name, base_url)
+    payload = template("webhook:issue_comment")
+    payload = _retarget_repo(payload, FULL, repo_full_name, base_url)
     api, web = _hosts(base_url)
     repo_api, repo_web = f"{api}/repos/{repo_full_name}", f"{web}/{repo_full_name}"
     commenter = _user(payload["comment"]["user"], user, user_type, base_url)
@@ -155,9 +142,9 @@ def review_comment_created(repo_full_name: str, pull_number: int, comment_id: in
                            user: str = "octocat", user_type: str = "User", installation_id: int = 1,
                            base_url: str | None = None, head: str = "changes", base: str = "master",
                            author_association: str = "NONE") -> dict:
-    """A `pull_request_review_comment` `created` delivery (octokit's created.payload.json, renamed)."""
-    payload = _load("pull_request_review_comment/created.payload.json")
-    payload = _retarget_repo(payload, "Codertocat/Hello-World", repo_full_name, base_url)
+    """A `pull_request_review_comment` `created` delivery (the fake's shape, for this repository)."""
+    payload = template("webhook:pull_request_review_comment")
+    payload = _retarget_repo(payload, FULL, repo_full_name, base_url)
     api, web = _hosts(base_url)
     repo_api, repo_web = f"{api}/repos/{repo_full_name}", f"{web}/{repo_full_name}"
     commenter = _user(payload["comment"]["user"], user, user_type, base_url)
@@ -196,8 +183,8 @@ def review_comment_created(repo_full_name: str, pull_number: int, comment_id: in
 
 
 def ping(app_id: int | None = None, hook_id: int = 109948940) -> dict:
-    """A `ping` delivery (octokit's ping/with-app_id.payload.json), optionally for another App id."""
-    payload = _load("ping/with-app_id.payload.json")
+    """A `ping` delivery to an App's webhook, optionally for another App id."""
+    payload = template("webhook:ping")
     old = payload["hook_id"]
     payload = swap(payload, [(f"/hooks/{old}", f"/hooks/{hook_id}")])
     payload["hook_id"] = payload["hook"]["id"] = hook_id

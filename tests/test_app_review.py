@@ -93,7 +93,7 @@ def test_retry_outside_a_vibeops_pull_request_says_what_it_does(opened, github):
 
 
 def test_explain_on_an_issue_covers_the_repository_workflows(opened, github):
-    opened.comment("/vibeops explain .github/workflows/call-docker-build-api.yaml")
+    opened.comment("/vibeops explain .github/workflows/images.yml")
     opened.work()
     reply = [c["body"] for c in github.comments(REPO, 1) if c["user"] == github.bot_login][-1]
     assert "calls the reusable workflow `dockersamples/.github/.github/workflows/reusable-docker-build.yaml@main`" in reply
@@ -104,9 +104,9 @@ def synchronize(app: App, github, number: int, head: str, delivery: str) -> int:
     """A pull_request.synchronize delivery shaped on the real one, for the branch's current head."""
     import json
 
-    from tests.conftest import PROJECT
+    from tests.realdata import realdata
 
-    payload = json.loads((PROJECT / "fixtures/github/webhooks/pull_request/synchronize.payload.json").read_text())
+    payload = json.loads(realdata("webhooks", "pull_request", "synchronize.payload.json").read_text())
     payload["number"] = payload["pull_request"]["number"] = number
     payload["pull_request"]["head"].update(ref=head, sha=github.branches(REPO)[head])
     payload["repository"]["full_name"] = REPO
@@ -155,9 +155,9 @@ def test_other_pull_requests_are_checked_only_when_the_config_asks(github, tmp_p
 def closed_event(app: App, github, number: int, head: str, delivery: str) -> int:
     import json
 
-    from tests.conftest import PROJECT
+    from tests.realdata import realdata
 
-    payload = json.loads((PROJECT / "fixtures/github/webhooks/pull_request/closed.payload.json").read_text())
+    payload = json.loads(realdata("webhooks", "pull_request", "closed.payload.json").read_text())
     payload["number"] = payload["pull_request"]["number"] = number
     payload["pull_request"]["merged"] = False
     payload["pull_request"]["head"].update(ref=head, sha=github.branches(REPO).get(head, "0" * 40))

@@ -247,7 +247,7 @@ def test_a_failed_request_reply_pings_nobody_and_loads_nothing(github, tmp_path)
     assert "@maude" not in reply and "](http" not in reply and "@\u200bmaude" in reply
 
 
-def test_a_request_with_mentions_images_and_a_fake_marker_is_inert_in_the_pull_request(wordsmith_repo, tools):
+def test_a_request_with_mentions_images_and_a_fake_marker_is_inert_in_the_pull_request(demo_repo, tools):
     from bot.adapters.localgit import LocalGitForge
     from bot.catalog import default_catalog
     from bot.pipeline import Services, run_request
@@ -265,7 +265,7 @@ def test_a_request_with_mentions_images_and_a_fake_marker_is_inert_in_the_pull_r
         fake_marker = request_marker("add trivy scan for k8s-manifests/db.yaml", workflow=WORKFLOW)
         request = (f"{SEED.removeprefix('/vibeops ')} and thank @maude ![x](http://evil.example/p.png) "
                    f"<img src=http://evil.example/q.png> fixes #2 {fake_marker}")
-        services = Services(LocalGitForge(wordsmith_repo), tools, default_catalog(), llm=llm, max_rounds=1,
+        services = Services(LocalGitForge(demo_repo), tools, default_catalog(), llm=llm, max_rounds=1,
                             marker_key=KEY)
         report = run_request(request, services, generator="llm")
     finally:
@@ -293,8 +293,8 @@ def test_a_command_in_a_code_block_or_quote_does_not_run(github, tmp_path):
 
 
 def test_targets_that_slug_alike_get_different_branches(github, tmp_path):
-    github.push_file(REPO, "main", "k8s/api.yaml", (PROJECT / "fixtures/wordsmith/k8s-manifests/api.yaml").read_text())
-    github.push_file(REPO, "main", "k8s-api.yaml", (PROJECT / "fixtures/wordsmith/k8s-manifests/api.yaml").read_text())
+    github.push_file(REPO, "main", "k8s/api.yaml", (PROJECT / "fixtures/demo/k8s-manifests/api.yaml").read_text())
+    github.push_file(REPO, "main", "k8s-api.yaml", (PROJECT / "fixtures/demo/k8s-manifests/api.yaml").read_text())
     github.add_issue(REPO, 3, "Scan the other one")
     app = App(github, tmp_path)
     app.comment("/vibeops add trivy scan for k8s/api.yaml", number=1)

@@ -69,4 +69,4 @@ def test_make_demo_runs_the_seed_request_on_a_throwaway_copy(tmp_path):
     assert "scan-ref: k8s-manifests/api.yaml" in result.stdout
     (copy,) = tmp_path.glob("vibeops-demo-*")
     assert f"git -C {copy} show vibeops/" in result.stdout  # the hint works from wherever the user is
-    assert not (PROJECT / "fixtures" / "wordsmith" / ".git").exists()
+    assert not (PROJECT / "fixtures" / "demo" / ".git").exists()

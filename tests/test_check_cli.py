@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, make_repo, vibeops, vibeops_json
+from tests.conftest import make_repo, vibeops, vibeops_json
+from tests.realdata import realdata
 
 TRAP = """name: trivy
 on:
@@ -68,28 +69,28 @@ def test_without_requested_it_still_reports_what_each_step_scans(trap_repo):
     assert row.split()[-3:] == ["trivy", "k8s-manifests", "3"]
 
 
-def test_actionlint_findings_come_with_line_numbers(wordsmith_repo):
-    broken = CORPUS / "actionlint-testdata" / "permissions.yaml"
-    code, out = vibeops_json("check", str(broken), "--repo", str(wordsmith_repo))
+def test_actionlint_findings_come_with_line_numbers(demo_repo):
+    broken = realdata("workflows", "actionlint-testdata", "permissions.yaml")
+    code, out = vibeops_json("check", str(broken), "--repo", str(demo_repo))
     assert code == 1
     lint = next(c for c in out["files"][0]["checks"] if c["id"] == "actionlint")
-    expected = [line.split(":")[1] for line in (CORPUS / "actionlint-testdata" / "permissions.out").read_text().splitlines()]
+    expected = [line.split(":")[1] for line in broken.with_suffix(".out").read_text().splitlines()]
     assert [str(f["line"]) for f in lint["findings"]] == expected
     assert all(f["rule"] == "permissions" for f in lint["findings"])
 
 
-def test_invalid_yaml_is_a_finding_not_a_crash(wordsmith_repo):
-    code, out = vibeops_json("check", str(CORPUS / "actionlint-testdata" / "broken_yaml.yaml"),
-                             "--repo", str(wordsmith_repo))
+def test_invalid_yaml_is_a_finding_not_a_crash(demo_repo):
+    code, out = vibeops_json("check", str(realdata("workflows", "actionlint-testdata", "broken_yaml.yaml")),
+                             "--repo", str(demo_repo))
     assert code == 1
     checks = {c["id"]: c for c in out["files"][0]["checks"]}
     assert checks["actionlint"]["findings"][0]["line"] == 6
     assert "not valid YAML" in checks["scope"]["findings"][0]["message"]
 
 
-def test_policy_findings_on_a_real_workflow(wordsmith_repo):
-    code, out = vibeops_json("check", str(CORPUS / "aquasecurity__trivy-action__README-iac-config-scan.yml"),
-                             "--repo", str(wordsmith_repo))
+def test_policy_findings_on_a_real_workflow(demo_repo):
+    readme_example = realdata("workflows", "aquasecurity__trivy-action__README-iac-config-scan.yml")
+    code, out = vibeops_json("check", str(readme_example), "--repo", str(demo_repo))
     assert code == 1
     policy = next(c for c in out["files"][0]["checks"] if c["id"] == "policy")
     rules = {f["rule"] for f in policy["findings"]}
@@ -97,9 +98,9 @@ def test_policy_findings_on_a_real_workflow(wordsmith_repo):
     assert out["files"][0]["scope"]["steps"][0]["roots"] == ["."]
 
 
-def test_all_corpus_workflows_in_one_call(wordsmith_repo):
-    files = sorted(str(p) for p in CORPUS.glob("*.y*ml"))
-    code, out = vibeops_json("check", *files, "--repo", str(wordsmith_repo))
+def test_all_corpus_workflows_in_one_call(demo_repo):
+    files = sorted(str(p) for p in realdata("workflows").glob("*.y*ml"))
+    code, out = vibeops_json("check", *files, "--repo", str(demo_repo))
     assert code == 1 and len(out["files"]) == len(files)
 
 

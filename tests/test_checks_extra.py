@@ -12,7 +12,7 @@ from bot.request import parse_request
 from bot.scope.steps import scanner_steps
 from bot.scope.verdict import compare
 from bot.workflow import Workflow
-from tests.conftest import WORDSMITH
+from tests.conftest import DEMO
 
 SHA = "ed142fd0673e97e23eac54620cfb913e5ce36c25"
 
@@ -50,34 +50,34 @@ def rules(findings) -> list[tuple[str, str]]:
 # --- trivy-action --------------------------------------------------------------------------------
 
 
-def test_exit_code_zero_is_an_error_when_the_request_asks_to_fail(wordsmith_tree):
+def test_exit_code_zero_is_an_error_when_the_request_asks_to_fail(demo_tree):
     text = scan_workflow("scan-type: config\nscan-ref: k8s-manifests/api.yaml\nseverity: HIGH,CRITICAL")
-    asked = context(text, wordsmith_tree, request="add trivy scan for k8s-manifests/api.yaml fail on high")
+    asked = context(text, demo_tree, request="add trivy scan for k8s-manifests/api.yaml fail on high")
     (finding,) = trivy_action.run(asked)
     assert (finding.rule, finding.severity.value) == ("exit-code-zero", "error")
     assert "HIGH" in finding.message and finding.line == 10  # the step: there is no exit-code key
-    assert rules(trivy_action.run(context(text, wordsmith_tree))) == [("exit-code-zero", "warning")]
-    report_only = context(text, wordsmith_tree, request="add trivy scan for k8s-manifests/api.yaml report only")
+    assert rules(trivy_action.run(context(text, demo_tree))) == [("exit-code-zero", "warning")]
+    report_only = context(text, demo_tree, request="add trivy scan for k8s-manifests/api.yaml report only")
     assert trivy_action.run(report_only) == []
 
 
-def test_sarif_with_severity_but_no_limit_and_upload_without_permission(wordsmith_tree):
+def test_sarif_with_severity_but_no_limit_and_upload_without_permission(demo_tree):
     upload = ("      - uses: github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e\n"
               "        with:\n          sarif_file: out.sarif\n")
     text = scan_workflow("scan-type: config\nexit-code: '1'\nformat: sarif\noutput: out.sarif\nseverity: HIGH",
                          extra_steps=upload)
-    assert rules(trivy_action.run(context(text, wordsmith_tree))) == [
+    assert rules(trivy_action.run(context(text, demo_tree))) == [
         ("sarif-ignores-severity", "warning"), ("sarif-upload-permission", "error")]
     fixed = text.replace("severity: HIGH", "severity: HIGH\n          limit-severities-for-sarif: true").replace(
         "  contents: read\n", "  contents: read\n  security-events: write\n")
-    assert trivy_action.run(context(fixed, wordsmith_tree)) == []
+    assert trivy_action.run(context(fixed, demo_tree)) == []
     no_permissions = scan_workflow("scan-type: config\nexit-code: '1'", permissions="", extra_steps=upload)
-    assert rules(trivy_action.run(context(no_permissions, wordsmith_tree))) == [("sarif-upload-permission", "warning")]
+    assert rules(trivy_action.run(context(no_permissions, demo_tree))) == [("sarif-upload-permission", "warning")]
 
 
-def test_default_scan_type_without_image_ref_is_an_error(wordsmith_tree):
+def test_default_scan_type_without_image_ref_is_an_error(demo_tree):
     text = scan_workflow("scan-ref: k8s-manifests\nexit-code: '1'")
-    (finding,) = trivy_action.run(context(text, wordsmith_tree))
+    (finding,) = trivy_action.run(context(text, demo_tree))
     assert finding.rule == "image-scan-without-image" and "`k8s-manifests`" in finding.message
 
 
@@ -93,9 +93,9 @@ def test_default_scan_type_without_image_ref_is_an_error(wordsmith_tree):
     ("pull_request:\n    paths: ['**.yaml']", []),
     ("pull_request:\n    paths-ignore: ['k8s-manifests/web.yaml']", ["k8s-manifests/web.yaml"]),
 ])
-def test_files_whose_change_never_runs_the_scan(wordsmith_tree, on, missed):
+def test_files_whose_change_never_runs_the_scan(demo_tree, on, missed):
     text = scan_workflow("scan-type: config\nscan-ref: k8s-manifests\nexit-code: '1'", on=on)
-    findings = trigger_scope.run(context(text, wordsmith_tree))
+    findings = trigger_scope.run(context(text, demo_tree))
     if not missed:
         assert findings == []
         return
@@ -104,15 +104,15 @@ def test_files_whose_change_never_runs_the_scan(wordsmith_tree, on, missed):
     assert all(path in finding.message for path in missed) and f"{len(missed)} scanned" in finding.message
 
 
-def test_a_scan_that_only_runs_on_a_schedule_cannot_gate_pull_requests(wordsmith_tree):
+def test_a_scan_that_only_runs_on_a_schedule_cannot_gate_pull_requests(demo_tree):
     text = scan_workflow("scan-type: config\nscan-ref: k8s-manifests\nexit-code: '1'", on="schedule:\n    - cron: '0 3 * * *'")
-    assert rules(trigger_scope.run(context(text, wordsmith_tree))) == [("no-change-trigger", "warning")]
+    assert rules(trigger_scope.run(context(text, demo_tree))) == [("no-change-trigger", "warning")]
 
 
-def test_the_requested_files_are_what_must_trigger(wordsmith_tree):
+def test_the_requested_files_are_what_must_trigger(demo_tree):
     text = scan_workflow("scan-type: config\nscan-ref: k8s-manifests\nexit-code: '1'",
                          on="pull_request:\n    paths: ['k8s-manifests/api.yaml']")
-    asked = context(text, wordsmith_tree, request="add trivy scan for k8s-manifests/api.yaml")
+    asked = context(text, demo_tree, request="add trivy scan for k8s-manifests/api.yaml")
     assert trigger_scope.run(asked) == []
 
 
@@ -125,14 +125,14 @@ def test_the_requested_files_are_what_must_trigger(wordsmith_tree):
     "scan-type: fs\nscanners: misconfig\nscan-ref: api/Dockerfile",
 ])
 def test_trivy_itself_agrees_with_the_static_answer(tools, with_):
-    tree = RepoTree.from_directory(WORDSMITH)
+    tree = RepoTree.from_directory(DEMO)
     assert dynamic_scope.run(context(scan_workflow(with_ + "\nexit-code: '1'"), tree, tools)) == []
 
 
 def test_run_step_in_a_subdirectory_with_a_trivy_yaml_there(tools, tmp_path):
     import shutil
 
-    shutil.copytree(WORDSMITH, tmp_path / "repo")
+    shutil.copytree(DEMO, tmp_path / "repo")
     (tmp_path / "repo/k8s-manifests/trivy.yaml").write_text("scan:\n  skip-files:\n    - db.yaml\n")
     tree = RepoTree.from_directory(tmp_path / "repo")
     text = scan_workflow("scan-type: config", extra_steps="      - working-directory: k8s-manifests\n"
@@ -155,14 +155,14 @@ class CannedTrivy:
         return {"Results": [{"Target": t, "Class": "config"} for t in self.targets]}
 
 
-def test_a_disagreement_is_an_error_naming_both_sides(wordsmith_tree):
+def test_a_disagreement_is_an_error_naming_both_sides(demo_tree):
     text = scan_workflow("scan-type: config\nscan-ref: k8s-manifests\nexit-code: '1'")
-    (finding,) = dynamic_scope.run(context(text, wordsmith_tree, CannedTrivy(["api.yaml", "db.yaml"])))
+    (finding,) = dynamic_scope.run(context(text, demo_tree, CannedTrivy(["api.yaml", "db.yaml"])))
     assert finding.rule == "static-and-dynamic-disagree" and finding.severity.value == "error"
     assert "only static: k8s-manifests/web.yaml" in finding.message
 
 
-def test_trivy_that_cannot_run_fails_closed(wordsmith_tree):
+def test_trivy_that_cannot_run_fails_closed(demo_tree):
     text = scan_workflow("scan-type: config\nscan-ref: k8s-manifests\nexit-code: '1'")
-    (finding,) = dynamic_scope.run(context(text, wordsmith_tree, CannedTrivy(error="trivy not found")))
+    (finding,) = dynamic_scope.run(context(text, demo_tree, CannedTrivy(error="trivy not found")))
     assert finding.rule == "tool-unavailable" and finding.blocking

@@ -5,17 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.app.delivery import CommentCommand, command_text, parse_command, signature_valid
-from tests.conftest import PROJECT
+from tests.realdata import realdata
 
-HOOKS = PROJECT / "fixtures" / "github" / "webhooks"
+
+def hook(name: str) -> Path:
+    """One of GitHub's example deliveries, read in place from the shared real-data corpus."""
+    return realdata("webhooks", *name.split("/"))
 
 
 def real(name: str) -> dict:
-    return json.loads((HOOKS / name).read_text())
+    return json.loads(hook(name).read_text())
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -23,7 +27,7 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def test_signature_is_hmac_sha256_of_the_raw_body():
-    body = (HOOKS / "issue_comment/created.payload.json").read_bytes()
+    body = hook("issue_comment/created.payload.json").read_bytes()
     assert signature_valid(body, sign(body, "s3cret"), "s3cret")
     assert not signature_valid(body, sign(body, "other"), "s3cret")
     assert not signature_valid(body + b" ", sign(body, "s3cret"), "s3cret")

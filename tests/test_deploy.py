@@ -18,7 +18,7 @@ import pytest
 
 from bot.workflow import load_yaml
 from tests.conftest import PROJECT
-from tests.scaleout import INSTALL_HINT
+from tests.scaleout import redis_binary
 
 BIN = Path(sys.executable).parent
 
@@ -412,8 +412,7 @@ class ChartRedis:
     """A local redis-server run with the chart's arguments, /data replaced by a directory, on a private socket."""
 
     def __init__(self, options: dict, data: Path):
-        binary = shutil.which("redis-server")
-        assert binary, INSTALL_HINT
+        binary = redis_binary()
         self.socket = data.parent / f"{data.name}.sock"
         self.socket.unlink(missing_ok=True)  # a killed server leaves its socket behind
         argv = [binary, "--port", "0", "--unixsocket", str(self.socket)]

@@ -9,7 +9,6 @@ import subprocess
 import tarfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,11 +17,12 @@ from github import (Auth, BadCredentialsException, Github, GithubException, Gith
 
 from tests import payloads
 from tests.fakegithub import FakeGitHub
+from tests.fakegithub.templates import template
 
-REPO = "acme/wordsmith"
+REPO = "acme/shop"
 INSTALLATION = 77
 FILES = {
-    "README.md": "# wordsmith\n",
+    "README.md": "# shop\n",
     "k8s-manifests/api.yaml": "kind: Deployment\n",
     "k8s-manifests/db.yaml": "kind: StatefulSet\n",
     "scripts/build.sh": ("100755", "#!/bin/sh\necho build\n"),
@@ -78,7 +78,7 @@ def commit_files(repo, parent, files: dict[str, str | None], message: str = "vib
 def test_app_jwt_is_exchanged_for_one_installation_token(fake):
     gh = app_client(fake)
     repo = gh.get_repo(REPO)
-    assert (repo.full_name, repo.name, repo.owner.login, repo.default_branch) == (REPO, "wordsmith", "acme", "main")
+    assert (repo.full_name, repo.name, repo.owner.login, repo.default_branch) == (REPO, "shop", "acme", "main")
     assert repo.url == f"{fake.base_url}/repos/{REPO}" and repo.html_url == f"{fake.base_url}/{REPO}"
     gh.get_repo(REPO)
     assert fake.tokens_issued == 1  # PyGithub caches the token for its hour
@@ -89,7 +89,7 @@ def test_app_jwt_is_exchanged_for_one_installation_token(fake):
 def test_repository_installation_is_found_with_the_app_jwt(fake):
     integration = GithubIntegration(auth=Auth.AppAuth(fake.app_id, fake.private_key_pem.decode()),
                                     base_url=fake.base_url)
-    installation = integration.get_repo_installation("acme", "wordsmith")
+    installation = integration.get_repo_installation("acme", "shop")
     assert installation.id == INSTALLATION and installation.app_id == fake.app_id
     token = integration.get_access_token(INSTALLATION)
     assert token.token.startswith("ghs_") and token.expires_at.timestamp() > time.time() + 3500
@@ -203,7 +203,7 @@ def test_tarball_of_a_commit_holds_its_tree_with_modes_and_symlinks(fake, tmp_pa
     with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as tar:
         assert tar.pax_headers.get("comment") == sha  # git archive records the commit id there
         members = {m.name: m for m in tar.getmembers()}
-        top = f"acme-wordsmith-{sha[:7]}"
+        top = f"acme-shop-{sha[:7]}"
         assert {name.split("/")[0] for name in members} == {top}
         assert tar.extractfile(members[f"{top}/k8s-manifests/api.yaml"]).read() == b"kind: Deployment\n"
         assert members[f"{top}/scripts/build.sh"].mode & 0o111
@@ -511,7 +511,8 @@ def test_every_url_field_points_at_the_fake(fake):
 
 
 def test_issue_comment_payload_keeps_the_real_structure():
-    real = payloads._load("issue_comment/created.with-installation.payload.json")
+    # The shape's keys are GitHub's (tests/test_fakegithub_shapes.py); the builder keeps every one of them.
+    real = template("webhook:issue_comment")
     built = payloads.issue_comment_created(REPO, 5, 101, "/vibeops add actionlint check", user="alice",
                                            installation_id=INSTALLATION)
     assert built.keys() == real.keys() and built["issue"].keys() == real["issue"].keys()
@@ -519,7 +520,7 @@ def test_issue_comment_payload_keeps_the_real_structure():
     assert built["action"] == "created"
     assert built["installation"] == {"id": 77, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc="}
     assert (built["repository"]["full_name"], built["repository"]["name"],
-            built["repository"]["owner"]["login"]) == (REPO, "wordsmith", "acme")
+            built["repository"]["owner"]["login"]) == (REPO, "shop", "acme")
     comment = built["comment"]
     assert (comment["id"], comment["body"], comment["user"]["login"], comment["user"]["type"]) == (
         101, "/vibeops add actionlint check", "alice", "User")
@@ -572,8 +573,3 @@ def test_signature_headers_verify_with_hmac():
     assert headers == {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": expected,
                        "Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/fake"}
     assert payloads.sign(body, "other") != expected
-
-
-def test_fixture_files_are_where_the_builders_expect():
-    root = Path(payloads.WEBHOOKS)
-    assert (root / "issue_comment" / "created.with-installation.payload.json").is_file()

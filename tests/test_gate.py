@@ -29,7 +29,7 @@ def test_all_checks_every_workflow_and_prints_a_readable_table(gated_repo):
     result = vibeops("check", "--all", "--repo", str(gated_repo))
     assert result.returncode == 1
     out = result.stdout
-    assert "5 workflow(s) checked" in out  # wordsmith's two plus ours
+    assert "5 workflow(s) checked" in out  # the demo's two plus ours
     assert ".github/workflows/clean.yml: ok" in out
     sections = {block.split(":", 1)[0]: block for block in out.split("\n\n")}
     trap = sections[".github/workflows/trap.yml"]
@@ -74,20 +74,22 @@ def test_annotation_escaping():
                                    "::50%25 of files,%0Asee: a:b")
 
 
-def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope(wordsmith_repo):
-    code, report = vibeops_json("run", "add vibeops gate", "--repo", str(wordsmith_repo))
+def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope(demo_repo):
+    code, report = vibeops_json("run", "add vibeops gate", "--repo", str(demo_repo))
     assert code == 0, report["message"]
     assert report["workflow"] == ".github/workflows/vibeops-gate.yml"
     assert report["scope"]["verdict"] == "exact"
-    assert report["scope"]["scanned"] == [".github/workflows/call-docker-build-api.yaml",
-                                          ".github/workflows/call-docker-build-web.yaml",
+    assert report["scope"]["scanned"] == [".github/workflows/images.yml",
+                                          ".github/workflows/unit-tests.yml",
                                           ".github/workflows/vibeops-gate.yml"]
     preview = report["preview"]
     assert preview["tool"] == "vibeops"
-    # Each wordsmith workflow calls a reusable workflow at @main: policy and zizmor both block on it.
-    blocking = [f["id"] for f in preview["files"] for f in f["findings"] if f["severity"] == "ERROR"]
-    assert sorted(blocking) == ["policy/unpinned-uses", "policy/unpinned-uses", "zizmor/unpinned-uses",
-                                "zizmor/unpinned-uses"] and preview["would_fail"] == 4
-    text = git(wordsmith_repo, "show", f"{report['branch']}:{report['workflow']}")
+    # The demo's image build calls a shared workflow at @main: policy and zizmor both block on it; its unit
+    # tests workflow (pinned checkout, read-only token, no persisted credentials) passes.
+    blocking = [(f["path"], g["id"]) for f in preview["files"] for g in f["findings"] if g["severity"] == "ERROR"]
+    assert sorted(blocking) == [(".github/workflows/images.yml", "policy/unpinned-uses"),
+                                (".github/workflows/images.yml", "zizmor/unpinned-uses")]
+    assert preview["would_fail"] == 2
+    text = git(demo_repo, "show", f"{report['branch']}:{report['workflow']}")
     step = next(s for s in Workflow.parse("g.yml", text).steps() if "run" in s.data)
     assert step.data["run"] == 'pipx run --spec "vibeops==0.1.0" vibeops check --all --repo . --format github'

@@ -13,6 +13,7 @@ from bot.request import parse_request
 
 MANIFESTS = frozenset({"k8s-manifests/api.yaml", "k8s-manifests/db.yaml", "k8s-manifests/web.yaml"})
 DOCKERFILES = frozenset({"api/Dockerfile", "web/Dockerfile"})
+CHART = frozenset({"charts/shop/templates/deployment.yaml", "charts/shop/templates/service.yaml"})
 K8S = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata: {}\n"
 DOCKERFILE = "FROM alpine:3.20\nRUN true\n"
 
@@ -31,25 +32,25 @@ def problems(text: str, tree: RepoTree) -> tuple[str, ...]:
 # --- accepted targets -------------------------------------------------------------------------
 
 
-def test_one_file(wordsmith_tree):
-    intent = resolve("add trivy scan for k8s-manifests/api.yaml", wordsmith_tree)
+def test_one_file(demo_tree):
+    intent = resolve("add trivy scan for k8s-manifests/api.yaml", demo_tree)
     assert intent.targets == ("k8s-manifests/api.yaml",)
-    assert intent.requested_files(wordsmith_tree) == {"k8s-manifests/api.yaml"}
+    assert intent.requested_files(demo_tree) == {"k8s-manifests/api.yaml"}
 
 
-def test_several_files_keep_order(wordsmith_tree):
+def test_several_files_keep_order(demo_tree):
     intent = resolve("add trivy scan for web/Dockerfile, k8s-manifests/db.yaml and api/Dockerfile",
-                     wordsmith_tree)
+                     demo_tree)
     assert intent.targets == ("web/Dockerfile", "k8s-manifests/db.yaml", "api/Dockerfile")
-    assert intent.requested_files(wordsmith_tree) == {"web/Dockerfile", "k8s-manifests/db.yaml",
+    assert intent.requested_files(demo_tree) == {"web/Dockerfile", "k8s-manifests/db.yaml",
                                                       "api/Dockerfile"}
 
 
 @pytest.mark.parametrize("spelling", ["k8s-manifests", "k8s-manifests/", "./k8s-manifests", "`k8s-manifests/`"])
-def test_directory_targets_only_the_files_trivy_reads(wordsmith_tree, spelling):
-    intent = resolve(f"add trivy scan for {spelling}", wordsmith_tree)
+def test_directory_targets_only_the_files_trivy_reads(demo_tree, spelling):
+    intent = resolve(f"add trivy scan for {spelling}", demo_tree)
     assert intent.targets == ("k8s-manifests",)
-    assert intent.requested_files(wordsmith_tree) == MANIFESTS
+    assert intent.requested_files(demo_tree) == MANIFESTS
 
 
 def test_directory_requested_files_exclude_non_config_files():
@@ -64,50 +65,50 @@ def test_directory_requested_files_exclude_non_config_files():
     assert intent.requested_files(tree) == {"deploy/app.yaml"}
 
 
-def test_glob_expands_to_matching_files(wordsmith_tree):
-    intent = resolve("add trivy scan for k8s-manifests/*.yaml", wordsmith_tree)
+def test_glob_expands_to_matching_files(demo_tree):
+    intent = resolve("add trivy scan for k8s-manifests/*.yaml", demo_tree)
     assert intent.targets == tuple(sorted(MANIFESTS))
-    assert intent.requested_files(wordsmith_tree) == MANIFESTS
+    assert intent.requested_files(demo_tree) == MANIFESTS
 
 
-def test_double_star_glob(wordsmith_tree):
-    intent = resolve("add trivy scan for **/Dockerfile", wordsmith_tree)
+def test_double_star_glob(demo_tree):
+    intent = resolve("add trivy scan for **/Dockerfile", demo_tree)
     assert intent.targets == ("api/Dockerfile", "web/Dockerfile")
 
 
 @pytest.mark.parametrize("words", [".", "the repository", "the whole repo"])
-def test_whole_repository(wordsmith_tree, words):
-    intent = resolve(f"add trivy scan for {words}", wordsmith_tree)
+def test_whole_repository(demo_tree, words):
+    intent = resolve(f"add trivy scan for {words}", demo_tree)
     assert intent.targets == (".",)
-    assert intent.requested_files(wordsmith_tree) == MANIFESTS | DOCKERFILES
+    assert intent.requested_files(demo_tree) == MANIFESTS | DOCKERFILES | CHART
 
 
-def test_whole_repository_with_fs_mode(wordsmith_tree):
-    intent = resolve("add trivy fs scan for .", wordsmith_tree)
+def test_whole_repository_with_fs_mode(demo_tree):
+    intent = resolve("add trivy fs scan for .", demo_tree)
     assert intent.mode == "fs"
-    assert intent.requested_files(wordsmith_tree) == MANIFESTS | DOCKERFILES
+    assert intent.requested_files(demo_tree) == MANIFESTS | DOCKERFILES | CHART
 
 
-def test_secret_scanner_reads_any_file(wordsmith_tree):
-    intent = resolve("add trivy fs secret scan for README.md", wordsmith_tree)
+def test_secret_scanner_reads_any_file(demo_tree):
+    intent = resolve("add trivy fs secret scan for README.md", demo_tree)
     assert intent.targets == ("README.md",)
-    assert intent.requested_files(wordsmith_tree) == {"README.md"}
+    assert intent.requested_files(demo_tree) == {"README.md"}
 
 
-def test_duplicate_targets_are_merged(wordsmith_tree):
+def test_duplicate_targets_are_merged(demo_tree):
     intent = resolve("add trivy scan for k8s-manifests/api.yaml and ./k8s-manifests/api.yaml",
-                     wordsmith_tree)
+                     demo_tree)
     assert intent.targets == ("k8s-manifests/api.yaml",)
 
 
-def test_glob_and_explicit_file_are_merged(wordsmith_tree):
-    intent = resolve("add trivy scan for k8s-manifests/api.yaml and k8s-manifests/*.yaml", wordsmith_tree)
+def test_glob_and_explicit_file_are_merged(demo_tree):
+    intent = resolve("add trivy scan for k8s-manifests/api.yaml and k8s-manifests/*.yaml", demo_tree)
     assert intent.targets == ("k8s-manifests/api.yaml", "k8s-manifests/db.yaml", "k8s-manifests/web.yaml")
 
 
-def test_intent_exposes_the_request(wordsmith_tree):
+def test_intent_exposes_the_request(demo_tree):
     intent = resolve("add trivy fs secret scan for k8s-manifests fail on critical only on pull requests "
-                     "weekly with sarif upload", wordsmith_tree)
+                     "weekly with sarif upload", demo_tree)
     assert intent.tool == "trivy"
     assert intent.mode == "fs"
     assert intent.scanners == ("misconfig", "secret")
@@ -121,11 +122,11 @@ def test_intent_exposes_the_request(wordsmith_tree):
     }
 
 
-def test_actionlint_default_target(wordsmith_tree):
-    intent = resolve("add actionlint check", wordsmith_tree)
+def test_actionlint_default_target(demo_tree):
+    intent = resolve("add actionlint check", demo_tree)
     assert intent.targets == (".github/workflows",)
-    assert intent.requested_files(wordsmith_tree) == {
-        ".github/workflows/call-docker-build-api.yaml", ".github/workflows/call-docker-build-web.yaml"}
+    assert intent.requested_files(demo_tree) == {
+        ".github/workflows/images.yml", ".github/workflows/unit-tests.yml"}
 
 
 def test_actionlint_accepts_a_repo_without_workflows():
@@ -162,71 +163,71 @@ def test_small_tree_dockerfile_and_helm_template():
     "~/k8s-manifests/api.yaml",
     "C:\\src\\wordsmith\\k8s-manifests\\api.yaml",
 ])
-def test_absolute_path_suggests_the_relative_path(wordsmith_tree, raw):
-    found = problems(f"add trivy scan for `{raw}`", wordsmith_tree)
+def test_absolute_path_suggests_the_relative_path(demo_tree, raw):
+    found = problems(f"add trivy scan for `{raw}`", demo_tree)
     assert found == (
         f"`{raw}` is an absolute path; write it relative to the repository root "
         "(e.g. `k8s-manifests/api.yaml`).",)
 
 
-def test_absolute_directory_suggests_the_directory(wordsmith_tree):
-    (found,) = problems("add trivy scan for /work/wordsmith/k8s-manifests", wordsmith_tree)
+def test_absolute_directory_suggests_the_directory(demo_tree):
+    (found,) = problems("add trivy scan for /work/wordsmith/k8s-manifests", demo_tree)
     assert "is an absolute path" in found
     assert found.endswith("(e.g. `k8s-manifests`).")
 
 
 @pytest.mark.parametrize("raw", ["..", "../k8s-manifests/api.yaml", "k8s-manifests/../README.md",
                                  "k8s-manifests/../../etc"])
-def test_dot_dot_is_refused(wordsmith_tree, raw):
-    found = problems(f"add trivy scan for {raw}", wordsmith_tree)
+def test_dot_dot_is_refused(demo_tree, raw):
+    found = problems(f"add trivy scan for {raw}", demo_tree)
     assert found == (f"`{raw}` uses `..`; paths must stay inside the repository.",)
 
 
-def test_missing_path_suggests_the_close_match(wordsmith_tree):
-    (found,) = problems("add trivy scan for k8s-manifest/api.yaml", wordsmith_tree)
+def test_missing_path_suggests_the_close_match(demo_tree):
+    (found,) = problems("add trivy scan for k8s-manifest/api.yaml", demo_tree)
     assert found.startswith("`k8s-manifest/api.yaml` does not exist in the repository. Did you mean ")
     suggestion = found.split("Did you mean ", 1)[1]
     assert suggestion.startswith("`k8s-manifests/api.yaml`")  # the same file name comes first
     assert found.endswith("?")
 
 
-def test_missing_path_same_basename_elsewhere(wordsmith_tree):
-    (found,) = problems("add trivy scan for k8s/api.yaml", wordsmith_tree)
+def test_missing_path_same_basename_elsewhere(demo_tree):
+    (found,) = problems("add trivy scan for k8s/api.yaml", demo_tree)
     assert "does not exist" in found
     assert "Did you mean `k8s-manifests/api.yaml`" in found
 
 
-def test_missing_path_without_anything_close_has_no_suggestion(wordsmith_tree):
-    found = problems("add trivy scan for zzzzqqqq.tf", wordsmith_tree)
+def test_missing_path_without_anything_close_has_no_suggestion(demo_tree):
+    found = problems("add trivy scan for zzzzqqqq.tf", demo_tree)
     assert found == ("`zzzzqqqq.tf` does not exist in the repository.",)
 
 
-def test_glob_matching_nothing(wordsmith_tree):
-    (found,) = problems("add trivy scan for charts/**/*.yaml", wordsmith_tree)
-    assert found.startswith("`charts/**/*.yaml` matches no file in the repository.")
+def test_glob_matching_nothing(demo_tree):
+    (found,) = problems("add trivy scan for helm/**/*.yaml", demo_tree)
+    assert found.startswith("`helm/**/*.yaml` matches no file in the repository.")
 
 
-def test_glob_matching_nothing_suggests(wordsmith_tree):
-    (found,) = problems("add trivy scan for manifests/*.yml", wordsmith_tree)
+def test_glob_matching_nothing_suggests(demo_tree):
+    (found,) = problems("add trivy scan for manifests/*.yml", demo_tree)
     assert found.startswith("`manifests/*.yml` matches no file in the repository. Did you mean ")
     assert "k8s-manifests/" in found
 
 
-def test_file_trivy_does_not_read(wordsmith_tree):
-    found = problems("add trivy scan for README.md", wordsmith_tree)
+def test_file_trivy_does_not_read(demo_tree):
+    found = problems("add trivy scan for README.md", demo_tree)
     assert found == (
         "trivy config would find nothing to check in `README.md`: it is not a Kubernetes manifest, "
         "Dockerfile, Terraform, CloudFormation, Helm template or ARM template.",)
 
 
 @pytest.mark.parametrize("path", ["docker-compose.yml", "kustomization.yaml", ".github/dependabot.yml"])
-def test_yaml_that_is_not_a_manifest_is_refused(wordsmith_tree, path):
-    (found,) = problems(f"add trivy scan for {path}", wordsmith_tree)
+def test_yaml_that_is_not_a_manifest_is_refused(demo_tree, path):
+    (found,) = problems(f"add trivy scan for {path}", demo_tree)
     assert found.startswith(f"trivy config would find nothing to check in `{path}`: it is not ")
 
 
-def test_directory_without_readable_files(wordsmith_tree):
-    (found,) = problems("add trivy fs scan for db", wordsmith_tree)
+def test_directory_without_readable_files(demo_tree):
+    (found,) = problems("add trivy fs scan for db", demo_tree)
     assert found.startswith("trivy fs would find nothing to check in `db`: it contains no file that trivy reads as ")
 
 
@@ -249,25 +250,25 @@ def test_unparseable_manifest_is_not_read():
     assert "would find nothing to check in `k8s/bad.yaml`" in found
 
 
-def test_several_path_problems_reported_together(wordsmith_tree):
+def test_several_path_problems_reported_together(demo_tree):
     found = problems("add trivy scan for /etc/passwd, ../x, nope.yaml and k8s-manifests/api.yaml",
-                     wordsmith_tree)
+                     demo_tree)
     assert len(found) == 3
     assert found[0].startswith("`/etc/passwd` is an absolute path")
     assert found[1] == "`../x` uses `..`; paths must stay inside the repository."
     assert found[2] == "`nope.yaml` does not exist in the repository."
 
 
-def test_several_unreadable_targets_reported_together(wordsmith_tree):
-    found = problems("add trivy scan for README.md, k8s-manifests and LICENSE", wordsmith_tree)
+def test_several_unreadable_targets_reported_together(demo_tree):
+    found = problems("add trivy scan for README.md, k8s-manifests and db/schema.sql", demo_tree)
     assert len(found) == 2
     assert "`README.md`" in found[0]
-    assert "`LICENSE`" in found[1]
+    assert "`db/schema.sql`" in found[1]
 
 
-def test_path_problems_come_before_readability(wordsmith_tree):
+def test_path_problems_come_before_readability(demo_tree):
     # README.md is unreadable, but the missing path is reported first and alone
-    found = problems("add trivy scan for README.md and zzzzqqqq.tf", wordsmith_tree)
+    found = problems("add trivy scan for README.md and zzzzqqqq.tf", demo_tree)
     assert found == ("`zzzzqqqq.tf` does not exist in the repository.",)
 
 
@@ -333,8 +334,10 @@ def test_chained_symlink_escaping_the_repo(linked_repo):
         "`chain.yaml` is a symbolic link that points outside the repository.",)
 
 
-def test_a_glob_keeps_only_the_files_trivy_reads(wordsmith_tree):
-    intent = resolve_intent(parse_request("add trivy scan for **/*.yaml"), wordsmith_tree)
-    assert intent.targets == ("k8s-manifests/api.yaml", "k8s-manifests/db.yaml", "k8s-manifests/web.yaml")
+def test_a_glob_keeps_only_the_files_trivy_reads(demo_tree):
+    # Chart.yaml, values.yaml, kustomization.yaml and the workflows match too; trivy reads none of them.
+    intent = resolve_intent(parse_request("add trivy scan for **/*.yaml"), demo_tree)
+    assert intent.targets == ("charts/shop/templates/deployment.yaml", "charts/shop/templates/service.yaml",
+                              "k8s-manifests/api.yaml", "k8s-manifests/db.yaml", "k8s-manifests/web.yaml")
     with pytest.raises(IntentError, match=r"matches 1 file\(s\), but trivy config reads none of them"):
-        resolve_intent(parse_request("add trivy scan for .github/*.yml"), wordsmith_tree)
+        resolve_intent(parse_request("add trivy scan for .github/*.yml"), demo_tree)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot import preview
-from tests.conftest import WORDSMITH
+from tests.conftest import DEMO
 
 
 def test_trivy_directory_scan_maps_targets_back_to_repository_paths(tools):
-    output = tools.trivy_scan("config", "k8s-manifests", ("misconfig",), str(WORDSMITH))
+    output = tools.trivy_scan("config", "k8s-manifests", ("misconfig",), str(DEMO))
     files = preview.from_trivy("k8s-manifests", False, output)
     assert [f.path for f in files] == ["k8s-manifests/api.yaml", "k8s-manifests/db.yaml", "k8s-manifests/web.yaml"]
     summary = preview.merge("trivy", files, ("CRITICAL", "HIGH"))
@@ -17,7 +17,7 @@ def test_trivy_directory_scan_maps_targets_back_to_repository_paths(tools):
 
 
 def test_trivy_single_file_scan_keeps_the_requested_path(tools):
-    output = tools.trivy_scan("config", "api/Dockerfile", ("misconfig",), str(WORDSMITH))
+    output = tools.trivy_scan("config", "api/Dockerfile", ("misconfig",), str(DEMO))
     (file,) = preview.from_trivy("api/Dockerfile", True, output)
     assert file.path == "api/Dockerfile"
     assert file.findings and all(f.id.startswith("DS") for f in file.findings)

@@ -43,8 +43,8 @@ def upload_steps(draft: Draft) -> list:
 
 
 @pytest.fixture
-def tree(wordsmith_tree) -> RepoTree:
-    return wordsmith_tree
+def tree(demo_tree) -> RepoTree:
+    return demo_tree
 
 
 REQUESTS = [
@@ -55,7 +55,7 @@ REQUESTS = [
     "add trivy fs scan for k8s-manifests and web",
     "add trivy fs secret scan for .",
     "add actionlint check",
-    "add actionlint check for .github/workflows/call-docker-build-api.yaml",
+    "add actionlint check for .github/workflows/images.yml",
     "add trivy scan for k8s-manifests and web/Dockerfile with sarif upload",
     "add trivy fs scan for . report only nightly upload to code scanning only on pull requests",
 ]
@@ -358,10 +358,9 @@ def test_actionlint_default(tree):
 
 
 def test_actionlint_one_file(tree):
-    target = ".github/workflows/call-docker-build-api.yaml"
+    target = ".github/workflows/images.yml"
     draft = make(f"add actionlint check for {target}", tree)
-    digest = hashlib.sha256(target.encode()).hexdigest()[:8]
-    assert draft.slug == "actionlint-github-workflows-call-docker-" + digest
+    assert draft.slug == "actionlint-github-workflows-images"
     (step,) = [s for s in steps(draft) if "files" in s.get("with", {})]
     assert step["with"]["files"] == target
     assert step["name"] == f"Lint {target}"

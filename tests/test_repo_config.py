@@ -223,8 +223,8 @@ def test_server_limits_from_the_environment(tmp_path):
     assert code == 2 and "not valid YAML" in report["message"]
 
 
-def test_zizmor_runs_unless_the_repository_switches_it_off(tmp_path, wordsmith_repo):
-    code, report = vibeops_json("run", SEED, "--repo", str(wordsmith_repo))
+def test_zizmor_runs_unless_the_repository_switches_it_off(tmp_path, demo_repo):
+    code, report = vibeops_json("run", SEED, "--repo", str(demo_repo))
     assert code == 0 and {"id": "zizmor", "ok": True, "findings": []} in report["checks"]
     repo = repo_with(tmp_path, "zizmor:\n  enabled: false\n")
     code, report = vibeops_json("run", SEED, "--repo", str(repo))

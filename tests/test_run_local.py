@@ -30,11 +30,11 @@ def vibeops_branches(repo: Path) -> list[str]:
     return out.split() if out else []
 
 
-def test_seed_request_opens_a_branch_with_an_exact_scope(wordsmith_repo):
-    (wordsmith_repo / "notes.txt").write_text("uncommitted user work\n")
-    git(wordsmith_repo, "add", "notes.txt")
-    before = state(wordsmith_repo)
-    code, report = vibeops_json("run", SEED, "--repo", str(wordsmith_repo))
+def test_seed_request_opens_a_branch_with_an_exact_scope(demo_repo):
+    (demo_repo / "notes.txt").write_text("uncommitted user work\n")
+    git(demo_repo, "add", "notes.txt")
+    before = state(demo_repo)
+    code, report = vibeops_json("run", SEED, "--repo", str(demo_repo))
     assert code == 0, report["message"]
     assert report["status"] == "opened"
     assert report["workflow"] == WORKFLOW
@@ -47,23 +47,23 @@ def test_seed_request_opens_a_branch_with_an_exact_scope(wordsmith_repo):
         "actionlint": True, "scope": True, "dynamic-scope": True, "trigger-scope": True, "trivy-action": True,
         "policy": True, "guardrails": True, "zizmor": True}
     # The user's checkout, index, HEAD and branches are exactly as they were, plus one new branch.
-    after = state(wordsmith_repo)
+    after = state(demo_repo)
     assert {k: v for k, v in after.items() if k != "branches"} == {k: v for k, v in before.items() if k != "branches"}
     assert set(after["branches"].splitlines()) - set(before["branches"].splitlines()) == {
         f"refs/heads/{BRANCH} {report['commit']}"}
     # One commit on top of main, adding exactly the workflow.
-    assert git(wordsmith_repo, "rev-parse", f"{BRANCH}^") == git(wordsmith_repo, "rev-parse", "main")
-    assert git(wordsmith_repo, "diff", "--name-status", "main", BRANCH) == f"A\t{WORKFLOW}"
-    committed = git(wordsmith_repo, "show", f"{BRANCH}:{WORKFLOW}")
+    assert git(demo_repo, "rev-parse", f"{BRANCH}^") == git(demo_repo, "rev-parse", "main")
+    assert git(demo_repo, "diff", "--name-status", "main", BRANCH) == f"A\t{WORKFLOW}"
+    committed = git(demo_repo, "show", f"{BRANCH}:{WORKFLOW}")
     assert committed.strip() == report["workflow_text"].strip()
     wf = Workflow.parse(WORKFLOW, committed)
     scan = [s for s in wf.steps() if "trivy-action" in (s.uses or "")]
     assert [s.with_["scan-ref"] for s in scan] == ["k8s-manifests/api.yaml"]
 
 
-def test_report_carries_the_preview_and_a_pr_description(wordsmith_repo, tmp_path):
+def test_report_carries_the_preview_and_a_pr_description(demo_repo, tmp_path):
     body_file = tmp_path / "body.md"
-    code, report = vibeops_json("run", SEED, "--repo", str(wordsmith_repo), "--pr-body", str(body_file))
+    code, report = vibeops_json("run", SEED, "--repo", str(demo_repo), "--pr-body", str(body_file))
     assert code == 0
     preview = report["preview"]
     assert preview["ran"] and preview["tool"] == "trivy"
@@ -80,34 +80,35 @@ def test_report_carries_the_preview_and_a_pr_description(wordsmith_repo, tmp_pat
     assert body_file.read_text() == body
 
 
-def test_several_files_and_a_directory(wordsmith_repo):
+def test_several_files_and_a_directory(demo_repo):
     code, report = vibeops_json("run", "add trivy scan for k8s-manifests/api.yaml and k8s-manifests/db.yaml",
-                                "--repo", str(wordsmith_repo))
+                                "--repo", str(demo_repo))
     assert code == 0
     assert report["scope"]["scanned"] == ["k8s-manifests/api.yaml", "k8s-manifests/db.yaml"]
-    code, report = vibeops_json("run", "add trivy config scan for k8s-manifests/", "--repo", str(wordsmith_repo))
+    code, report = vibeops_json("run", "add trivy config scan for k8s-manifests/", "--repo", str(demo_repo))
     assert code == 0 and report["scope"]["verdict"] == "exact"
     assert len(report["scope"]["scanned"]) == 3
     assert len(report["preview"]["files"]) == 3
 
 
-def test_trivy_fs_misconfiguration_scan_of_the_repository(wordsmith_repo):
+def test_trivy_fs_misconfiguration_scan_of_the_repository(demo_repo):
     code, report = vibeops_json("run", "add trivy fs misconfiguration scan for the repository fail on critical",
-                                "--repo", str(wordsmith_repo))
+                                "--repo", str(demo_repo))
     assert code == 0, report["message"]
-    assert report["scope"]["scanned"] == ["api/Dockerfile", "k8s-manifests/api.yaml", "k8s-manifests/db.yaml",
-                                          "k8s-manifests/web.yaml", "web/Dockerfile"]
+    assert report["scope"]["scanned"] == ["api/Dockerfile", "charts/shop/templates/deployment.yaml",
+                                          "charts/shop/templates/service.yaml", "k8s-manifests/api.yaml",
+                                          "k8s-manifests/db.yaml", "k8s-manifests/web.yaml", "web/Dockerfile"]
     assert {f["path"] for f in report["preview"]["files"]} == set(report["scope"]["scanned"])
     assert report["preview"]["fail_on"] == ["CRITICAL"]
 
 
-def test_actionlint_on_the_repository_workflows(wordsmith_repo):
-    code, report = vibeops_json("run", "add actionlint check", "--repo", str(wordsmith_repo))
+def test_actionlint_on_the_repository_workflows(demo_repo):
+    code, report = vibeops_json("run", "add actionlint check", "--repo", str(demo_repo))
     assert code == 0, report["message"]
     assert report["workflow"] == ".github/workflows/vibeops-actionlint.yml"
     assert report["scope"]["verdict"] == "exact"
     assert ".github/workflows/vibeops-actionlint.yml" in report["scope"]["scanned"]
-    assert ".github/workflows/call-docker-build-api.yaml" in report["scope"]["scanned"]
+    assert ".github/workflows/images.yml" in report["scope"]["scanned"]
     assert report["preview"]["tool"] == "actionlint" and report["preview"]["ran"]
 
 
@@ -120,14 +121,14 @@ def test_actionlint_on_the_repository_workflows(wordsmith_repo):
     ("add checkov scan for k8s-manifests/api.yaml", "no built-in recipe for checkov"),
     ("please do something", "could not read"),
 ])
-def test_bad_input_is_exit_2_with_a_specific_message_and_no_branch(wordsmith_repo, request_text, expected):
-    before = state(wordsmith_repo)
-    code, report = vibeops_json("run", request_text, "--repo", str(wordsmith_repo))
+def test_bad_input_is_exit_2_with_a_specific_message_and_no_branch(demo_repo, request_text, expected):
+    before = state(demo_repo)
+    code, report = vibeops_json("run", request_text, "--repo", str(demo_repo))
     assert code == 2
     assert report["status"] == "error"
     assert expected.lower() in report["message"].lower()
-    assert state(wordsmith_repo) == before
-    human = vibeops("run", request_text, "--repo", str(wordsmith_repo))
+    assert state(demo_repo) == before
+    human = vibeops("run", request_text, "--repo", str(demo_repo))
     assert human.returncode == 2 and "Traceback" not in human.stderr
     assert expected.lower() in human.stderr.lower()
 
@@ -142,46 +143,46 @@ def test_not_a_repository_and_empty_repository(tmp_path):
     assert code == 2 and "no such directory" in report["message"]
 
 
-def test_a_check_that_cannot_run_fails_closed_and_leaves_no_branch(wordsmith_repo):
-    before = state(wordsmith_repo)
-    code, report = vibeops_json("run", SEED, "--repo", str(wordsmith_repo),
+def test_a_check_that_cannot_run_fails_closed_and_leaves_no_branch(demo_repo):
+    before = state(demo_repo)
+    code, report = vibeops_json("run", SEED, "--repo", str(demo_repo),
                                 env={"VIBEOPS_ACTIONLINT": "/nonexistent/actionlint"})
     assert code == 1
     assert report["status"] == "rejected"
     (lint,) = [c for c in report["checks"] if c["id"] == "actionlint"]
     assert not lint["ok"] and lint["findings"][0]["rule"] == "tool-unavailable"
     assert report["branch"] is None and report["commit"] is None
-    assert state(wordsmith_repo) == before
+    assert state(demo_repo) == before
 
 
-def test_missing_trivy_fails_closed_through_the_dynamic_scope_check(wordsmith_repo):
-    before = state(wordsmith_repo)
-    code, report = vibeops_json("run", SEED, "--repo", str(wordsmith_repo),
+def test_missing_trivy_fails_closed_through_the_dynamic_scope_check(demo_repo):
+    before = state(demo_repo)
+    code, report = vibeops_json("run", SEED, "--repo", str(demo_repo),
                                 env={"VIBEOPS_TRIVY": "/nonexistent/trivy"})
     assert report["preview"]["ran"] is False
     assert "trivy not found" in report["preview"]["error"]
     (dynamic,) = [c for c in report["checks"] if c["id"] == "dynamic-scope"]
     assert not dynamic["ok"] and dynamic["findings"][0]["rule"] == "tool-unavailable"
     assert code == 1 and report["status"] == "rejected"
-    assert state(wordsmith_repo) == before
+    assert state(demo_repo) == before
 
 
-def test_running_the_same_request_again_is_idempotent(wordsmith_repo):
-    code, first = vibeops_json("run", SEED, "--repo", str(wordsmith_repo))
-    code2, second = vibeops_json("run", SEED, "--repo", str(wordsmith_repo))
+def test_running_the_same_request_again_is_idempotent(demo_repo):
+    code, first = vibeops_json("run", SEED, "--repo", str(demo_repo))
+    code2, second = vibeops_json("run", SEED, "--repo", str(demo_repo))
     assert code == code2 == 0
     assert second["commit"] == first["commit"]
     assert "already up to date" in second["message"]
-    assert vibeops_branches(wordsmith_repo) == [BRANCH]
+    assert vibeops_branches(demo_repo) == [BRANCH]
 
 
-def test_changed_request_on_an_existing_branch_adds_a_commit_on_its_head(wordsmith_repo):
-    _, first = vibeops_json("run", SEED, "--repo", str(wordsmith_repo))
-    code, second = vibeops_json("run", SEED + " fail on medium and above", "--repo", str(wordsmith_repo))
+def test_changed_request_on_an_existing_branch_adds_a_commit_on_its_head(demo_repo):
+    _, first = vibeops_json("run", SEED, "--repo", str(demo_repo))
+    code, second = vibeops_json("run", SEED + " fail on medium and above", "--repo", str(demo_repo))
     assert code == 0
     assert second["branch"] == first["branch"]
-    assert git(wordsmith_repo, "rev-parse", f"{BRANCH}^") == first["commit"]
-    assert "CRITICAL,HIGH,MEDIUM" in git(wordsmith_repo, "show", f"{BRANCH}:{WORKFLOW}")
+    assert git(demo_repo, "rev-parse", f"{BRANCH}^") == first["commit"]
+    assert "CRITICAL,HIGH,MEDIUM" in git(demo_repo, "show", f"{BRANCH}:{WORKFLOW}")
 
 
 def test_never_overwrites_an_existing_workflow_silently(tmp_path):
@@ -194,28 +195,28 @@ def test_never_overwrites_an_existing_workflow_silently(tmp_path):
     assert code == 0 and git(repo, "diff", "--name-status", "main", BRANCH) == f"M\t{WORKFLOW}"
 
 
-def test_refuses_to_move_a_branch_the_user_has_checked_out(wordsmith_repo):
-    vibeops_json("run", SEED, "--repo", str(wordsmith_repo))
-    git(wordsmith_repo, "checkout", "-q", BRANCH)
-    code, report = vibeops_json("run", SEED + " report only", "--repo", str(wordsmith_repo))
+def test_refuses_to_move_a_branch_the_user_has_checked_out(demo_repo):
+    vibeops_json("run", SEED, "--repo", str(demo_repo))
+    git(demo_repo, "checkout", "-q", BRANCH)
+    code, report = vibeops_json("run", SEED + " report only", "--repo", str(demo_repo))
     assert code == 2 and "checked out" in report["message"]
 
 
-def test_default_branch_is_found_when_another_branch_is_checked_out(wordsmith_repo):
-    git(wordsmith_repo, "checkout", "-q", "-b", "feature")
-    (wordsmith_repo / "k8s-manifests" / "extra.yaml").write_text(
+def test_default_branch_is_found_when_another_branch_is_checked_out(demo_repo):
+    git(demo_repo, "checkout", "-q", "-b", "feature")
+    (demo_repo / "k8s-manifests" / "extra.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n")
-    git(wordsmith_repo, "add", "-A")
-    git(wordsmith_repo, "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-q", "-m", "feature work")
-    code, report = vibeops_json("run", "add trivy scan for k8s-manifests/extra.yaml", "--repo", str(wordsmith_repo))
+    git(demo_repo, "add", "-A")
+    git(demo_repo, "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-q", "-m", "feature work")
+    code, report = vibeops_json("run", "add trivy scan for k8s-manifests/extra.yaml", "--repo", str(demo_repo))
     assert code == 2 and "does not exist" in report["message"]  # read from main, not the checkout
     code, report = vibeops_json("run", "add trivy scan for k8s-manifests/extra.yaml", "--repo",
-                                str(wordsmith_repo), "--base", "feature")
+                                str(demo_repo), "--base", "feature")
     assert code == 0 and report["base"] == "feature"
 
 
-def test_json_output_is_exactly_one_object(wordsmith_repo):
-    result = vibeops("run", SEED, "--repo", str(wordsmith_repo), "--json")
+def test_json_output_is_exactly_one_object(demo_repo):
+    result = vibeops("run", SEED, "--repo", str(demo_repo), "--json")
     import json
 
     decoded, end = json.JSONDecoder().raw_decode(result.stdout)
@@ -224,8 +225,8 @@ def test_json_output_is_exactly_one_object(wordsmith_repo):
         assert key in decoded
 
 
-def test_human_report_is_readable(wordsmith_repo):
-    result = vibeops("run", SEED, "--repo", str(wordsmith_repo))
+def test_human_report_is_readable(demo_repo):
+    result = vibeops("run", SEED, "--repo", str(demo_repo))
     assert result.returncode == 0
     assert "OPENED" in result.stdout and "scope     exact" in result.stdout
     assert "k8s-manifests/api.yaml" in result.stdout

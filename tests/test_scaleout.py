@@ -14,7 +14,7 @@ from bot.app.redis_queue import RedisQueue
 from bot.app.settings import Settings, SettingsError
 from bot.app.web import create_app
 from tests import payloads
-from tests.appkit import INSTALLATION, REPO, SECRET, SEED, bot_pulls, comment_ids, replies, wordsmith_files
+from tests.appkit import BRANCH, INSTALLATION, REPO, SECRET, SEED, bot_pulls, comment_ids, demo_files, replies
 from tests.scaleout import BIN, app_env, kill_group, start_worker, wait_for
 
 
@@ -168,8 +168,8 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_another_which_finishes_it_onc
 
 
 def test_jobs_complete_through_server_errors_rate_limits_and_slow_answers(github, redis_url, tmp_path):
-    repos = [REPO] + [f"acme/wordsmith-{n}" for n in range(1, 4)]
-    files = wordsmith_files()
+    repos = [REPO] + [f"acme/shop-{n}" for n in range(1, 4)]
+    files = demo_files()
     for repo in repos[1:]:
         github.add_repo(repo, files)
         github.set_permission(repo, "alice", "write")
@@ -230,7 +230,7 @@ def test_on_sqlite_a_worker_restarted_after_kill_9_finishes_the_job_once_without
     finally:
         kill_group(restarted, signal.SIGTERM)
     assert len(bot_pulls(github)) == 1
-    assert len(github.commits_on(REPO, "vibeops/trivy-config-k8s-manifests-api")) == 2  # main's and the bot's
+    assert len(github.commits_on(REPO, BRANCH)) == 2  # main's and the bot's
     (reply,) = replies(github, 1)
     assert "Opened #" in reply and github.reactions(REPO, comment_id) == ["eyes", "rocket"]
     assert "a worker that died on this host are queued again" in (tmp_path / "restarted.log").read_text()

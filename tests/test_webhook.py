@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from pathlib import Path
 import time
 
 import pytest
@@ -13,10 +14,15 @@ from bot.app.jobstore import JobStore
 from bot.app.settings import Settings, SettingsError
 from bot.app.web import create_app
 from bot.app.worker import Worker
-from tests.conftest import PROJECT
+from tests import payloads
+from tests.realdata import realdata
 
 SECRET = "webhook-secret"
-HOOKS = PROJECT / "fixtures" / "github" / "webhooks"
+
+
+def hook(name: str) -> Path:
+    """One of GitHub's example deliveries, read in place from the shared real-data corpus."""
+    return realdata("webhooks", *name.split("/"))
 
 
 @pytest.fixture
@@ -42,10 +48,8 @@ def deliver(client, payload: dict | bytes, event="issue_comment", delivery="d-1"
 
 
 def command_payload(body="/vibeops add trivy scan for k8s-manifests/api.yaml") -> dict:
-    payload = json.loads((HOOKS / "issue_comment/created.payload.json").read_text())
-    payload["comment"]["body"] = body
-    payload["installation"] = {"id": 99, "node_id": "x"}
-    return payload
+    """Our own delivery (tests/payloads.py): these tests run without the shared real-data corpus."""
+    return payloads.issue_comment_created("octocat/Hello-World", 1, 1, body, installation_id=99)
 
 
 def jobs(app):
@@ -87,7 +91,7 @@ def test_bodies_over_25_mb_are_413(app):
 
 
 def test_ping_answers_pong(app):
-    payload = json.loads((HOOKS / "ping/payload.json").read_text())
+    payload = json.loads(hook("ping/payload.json").read_text())
     answer = deliver(app.test_client(), payload, event="ping")
     assert answer.status_code == 200 and answer.get_json() == {"msg": "pong"}
 
@@ -107,7 +111,7 @@ def test_a_redelivery_is_a_duplicate_even_after_a_restart(app, tmp_path, rsa_pri
     ("pull_request", "pull_request/closed.payload.json", None),
 ])
 def test_other_deliveries_are_acknowledged_and_ignored(app, event, name, body):
-    payload = json.loads((HOOKS / name).read_text())
+    payload = json.loads(hook(name).read_text())
     if body is not None:
         payload["comment"]["body"] = body
     if event == "pull_request":
@@ -150,7 +154,7 @@ def test_serve_refuses_to_start_without_a_secret():
 
 
 def test_a_pull_request_push_queues_a_recheck_keyed_on_its_head(app):
-    payload = json.loads((HOOKS / "pull_request/synchronize.payload.json").read_text())
+    payload = json.loads(hook("pull_request/synchronize.payload.json").read_text())
     payload["installation"] = {"id": 5, "node_id": "x"}
     assert deliver(app.test_client(), payload, event="pull_request", delivery="p-1").status_code == 202
     assert deliver(app.test_client(), payload, event="pull_request", delivery="p-2").status_code == 200

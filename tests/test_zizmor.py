@@ -60,8 +60,8 @@ jobs:
 """
 
 
-def test_issue_title_in_a_run_step_is_a_template_injection_at_its_line(real, wordsmith_tree):
-    (finding,) = zizmor.run(context(INJECTION, wordsmith_tree, real))
+def test_issue_title_in_a_run_step_is_a_template_injection_at_its_line(real, demo_tree):
+    (finding,) = zizmor.run(context(INJECTION, demo_tree, real))
     assert (finding.check_id, finding.rule, finding.severity.value) == ("zizmor", "template-injection", "error")
     assert finding.path == ".github/workflows/scan.yml"
     line = line_of(INJECTION, "github.event.issue.title")
@@ -70,8 +70,8 @@ def test_issue_title_in_a_run_step_is_a_template_injection_at_its_line(real, wor
     assert finding.hint == "https://docs.zizmor.sh/audits/#template-injection"
 
 
-def test_unpinned_checkout_with_persisted_credentials_and_default_permissions(real, wordsmith_tree):
-    findings = zizmor.run(context(UNPINNED, wordsmith_tree, real))
+def test_unpinned_checkout_with_persisted_credentials_and_default_permissions(real, demo_tree):
+    findings = zizmor.run(context(UNPINNED, demo_tree, real))
     uses = line_of(UNPINNED, "actions/checkout@v4")
     # What zizmor 1.32.0's regular persona reports: unpinned-uses is High (its default policy wants a
     # SHA pin for every action), artipacked and the missing permissions block are Medium.
@@ -84,30 +84,30 @@ def test_unpinned_checkout_with_persisted_credentials_and_default_permissions(re
 
 @pytest.fixture(scope="module")
 def recipe_workflow(tmp_path_factory) -> str:
-    repo = make_repo(tmp_path_factory.mktemp("zizmor") / "wordsmith")
+    repo = make_repo(tmp_path_factory.mktemp("zizmor") / "demo")
     code, report = vibeops_json("run", "add trivy scan for k8s-manifests/api.yaml", "--repo", str(repo))
     assert code == 0, report
     return report["workflow_text"]
 
 
-def test_the_vibeops_trivy_recipe_output_has_no_findings_at_all(real, wordsmith_tree, recipe_workflow):
+def test_the_vibeops_trivy_recipe_output_has_no_findings_at_all(real, demo_tree, recipe_workflow):
     assert "persist-credentials: false" in recipe_workflow and CHECKOUT_SHA in recipe_workflow
-    assert zizmor.run(context(recipe_workflow, wordsmith_tree, real)) == []
+    assert zizmor.run(context(recipe_workflow, demo_tree, real)) == []
 
 
 @pytest.mark.parametrize("tools", [Tools(actionlint=None, trivy=None, zizmor="/nonexistent"),
                                    Tools("actionlint", "trivy"), None], ids=["bad-path", "not-installed", "no-tools"])
-def test_a_zizmor_that_cannot_run_fails_closed(tools, wordsmith_tree):
-    (finding,) = zizmor.run(context(UNPINNED, wordsmith_tree, tools))
+def test_a_zizmor_that_cannot_run_fails_closed(tools, demo_tree):
+    (finding,) = zizmor.run(context(UNPINNED, demo_tree, tools))
     assert (finding.rule, finding.severity.value, finding.path) == ("tool-unavailable", "error",
                                                                     ".github/workflows/scan.yml")
     assert finding.message.startswith("zizmor could not run: ")
 
 
-def test_a_workflow_zizmor_cannot_read_is_an_error_not_a_clean_pass(real, wordsmith_tree):
+def test_a_workflow_zizmor_cannot_read_is_an_error_not_a_clean_pass(real, demo_tree):
     with pytest.raises(ToolError, match="exited 1.*invalid YAML syntax"):
         real.audit_workflow("on: push\njobs: [\n", ".github/workflows/broken.yml")
-    (finding,) = zizmor.run(context("on: push\njobs:\n  a:\n    stepz: 1\n", wordsmith_tree, real))
+    (finding,) = zizmor.run(context("on: push\njobs:\n  a:\n    stepz: 1\n", demo_tree, real))
     assert (finding.rule, finding.severity.value) == ("tool-unavailable", "error")
     assert "validation schema" in finding.message
 

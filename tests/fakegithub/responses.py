@@ -1,4 +1,4 @@
-"""GitHub's JSON shapes for the fake's state, built from the spec examples with URLs at this server."""
+"""GitHub's JSON shapes for the fake's state, built from its own templates with URLs at this server."""
 
 from __future__ import annotations
 

@@ -59,9 +59,9 @@ class FakeGitHub(AppRoutes, RepoRoutes, GitRoutes, IssueRoutes, PullRoutes, Resp
 
     Covers what a GitHub App that answers comments with pull requests needs: App JWT -> installation
     token, repository/collaborator lookups, git data (blobs, trees, commits, refs), contents, tarballs,
-    issues, comments, reactions, labels, pulls and review-comment replies. Responses follow the spec
-    examples in fixtures/github/api; every `*url` field points at this server. All items come on one
-    page (no Link header). Differences from github.com worth knowing:
+    issues, comments, reactions, labels, pulls and review-comment replies. Responses have the shapes of
+    GitHub's documented examples (tests/fakegithub/templates.py); every `*url` field points at this
+    server. All items come on one page (no Link header). Differences from github.com worth knowing:
 
     * The collaborator-permission endpoint answers 200 `{"permission": "none", "role_name": "none"}`
       for users it does not know; real GitHub answers 404 for non-collaborators on some plans.
