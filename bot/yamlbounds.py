@@ -12,6 +12,7 @@ MAX_NODES = 100_000  # nodes once every alias is expanded (a billion-laughs bomb
 MAX_SCALAR_DIGITS = 1000  # a plain scalar that would be read as a number
 # Explicit tags that change nothing a reader sees: anything else (`!!int x`, `!!set`, `!Ref`) is refused.
 _HARMLESS_TAGS = {"!"}
+_SURROGATE = re.compile("[\udc80-\udcff]")
 _NUMBER = re.compile(r"^[-+]?(?:0[xob])?[0-9a-fA-F_.:eE+-]+$")
 
 
@@ -46,6 +47,10 @@ def check(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Walk the parser's events (no tree is built) and refuse what would cost too much or read oddly."""
     if len(text) > limits.max_bytes:
         raise YAMLLimitError(f"the YAML is {len(text)} characters long; the limit is {limits.max_bytes}", None)
+    bad = _SURROGATE.search(text)
+    if bad:  # bytes that were not UTF-8, kept by a surrogateescape decode
+        line = text[: bad.start()].count("\n") + 1
+        raise YAMLLimitError(f"the file is not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02x} on line {line})", line)
     if "\x00" in text:
         raise YAMLLimitError("the YAML contains a NUL character", text[: text.index("\x00")].count("\n") + 1)
     from ruamel.yaml import YAML

@@ -107,7 +107,7 @@ class LocalGitForge:
              check: bool = True) -> subprocess.CompletedProcess:
         full_env = {**os.environ, **(env or {})}
         result = subprocess.run(["git", "-C", str(self.path), *args], input=input, capture_output=True,
-                                text=True, env=full_env, check=False)
+                                text=True, errors="surrogateescape", env=full_env, check=False)
         if check and result.returncode != 0:
             raise ForgeError(f"git {args[0]} failed: {result.stderr.strip()}")
         return result

@@ -196,6 +196,8 @@ def trivy_environment(base: dict[str, str] | None = None) -> dict[str, str]:
 
 def _run(argv: list[str], name: str, cwd: str | None = None, stdin: str | None = None,
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    if any("\x00" in word for word in [*argv, cwd or ""]):  # the OS cannot pass it: say so, never crash
+        raise ToolError(f"{name} cannot be started: an argument contains a NUL byte")
     try:
         return subprocess.run(argv, cwd=cwd, input=stdin, capture_output=True, text=True,
                               timeout=_TIMEOUT, check=False, env=env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 
 from bot.globs import checkov_skip_problem, checkov_skips, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
@@ -110,6 +111,8 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
                 tool=invocation.tool, mode=invocation.mode, scanners=invocation.scanners,
                 skips=invocation.skip_dirs + invocation.skip_files + invocation.skip_regex, invocation=invocation,
                 checkout_root=ctx.checkout_root)
+    if any("\x00" in t for t in invocation.targets):
+        invocation = replace(invocation, unresolved="a target path contains a NUL byte, which no program can be given")
     unresolved = invocation.unresolved or next(
         (problem for problem in map(checkov_skip_problem, invocation.skip_regex) if problem), None)
     if unresolved:
