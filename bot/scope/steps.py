@@ -35,6 +35,8 @@ def scanner_steps(workflow: Workflow, tree: RepoTree) -> tuple[ScannerStep, ...]
     for step in workflow.steps():
         for combo, ctx in step_contexts(workflow, step):
             for invocation in _invocations(step, ctx, tree):
+                if ctx.unknown:
+                    invocation = replace(invocation, mode="unknown", unresolved=ctx.unknown)
                 found.append(_locate(step, ctx, invocation, tree, combo))
     return tuple(found)
 
