@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.vibeops-installed
 SEED := add trivy scan for k8s-manifests/api.yaml
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	.ci/ensure-redis
 	$(BIN)/python -m pytest -q
+
+# The fuzz suite of `make test` (tests/test_fuzz.py) with many more examples: about ten minutes.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	VIBEOPS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:warnings tests/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
