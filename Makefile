@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
 	$(BIN)/python bench/llm_calls.py
+	$(BIN)/python bench/bounds.py
 	.ci/ensure-redis
 	$(BIN)/python bench/webhook_ack.py
 	$(BIN)/python bench/throughput.py
