@@ -272,3 +272,114 @@ def checkov_skip_regex(pattern: str) -> "re2._Regexp":
 
 def checkov_skips(pattern: str, path: str) -> bool:
     return checkov_skip_regex(pattern).search(path) is not None
+
+
+# --- helm's .helmignore (Go's filepath.Match per rule) ---------------------------------------------------
+
+class BadPattern(ValueError):
+    """Go's filepath.ErrBadPattern: the tool refuses the pattern."""
+
+
+def _translate_go(pattern: str) -> str:
+    """Go's `filepath.Match` as RE2: `*`/`?` never match `/`, `[^…]` negates, `\\` escapes; raises BadPattern."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            while i + 1 < n and pattern[i + 1] == "*":
+                i += 1
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\":
+            if i + 1 >= n:
+                raise BadPattern("a trailing `\\`")
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            i += 1
+            negate = i < n and pattern[i] == "^"
+            i += negate
+            parts = []
+            while True:
+                if i >= n:
+                    raise BadPattern("an unclosed `[`")
+                if pattern[i] == "]" and parts:
+                    break
+                lo, i = _go_class_char(pattern, i)
+                hi = lo
+                if i < n and pattern[i] == "-":
+                    hi, i = _go_class_char(pattern, i + 1)
+                parts.append(_esc(lo) + ("-" + _esc(hi) if hi != lo else "") if lo <= hi else "")
+            body = "".join(parts)
+            # a class of reversed ranges only matches nothing, as in Go
+            out.append(("[^/" + body + "]") if negate else ("[" + body + "]" if body else "[^\\x00-\\x{10FFFF}]"))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def _go_class_char(pattern: str, i: int) -> tuple[str, int]:
+    if i >= len(pattern) or pattern[i] in "-]":
+        raise BadPattern("a bad character class")
+    if pattern[i] == "\\":
+        if i + 1 >= len(pattern):
+            raise BadPattern("a trailing `\\`")
+        return pattern[i + 1], i + 2
+    return pattern[i], i + 1
+
+
+@lru_cache(maxsize=1024)
+def _compile_go(pattern: str) -> "re2._Regexp":
+    if len(pattern) > MAX_PATTERN:
+        raise BadPattern("a pattern too long to read")
+    return re2.compile("(?s)" + _translate_go(pattern) + r"\z", _OPTIONS)
+
+
+class HelmIgnore:
+    """The rules of a chart's `.helmignore`, read and applied as helm's `pkg/ignore` does.
+
+    Differences from .gitignore that helm documents: no `**` (helm refuses the file), Go's
+    `filepath.Match` per rule, a pattern with a `/` matches the path from the chart root and one
+    without matches the base name, `name/` only directories. A `!` rule is helm's own: a path it
+    does not match is ignored. helm also ignores hidden files in `templates/`.
+    """
+
+    DEFAULT = "templates/.?*"
+
+    def __init__(self, text: str):
+        """Raises BadPattern with helm's reason when helm would refuse the file."""
+        self.rules: list[tuple[bool, bool, bool, str]] = []  # (negate, must_dir, whole_path, pattern)
+        for line in [*text.lstrip("\ufeff").splitlines(), self.DEFAULT]:
+            rule = line.strip()
+            if not rule or rule.startswith("#"):
+                continue
+            if "**" in rule:
+                raise BadPattern(f"double-star (**) syntax is not supported ({rule!r})")
+            _compile_go(rule)  # helm checks each rule with filepath.Match before use
+            negate = rule.startswith("!")
+            rule = rule[1:] if negate else rule
+            must_dir = rule.endswith("/")
+            rule = rule[:-1] if must_dir else rule
+            whole = "/" in rule
+            self.rules.append((negate, must_dir, whole, rule.lstrip("/")))
+
+    def ignores(self, path: str, is_dir: bool = False) -> bool:
+        if path in ("", ".", "./"):
+            return False
+        for negate, must_dir, whole, rule in self.rules:
+            try:
+                matched = _compile_go(rule).fullmatch(path if whole else path.rsplit("/", 1)[-1]) is not None
+            except BadPattern:
+                matched = False
+            if negate:
+                if (must_dir and not is_dir) or not matched:
+                    return True
+                continue
+            if must_dir and not is_dir:
+                continue
+            if matched:
+                return True
+        return False

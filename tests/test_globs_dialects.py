@@ -114,3 +114,70 @@ def test_alternating_star_letter_pattern():
     pattern = "*a" * 200 + "x"
     assert not glob_match(pattern, "a" * 5000)
     assert not github_filter_match(pattern, "a" * 5000)
+
+
+# --- helm's .helmignore: the documented example file -------------------------------------------------------
+
+HELM_DOC_EXAMPLE = """# comment
+
+# Match any file or path named .helmignore
+.helmignore
+
+# Match any file or path named .git
+.git
+
+# Match any text file
+*.txt
+
+# Match only directories named mydir
+mydir/
+
+# Match only text files in the top-level directory
+/*.txt
+
+# Match only the file foo.txt in the top-level directory
+/foo.txt
+
+# Match any file named ab.txt, ac.txt, or ad.txt
+a[b-d].txt
+
+# Match any file under subdir matching temp*
+*/temp*
+
+*/*/temp*
+temp?
+"""
+
+
+@pytest.mark.parametrize("path, is_dir, ignored", [
+    (".helmignore", False, True), ("sub/.git", True, True), ("notes.txt", False, True), ("a/b/notes.txt", False, True),
+    ("mydir", True, True), ("mydir", False, False), ("ab.txt", False, True), ("sub/tempfile", False, True),
+    ("a/b/tempx", False, True), ("temp1", False, True), ("temp12", False, False), ("values.yaml", False, False),
+    ("templates/deployment.yaml", False, False), ("templates/.hidden", False, True), ("Chart.yaml", False, False),
+])
+def test_helmignore_documented_example(path, is_dir, ignored):
+    from bot.globs import HelmIgnore
+
+    assert HelmIgnore(HELM_DOC_EXAMPLE).ignores(path, is_dir) is ignored
+
+
+def test_helmignore_refuses_what_helm_refuses():
+    from bot.globs import BadPattern, HelmIgnore
+
+    for text in ("images/**\n", "[\n", "a\\\n", "[]\n"):
+        with pytest.raises(BadPattern):
+            HelmIgnore(text)
+    assert not HelmIgnore("[z-a]\n").ignores("m")  # a reversed range is valid in Go and matches nothing
+
+
+def test_helmignore_negation_is_helms_own():
+    from bot.globs import HelmIgnore
+
+    rules = HelmIgnore("!keep.txt\n")
+    assert not rules.ignores("keep.txt") and rules.ignores("other.txt")  # helm: a non-match of `!x` is ignored
+
+
+def test_helmignore_is_linear():
+    from bot.globs import HelmIgnore
+
+    assert not HelmIgnore("*a" * 200 + "x\n").ignores("a" * 5000)
