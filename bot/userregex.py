@@ -1,4 +1,4 @@
-"""Regular expressions from a repository's config (`run.deny`), run on RE2: linear time, no backtracking."""
+"""Regular expressions from a repository's config (`run.deny`), run on RE2: linear time."""
 
 from __future__ import annotations
 
