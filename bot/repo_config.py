@@ -147,8 +147,8 @@ def server_limits(env: Mapping[str, str]) -> RepoConfig | None:
     if not path:
         return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()  # bytes that are not UTF-8 are refused by the YAML reader, with their line
     except OSError as exc:
         raise ConfigError(path, "(file)", None, f"cannot read: {exc.strerror}") from exc
     return parse_config(text, path)
