@@ -117,6 +117,19 @@ def test_modest_anchors_still_load():
     assert data["job"]["runs-on"] == "ubuntu-latest" and list(data["again"]) == [1, 2]
 
 
+def test_anchors_merge_keys_and_reused_run_blocks_are_followed():
+    # The shapes zizmor's anchor tests exercise (written here): an anchored `with:`, a `<<:` merge that
+    # overrides one input, and a `run:` block reused by alias in another job.
+    text = ("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+            "      - uses: aquasecurity/trivy-action@0.28.0\n        with: &t {scan-type: config, scan-ref: k8s/api.yaml}\n"
+            "  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+            "      - uses: aquasecurity/trivy-action@0.28.0\n        with:\n          <<: *t\n          scan-ref: k8s/db.yaml\n"
+            "      - run: &run |\n          trivy config k8s/api.yaml\n"
+            "  c:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: *run\n")
+    found = [(s.job_id, sorted(s.files)) for s in steps_of(text)]
+    assert found == [("a", ["k8s/api.yaml"]), ("b", ["k8s/db.yaml"]), ("b", ["k8s/api.yaml"]), ("c", ["k8s/api.yaml"])]
+
+
 def test_matrix_of_seven_axes_of_ten_values_through_aliases_is_unknown_with_the_reason():
     matrix = ("    strategy:\n      matrix:\n        a: &v [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
               + "".join(f"        {axis}: *v\n" for axis in "bcdefg"))

@@ -109,6 +109,11 @@ REPRODUCTIONS = [
     "on:\n  pull_request_target:\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: write-all\n    steps:\n"
     "      - uses: actions/checkout@v4\n        with: {ref: '${{ github.event.pull_request.head.sha }}'}\n"
     "      - run: helm lint charts/web && ct lint --all\n      - run: docker run aquasec/trivy config .\n",
+    "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+    "      - uses: aquasecurity/trivy-action@0.28.0\n        with: &t {scan-type: fs, scan-ref: ., skip-dirs: charts}\n"
+    "      - run: &r |\n          trivy config k8s\n  b:\n    runs-on: ubuntu-latest\n    steps:\n"
+    "      - uses: actions/checkout@v4\n      - uses: aquasecurity/trivy-action@0.28.0\n        with: {<<: *t, scan-ref: k8s}\n"
+    "      - run: *r\n",
     "on: {schedule: [{cron: '0 0 * * *'}], workflow_dispatch: {}}\npermissions: {}\njobs:\n  a:\n"
     "    runs-on: ubuntu-latest\n    defaults: {run: {working-directory: k8s}}\n    steps:\n"
     "      - uses: actions/checkout@v4\n      - run: |\n          trivy config \\\n            --severity HIGH \\\n"
