@@ -350,3 +350,13 @@ def test_check_answers_a_bomb_with_a_finding_and_exit_1(tmp_path):
     assert result.returncode == 1
     messages = [f["message"] for c in answer["files"][0]["checks"] for f in c["findings"]]
     assert any("alias bomb" in m for m in messages)
+
+
+def test_check_answers_a_workflow_that_is_not_utf8_with_a_finding(tmp_path):
+    repo = small_repo(tmp_path)
+    (repo / "latin.yml").write_bytes(workflow("      - run: echo café\n").encode("latin-1"))
+    result = vibeops("check", str(repo / "latin.yml"), "--repo", str(repo), "--json")
+    answer = json.loads(result.stdout)
+    assert result.returncode == 1
+    (finding,) = [f for c in answer["files"][0]["checks"] for f in c["findings"] if c["id"] == "scope"]
+    assert "not UTF-8" in finding["message"] and finding["line"] == 7
