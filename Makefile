@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.vibeops-installed
 SEED := add trivy scan for k8s-manifests/api.yaml
 
-.PHONY: demo test bench mutation clean
+.PHONY: demo test bench fuzz mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,16 @@ test: $(STAMP)
 	.ci/ensure-packages
 	$(BIN)/python -m pytest -q
 
+# The fuzz suite of `make test` (tests/test_fuzz.py) with many more examples: about ten minutes.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	VIBEOPS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:warnings tests/test_fuzz.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
 	$(BIN)/python bench/llm_calls.py
+	$(BIN)/python bench/bounds.py
 	.ci/ensure-packages
 	$(BIN)/python bench/webhook_ack.py
 	$(BIN)/python bench/throughput.py

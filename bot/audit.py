@@ -61,6 +61,7 @@ def audit_workflow(path: str, text: str, tree: RepoTree, tools, intent: Intent |
 def run_only_actionlint(path: str, text: str, tree: RepoTree, tools) -> CheckResult:
     from bot.checks import actionlint
 
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # bytes that are not UTF-8
     ctx = CheckContext(workflow=Workflow(path, text, None), tree=tree, scope=compare(None, ()), tools=tools)
     return CheckResult(actionlint.ID, tuple(actionlint.run(ctx)))
 

@@ -12,10 +12,24 @@ EPILOG = """examples:
   vibeops check .github/workflows/scan.yml --repo . --requested k8s-manifests/api.yaml
 
 exit codes: 0 opened/clean, 1 rejected/findings, 2 bad input or error"""
+BUG_HINT = "this is a bug in vibeops: please report it with the command you ran"
+
+
+class UsageError(Exception):
+    """argparse's complaint about the command line, raised instead of exiting so --json can answer."""
+
+    def __init__(self, usage: str, message: str):
+        super().__init__(message)
+        self.usage = usage
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        raise UsageError(self.format_usage(), message)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vibeops", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Turn a plain request into a validated, scope-checked GitHub Actions workflow.")
     parser.add_argument("--version", action="store_true", help="print the version and the scanners' versions")
@@ -57,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser("schema", help="print the JSON Schema of .github/vibeops.yml")
     validate = config_commands.add_parser("validate", help="check a config file; exit 1 with the key and line at fault")
     validate.add_argument("path", nargs="?", help="the file (default: .github/vibeops.yml or .yaml here)")
+    validate.add_argument("--json", action="store_true", help="print exactly one JSON object")
 
     serve = commands.add_parser("serve", help="run the GitHub App (webhook server and worker) for development",
                                 description="Serve POST /api/github/webhooks and GET /healthz, with the job "
@@ -76,8 +91,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line's one contract: under --json exactly one JSON object on stdout, and exit 0
+    (opened/clean), 1 (rejected/findings) or 2 (bad input or error), whatever happens inside."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "status": "error", "error": f"usage: {exc}"}))
+        else:
+            sys.stderr.write(exc.usage + f"vibeops: error: {exc}\n")
+        return 2
+    try:
+        return _dispatch(parser, args)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the edge: an unexpected failure is an error, never "findings"
+        message = f"unexpected {type(exc).__name__}: {str(exc)[:300]}"
+        if as_json:
+            print(json.dumps({"ok": False, "status": "error", "error": message, "hint": BUG_HINT}))
+        print(f"vibeops: {message}\n({BUG_HINT})", file=sys.stderr)
+        return 2
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--json" in argv or "--format=json" in argv or any(
+        a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.version:
         return _version()
     if args.command == "run":
@@ -117,7 +161,10 @@ def _run(args: argparse.Namespace) -> int:
     from bot.adapters.llm import LiteLLM, LLMSettings
     from bot.repo_config import ConfigError, server_limits
 
+    problem = _unwritable(args.pr_body, "--pr-body")
     try:
+        if problem:
+            raise ForgeError(problem)
         forge = LocalGitForge(args.repo)
         limits = server_limits(os.environ)
     except (ForgeError, ConfigError) as exc:
@@ -130,8 +177,11 @@ def _run(args: argparse.Namespace) -> int:
         report = run_request(args.request, services, base=args.base, overwrite=args.overwrite,
                              generator=args.generator)
     if args.pr_body and report.pr_body:
-        with open(args.pr_body, "w", encoding="utf-8") as out:
-            out.write(report.pr_body)
+        try:
+            with open(args.pr_body, "w", encoding="utf-8") as out:
+                out.write(report.pr_body)
+        except OSError as exc:  # checked before the run; only a race gets here
+            report = report.but(status=ERROR, message=f"--pr-body {args.pr_body}: cannot write: {exc.strerror}")
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -149,8 +199,12 @@ def _check(args: argparse.Namespace) -> int:
     from bot.repotree import RepoTree
 
     repo = Path(args.repo)
-    if not repo.is_dir():
-        return _bad_input(args, f"--repo {args.repo}: no such directory")
+    problem = _unwritable(args.output, "--output")
+    if problem:
+        args.output = None  # the answer goes to stdout, since the file cannot take it
+        return _bad_input(args, problem)
+    if "\x00" in args.repo or not repo.is_dir():
+        return _bad_input(args, f"--repo {args.repo!r}: no such directory")
     names = list(args.workflows)
     if args.all:
         names += [str(repo / p) for p in workflow_files(repo)]
@@ -159,8 +213,8 @@ def _check(args: argparse.Namespace) -> int:
     texts = {}
     for name in names:
         try:
-            texts[name] = Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            texts[name] = Path(name).read_bytes().decode("utf-8", errors="surrogateescape")
+        except (OSError, ValueError) as exc:
             return _bad_input(args, f"{name}: cannot read: {exc.strerror if isinstance(exc, OSError) else exc}")
     tree = RepoTree.from_directory(repo)
     intent = None
@@ -198,10 +252,28 @@ def _render_check(fmt: str, audits, ok: bool) -> str:
 
 def _emit(args: argparse.Namespace, text: str) -> None:
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
+        with open(args.output, "w", encoding="utf-8", errors="replace") as out:
             out.write(text)
     else:
         sys.stdout.write(text)
+
+
+def _unwritable(path: str | None, option: str) -> str | None:
+    """Why FILE cannot be written (checked before any work, so nothing is half done), or None."""
+    import os
+
+    if not path:
+        return None
+    if "\x00" in path:
+        return f"{option} {path!r}: a file name cannot contain a NUL byte"
+    if os.path.isdir(path):
+        return f"{option} {path}: is a directory, not a file"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        return f"{option} {path}: the directory {parent} does not exist"
+    if os.path.exists(path) and not os.access(path, os.W_OK) or not os.access(parent, os.W_OK):
+        return f"{option} {path}: not writable"
+    return None
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -209,25 +281,35 @@ def _config(args: argparse.Namespace) -> int:
 
     from bot.repo_config import CONFIG_PATHS, ConfigError, parse_config, schema
 
+    as_json = getattr(args, "json", False)
+
+    def answer(code: int, message: str, **extra) -> int:
+        if as_json:
+            print(json.dumps({"ok": code == 0, "status": ("valid", "invalid", "error")[code], "message": message,
+                              **extra}))
+        elif code:
+            print(f"vibeops config: {message}", file=sys.stderr)
+        else:
+            print(message)
+        return code
+
     if args.config_command == "schema":
         print(json.dumps(schema(), indent=2))
         return 0
     if args.config_command != "validate":
-        print("vibeops config: say `schema` or `validate [PATH]`", file=sys.stderr)
-        return 2
+        return answer(2, "say `schema` or `validate [PATH]`")
     path = args.path or next((p for p in CONFIG_PATHS if Path(p).is_file()), CONFIG_PATHS[0])
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"vibeops config: {path}: {exc.strerror}", file=sys.stderr)
-        return 2
+        data = Path(path).read_bytes()
+    except (OSError, ValueError) as exc:
+        return answer(2, f"{path}: {getattr(exc, 'strerror', None) or exc}")
     try:
-        config = parse_config(text, path)
+        config = parse_config(data.decode("utf-8", errors="surrogateescape"), path)
     except ConfigError as exc:
-        print(f"vibeops config: {exc}", file=sys.stderr)
-        return 1
-    print(f"{path}: valid ({len(config.explicit)} setting(s): {', '.join(sorted(config.explicit)) or 'none'})")
-    return 0
+        return answer(1, str(exc), key=exc.key, line=exc.line)
+    explicit = sorted(config.explicit)
+    return answer(0, f"{path}: valid ({len(explicit)} setting(s): {', '.join(explicit) or 'none'})",
+                  settings=explicit)
 
 
 def _app_settings(command: str):

@@ -21,9 +21,11 @@ def explain(workflow: Workflow, tree: RepoTree) -> str:
         if job.get("uses"):
             lines.append(f"- Job `{job_id}` calls the reusable workflow `{job['uses']}`.")
             continue
-        steps = job.get("steps") or []
-        lines.append(f"- Job `{job_id}` runs on `{job.get('runs-on', '?')}` with {len(steps)} step(s)"
-                     + (f", at most {job['timeout-minutes']} minutes" if job.get("timeout-minutes") else "") + ".")
+        steps = job.get("steps")
+        count = f"{len(steps)} step(s)" if isinstance(steps, list) else f"`steps:` that is not a list ({_shown(steps)})"
+        lines.append(f"- Job `{job_id}` runs on `{_shown(job.get('runs-on', '?'))}` with {count}"
+                     + (f", at most {_shown(job['timeout-minutes'])} minutes" if job.get("timeout-minutes") else "")
+                     + ".")
         for scan in [s for s in scans if s.job_id == job_id]:
             if not scan.resolved:
                 lines.append(f"  - Step {scan.step_index + 1} runs {scan.tool}; what it scans is only known at run "
@@ -45,11 +47,11 @@ def _when(triggers: Mapping) -> str:
                 "workflow_call": "when another workflow calls it"}.get(str(name), f"on `{name}`")
         if isinstance(spec, Mapping):
             if spec.get("branches"):
-                text += " to " + ", ".join(f"`{b}`" for b in spec["branches"])
+                text += " to " + ", ".join(f"`{_shown(b)}`" for b in _listed(spec["branches"]))
             if spec.get("paths"):
-                text += " that change " + ", ".join(f"`{p}`" for p in spec["paths"])
+                text += " that change " + ", ".join(f"`{_shown(p)}`" for p in _listed(spec["paths"]))
         if name == "schedule" and isinstance(spec, list):
-            text += " (" + ", ".join(f"`{e.get('cron')}`" for e in spec if isinstance(e, Mapping)) + ")"
+            text += " (" + ", ".join(f"`{_shown(e.get('cron'))}`" for e in spec if isinstance(e, Mapping)) + ")"
         parts.append(text)
     return "; ".join(parts) or "never (no triggers)"
 
@@ -58,5 +60,17 @@ def _permissions(permissions: object) -> str:
     if permissions is None:
         return "the repository's default (not set in the workflow)"
     if isinstance(permissions, str):
-        return f"`{permissions}`"
-    return ", ".join(f"`{k}: {v}`" for k, v in permissions.items()) or "none"
+        return f"`{_shown(permissions)}`"
+    if not isinstance(permissions, Mapping):
+        return f"`{_shown(permissions)}` (not a valid permissions value: write `read-all`, `write-all` or a mapping)"
+    return ", ".join(f"`{_shown(k)}: {_shown(v)}`" for k, v in permissions.items()) or "none"
+
+
+def _listed(value: object) -> list:
+    """A filter's items whatever its shape (`branches: 5` is shown as it is written)."""
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -123,10 +122,12 @@ def parse_config(text: str, source: str = CONFIG_PATHS[0]) -> RepoConfig:
         raise ConfigError(source, "(file)", exc.line, str(exc)) from exc
     if data is None:
         return RepoConfig(source=source)
-    problems = _validate(data, schema(), "", None, None)
+    problems = _validate(data, schema())
     if problems:
         key, line, message = problems[0]
         raise ConfigError(source, key or "(top level)", line, message)
+    for key, parent, name, message in _semantic_problems(data):
+        raise ConfigError(source, key, line_of(parent, name), message)
     values, lines = {}, {}
     for dotted, (attr, _) in _KEYS.items():
         node, parent, last = data, None, None
@@ -137,11 +138,6 @@ def parse_config(text: str, source: str = CONFIG_PATHS[0]) -> RepoConfig:
         else:
             values[attr] = _frozen(node)
             lines[dotted] = line_of(parent, last)
-    for pattern in values.get("run_deny", ()):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(source, "run.deny", lines.get("run.deny"), f"{pattern!r} is not a regular expression: {exc}")
     return RepoConfig(**values, source=source, lines=lines, explicit=frozenset(lines))
 
 
@@ -151,8 +147,8 @@ def server_limits(env: Mapping[str, str]) -> RepoConfig | None:
     if not path:
         return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            text = handle.read()  # bytes that are not UTF-8 are refused by the YAML reader, with their line
     except OSError as exc:
         raise ConfigError(path, "(file)", None, f"cannot read: {exc.strerror}") from exc
     return parse_config(text, path)
@@ -208,39 +204,76 @@ def _frozen(value):
     return value
 
 
-def _validate(value, spec: dict, key: str, parent, name) -> list[tuple[str, int | None, str]]:
-    """The subset of JSON Schema the config schema uses, reporting dotted keys and YAML lines."""
-    line = line_of(parent, name) if parent is not None else None
+def _validate(data, spec: dict) -> list[tuple[str, int | None, str]]:
+    """JSON Schema (Draft 2020-12) problems as (dotted key, YAML line, message), in document order."""
+    from jsonschema import Draft202012Validator
+
     problems = []
-    kind = spec.get("type")
-    types = {"object": Mapping, "array": list, "string": str, "boolean": bool, "integer": int}
-    if kind and (not isinstance(value, types[kind]) or (kind == "integer" and isinstance(value, bool))):
-        return [(key, line, f"must be {'an' if kind[0] in 'aeio' else 'a'} {kind}, not {type(value).__name__}"
-                 f" ({value!r})")]
-    if "enum" in spec and value not in spec["enum"]:
-        return [(key, line, f"{value!r} is not one of {', '.join(map(str, spec['enum']))}")]
-    if "pattern" in spec and not re.search(spec["pattern"], str(value)):
-        return [(key, line, f"{value!r} does not match {spec['pattern']}")]
-    for bound, ok in (("minimum", lambda a, b: a >= b), ("maximum", lambda a, b: a <= b)):
-        if bound in spec and not ok(value, spec[bound]):
-            return [(key, line, f"{value!r} is out of range ({bound} {spec[bound]})")]
-    if kind == "object":
-        props = spec.get("properties", {})
-        for child, child_value in value.items():
-            dotted = f"{key}.{child}" if key else str(child)
-            if child in props:
-                problems += _validate(child_value, props[child], dotted, value, child)
-            elif isinstance(spec.get("additionalProperties"), dict):
-                problems += _validate(child_value, spec["additionalProperties"], dotted, value, child)
-            elif spec.get("additionalProperties") is False:
-                known = ", ".join(props)
-                problems.append((dotted, line_of(value, child), f"unknown key (known here: {known})"))
-    if kind == "array":
-        for index, item in enumerate(value):
-            found = _validate(item, spec.get("items", {}), key, value, index)
-            problems += [(k, line_of(value, index) or ln, m) for k, ln, m in found]
-        if spec.get("uniqueItems") and len(set(map(str, value))) != len(value):
-            problems.append((key, line, "has repeated items"))
+    for error in Draft202012Validator(spec).iter_errors(data):
+        parent, name, node, parts = None, None, data, []
+        for step in error.absolute_path:
+            if isinstance(node, Mapping):
+                parts.append(str(step))
+            parent, name = node, step
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                break
+        key = ".".join(parts)
+        line = line_of(parent, name) if parent is not None else None
+        value = error.instance
+        kind = error.validator
+        if kind == "additionalProperties" and isinstance(value, Mapping):
+            known = ", ".join(error.schema.get("properties", {}))
+            for extra in value:
+                if extra not in error.schema.get("properties", {}):
+                    dotted = f"{key}.{extra}" if key else str(extra)
+                    problems.append((dotted, line_of(value, extra), f"unknown key (known here: {known})"))
+            continue
+        if kind == "type":
+            wanted = error.validator_value
+            message = (f"must be {'an' if wanted[0] in 'aeio' else 'a'} {wanted}, not {type(value).__name__}"
+                       f" ({_short(value)})")
+        elif kind == "enum":
+            message = f"{_short(value)} is not one of {', '.join(map(str, error.validator_value))}"
+        elif kind == "pattern":
+            message = f"{_short(value)} does not match {error.validator_value}"
+        elif kind in ("minimum", "maximum"):
+            message = f"{_short(value)} is out of range ({kind} {error.validator_value})"
+        elif kind == "uniqueItems":
+            message = "has repeated items"
+        else:
+            message = error.message[:200]
+        problems.append((key, line, message))
+    return sorted(problems, key=lambda p: (p[1] or 0))
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _semantic_problems(data: Mapping) -> list[tuple[str, object, object, str]]:
+    """What the schema cannot say: globs and regexes that would not work, paths that climb out."""
+    from bot.globs import glob_problem
+    from bot.userregex import regex_problem
+
+    problems = []
+    for section, key, check in (("paths", "allow", glob_problem), ("paths", "deny", glob_problem),
+                                ("actions", "allow", glob_problem), ("run", "deny", regex_problem)):
+        block = data.get(section)
+        items = block.get(key) if isinstance(block, Mapping) else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            problem = check(item)
+            if problem:
+                what = "regular expression" if check is regex_problem else "glob"
+                problems.append((f"{section}.{key}", items, index, f"the {what} {_short(item)}: {problem}"))
+    workflow_dir = data.get("workflow_dir")
+    if isinstance(workflow_dir, str) and any(part in (".", "..") for part in workflow_dir.split("/")):
+        problems.append(("workflow_dir", data, "workflow_dir",
+                         f"{_short(workflow_dir)} must stay inside .github/workflows (no `.` or `..` parts)"))
+    prefix = data.get("branch_prefix")
+    if isinstance(prefix, str) and (".." in prefix or any(p.startswith(".") for p in prefix.split("/"))):
+        problems.append(("branch_prefix", data, "branch_prefix",
+                         f"{_short(prefix)} is not a usable branch name prefix (no `..`, no part starting with `.`)"))
     return problems
-
-

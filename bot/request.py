@@ -203,6 +203,9 @@ def _take_paths(rest: str, tool: str, lenient: bool = False) -> tuple[tuple[str,
             after = after[_WORKFLOW_WORDS.match(after).end():]
             continue
         word = re.match(r"[^\s,;]+", after)
+        if word is None:  # stray `,` or `;` where a path should be: skip them
+            after = after.lstrip(",; \t\r\n")
+            continue
         token = word.group(0)
         if lenient and paths and not _PATH_LIKE.search(token):
             return tuple(paths), after

@@ -11,6 +11,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from bot.yamlbounds import DEFAULT_LIMITS, Limits, YAMLLimitError, check, decode
+
 
 class WorkflowError(ValueError):
     """The text is not a workflow we can read; carries the line when YAML says where."""
@@ -28,14 +30,42 @@ def _yaml() -> YAML:
     return yaml
 
 
-def load_yaml(text: str) -> Any:
+def load_yaml(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """The one YAML reader for workflows, configs, tool configs and model output: bounded first, then loaded.
+
+    Every refusal is a WorkflowError with the line: too big, too deep, an alias bomb, an odd tag or
+    key, a huge number, text that is not UTF-8 (bytes are decoded here), or anything the loader itself
+    chokes on.
+    """
     try:
-        return _yaml().load(text)
+        if isinstance(text, bytes):
+            text = decode(text)
+        check(text, limits)
+    except YAMLLimitError as exc:
+        raise WorkflowError(f"not accepted YAML: {exc}", exc.line) from None
+    return _load(_yaml(), text)
+
+
+def load_plain_yaml(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Like load_yaml, into plain dicts and lists (the safe loader), for repository data files."""
+    try:
+        check(text, limits)
+    except YAMLLimitError as exc:
+        raise WorkflowError(f"not accepted YAML: {exc}", exc.line) from None
+    return _load(YAML(typ="safe", pure=True), text)
+
+
+def _load(yaml: YAML, text: str) -> Any:
+    try:
+        return yaml.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise WorkflowError(f"not valid YAML: {problem}", line) from exc
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError, OverflowError) as exc:
+        # What the limits do not foresee still gets an answer, never a traceback.
+        raise WorkflowError(f"not accepted YAML: {type(exc).__name__}: {str(exc)[:200]}", None) from None
 
 
 def dump_yaml(data: Any) -> str:

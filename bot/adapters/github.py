@@ -161,7 +161,7 @@ class GitHubRepo:
             if exc.status == 404:
                 return None
             raise self._forge_error(exc, f"read {path} on {branch}") from exc
-        return content.decoded_content.decode("utf-8", errors="replace") if not isinstance(content, list) else None
+        return content.decoded_content.decode("utf-8", errors="surrogateescape") if not isinstance(content, list) else None
 
     def publish(self, branch: str, base_commit: str, path: str, text: str, message: str) -> Published:
         """Commit through the git data API, then point the branch at it: the branch moves only when all is written."""

@@ -218,6 +218,8 @@ def _run(argv: list[str], name: str, cwd: str | None = None, stdin: str | None =
          env: dict[str, str] | None = None, readable: tuple[str, ...] = (), writable: tuple[str, ...] = (),
          sandbox: Sandbox | None = None) -> subprocess.CompletedProcess:
     """Run a tool as an untrusted-input processor; `env` holds only the tool's own settings."""
+    if any("\x00" in word for word in [*argv, cwd or ""]):  # the OS cannot pass it: say so, never crash
+        raise ToolError(f"{name} cannot be started: an argument contains a NUL byte")
     return (sandbox or default_sandbox()).run(argv, name, cwd=cwd, stdin=stdin, env=env, readable=readable,
                                               writable=writable)
 

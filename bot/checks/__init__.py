@@ -49,4 +49,18 @@ def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...
 def run_checks(ctx: CheckContext) -> tuple[CheckResult, ...]:
     # zizmor is the one check a repository may switch off (zizmor.enabled), unless the server requires it.
     skipped = {"zizmor"} if ctx.config is not None and not ctx.config.zizmor else set()
-    return tuple(CheckResult(check_id, tuple(run(ctx))) for check_id, run in registry() if check_id not in skipped)
+    return tuple(CheckResult(check_id, tuple(_guarded(check_id, run, ctx)))
+                 for check_id, run in registry() if check_id not in skipped)
+
+
+def _guarded(check_id: str, run: Callable[[CheckContext], list[Finding]], ctx: CheckContext) -> list[Finding]:
+    """A check that stops on an input it did not foresee fails closed: a blocking finding, never a traceback."""
+    from bot.findings import Severity
+
+    try:
+        return run(ctx)
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        return [Finding(check_id, "check-failed", Severity.ERROR,
+                        f"{check_id} could not read this workflow ({type(exc).__name__}: {str(exc)[:160]})",
+                        ctx.workflow.path, None,
+                        hint="Fix the shape of the workflow; if it is valid, this is a bug in vibeops: report it.")]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from bot.checks import CheckContext
 from bot.findings import Finding, Severity
-from bot.globs import glob_match
+from bot.globs import github_filter_match
 from bot.workflow import line_of
 
 ID = "trigger-scope"
@@ -22,11 +22,22 @@ def triggers_on(path: str, spec: object) -> bool:
     """
     if not isinstance(spec, Mapping):
         return True
-    if "paths" in spec:
-        return _matched(spec.get("paths") or [], path)
-    if "paths-ignore" in spec:
-        return not _matched(spec.get("paths-ignore") or [], path)
+    if "paths" in spec and _patterns(spec.get("paths")) is not None:
+        return _matched(_patterns(spec.get("paths")), path)
+    if "paths-ignore" in spec and _patterns(spec.get("paths-ignore")) is not None:
+        return not _matched(_patterns(spec.get("paths-ignore")), path)
     return True
+
+
+def _patterns(value: object) -> list | None:
+    """A filter's patterns; None when it has the wrong shape (a number, a mapping), reported by run()."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return value
+    return None
 
 
 def _matched(patterns: list, path: str) -> bool:
@@ -34,8 +45,8 @@ def _matched(patterns: list, path: str) -> bool:
     matched = False
     for pattern in map(str, patterns):
         if pattern.startswith("!"):
-            matched = matched and not glob_match(pattern[1:], path)
-        elif glob_match(pattern, path):
+            matched = matched and not github_filter_match(pattern[1:], path)
+        elif github_filter_match(pattern, path):
             matched = True
     return matched
 
@@ -55,6 +66,13 @@ def run(ctx: CheckContext) -> list[Finding]:
                         hint="Add `pull_request` with a `paths:` filter covering the scanned files.")]
     findings = []
     for trigger in present:
+        spec = triggers[trigger]
+        for key in ("paths", "paths-ignore"):
+            if isinstance(spec, Mapping) and key in spec and _patterns(spec.get(key)) is None:
+                findings.append(Finding(
+                    ID, "filter-shape", Severity.ERROR,
+                    f"`on.{trigger}.{key}` must be a list of path patterns, not {type(spec.get(key)).__name__}",
+                    ctx.workflow.path, line_of(spec, key), hint=f"Write `{key}:` as a list, e.g. `- 'k8s/**'`."))
         missed = [p for p in watched if not triggers_on(p, triggers[trigger])]
         if missed:
             shown = ", ".join(missed[:_MAX_LISTED]) + (f" and {len(missed) - _MAX_LISTED} more"

@@ -27,7 +27,9 @@ def _audit_step(ctx: CheckContext, step: Step) -> list[Finding]:
     where = f"job `{step.job_id}` step {step.index + 1}"
     path = ctx.workflow.path
     found = []
-    exit_code = str(inputs.get("exit-code", (step.data.get("env") or {}).get("TRIVY_EXIT_CODE", "0"))).strip()
+    env = step.data.get("env")
+    env = env if isinstance(env, Mapping) else {}
+    exit_code = str(inputs.get("exit-code", env.get("TRIVY_EXIT_CODE", "0"))).strip()
     fail_on = ctx.intent.fail_on if ctx.intent is not None else None
     if exit_code == "0":
         if fail_on:
@@ -59,7 +61,7 @@ def _sarif_permissions(ctx: CheckContext) -> list[Finding]:
     top = ctx.workflow.doc.get("permissions")
     for job_id, job in ctx.workflow.jobs.items():
         steps = job.get("steps") if isinstance(job, Mapping) else None
-        uploads = [s for s in steps or [] if isinstance(s, Mapping) and str(s.get("uses", "")).startswith(_UPLOAD_SARIF)]
+        uploads = [s for s in (steps if isinstance(steps, list) else []) if isinstance(s, Mapping) and str(s.get("uses", "")).startswith(_UPLOAD_SARIF)]
         if not uploads:
             continue
         granted = job.get("permissions", top)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.scope.matrix import combinations
+from bot.scope.matrix import MatrixTooLarge, combinations
 from bot.scope.shell import Unresolved, expand_vars
 from bot.workflow import Step, Workflow
 
@@ -26,6 +26,7 @@ class StepContext:
     env: Mapping[str, str]
     working_directory: str
     checkout_root: str | None
+    unknown: str | None = None  # why nothing this step runs can be known (an expansion limit was hit)
 
 
 def resolve_expressions(text: str, env: Mapping[str, str], lenient: bool = False) -> str:
@@ -105,7 +106,10 @@ def step_contexts(workflow: Workflow, step: Step) -> list[tuple[dict[str, str], 
     job = workflow.jobs.get(step.job_id) or {}
     if "matrix." not in str(step.data) and "matrix." not in str(job.get("env", "")):
         return [({}, step_context(workflow, step))]
-    combos = combinations(job)
+    try:
+        combos = combinations(job)
+    except MatrixTooLarge as exc:
+        return [({}, replace(step_context(workflow, step), unknown=str(exc)))]
     if not combos:
         return [({}, step_context(workflow, step))]  # unknown or empty matrix: expressions stay unresolved
     return [(combo, step_context(workflow, step, combo)) for combo in combos]
@@ -135,11 +139,13 @@ def step_context(workflow: Workflow, step: Step, matrix: dict[str, str] | None =
 def _checkout_root(job: Mapping, step: Step) -> str | None:
     """Where the workflow's own repository sits in the workspace when `step` runs."""
     root = None
-    steps = job.get("steps") or []
-    for earlier in steps[: step.index]:
+    steps = job.get("steps")
+    for earlier in (steps if isinstance(steps, list) else [])[: step.index]:
         if not isinstance(earlier, Mapping) or not _CHECKOUT.match(str(earlier.get("uses", ""))):
             continue
-        inputs = earlier.get("with") or {}
+        inputs = earlier.get("with")
+        if not isinstance(inputs, Mapping):
+            inputs = {}  # `with: foo`: actionlint reports the shape; the checkout takes its defaults
         repository = str(inputs.get("repository", "") or "")
         if repository and repository not in ("${{ github.repository }}",):
             continue  # another repository checked out beside ours

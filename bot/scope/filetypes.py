@@ -56,16 +56,16 @@ def _load_documents(text: str, is_json: bool) -> list | None:
             return [json.loads(text)]
         except ValueError:
             return None
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from bot.workflow import WorkflowError, load_plain_yaml
+    from bot.yamlbounds import Limits
 
-    loader = YAML(typ="safe", pure=True)
+    limits = Limits(max_bytes=5_000_000)  # manifests (CRDs) run larger than workflows
     docs = []
     for part in _DOC_SPLIT.split(text):
         try:
-            docs.append(loader.load(part))
-        except (YAMLError, ValueError):
-            return None  # trivy drops the whole file when one document does not parse
+            docs.append(load_plain_yaml(part, limits))
+        except WorkflowError:
+            return None  # trivy drops the whole file when one document does not parse (or is a bomb)
     return docs
 
 

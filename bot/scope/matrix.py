@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
+
+MAX_COMBINATIONS = 256  # GitHub's own limit on the jobs one matrix may generate
+
+
+class MatrixTooLarge(ValueError):
+    """The matrix has more combinations than GitHub runs: it is not expanded."""
 
 
 def combinations(job: Mapping) -> list[dict[str, str]] | None:
@@ -20,6 +27,11 @@ def combinations(job: Mapping) -> list[dict[str, str]] | None:
     if any(_dynamic(item) for values in axes.values() for item in values):
         return None
     names = list(axes)
+    size = math.prod(len(v) for v in axes.values()) if names else 0
+    extra = len(_entries(matrix.get("include"))) + len(_entries(matrix.get("exclude")))
+    if size > MAX_COMBINATIONS or extra > MAX_COMBINATIONS:
+        raise MatrixTooLarge(f"the matrix has {size} combinations; GitHub runs at most {MAX_COMBINATIONS} "
+                             "(expansion limit), so it is not expanded")
     combos = [dict(zip(names, map(_text, values))) for values in itertools.product(*axes.values())] if names else []
     for rule in _entries(matrix.get("exclude")):
         combos = [c for c in combos if not all(c.get(k) == _text(v) for k, v in rule.items())]

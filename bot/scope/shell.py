@@ -14,6 +14,10 @@ _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until",
 _COMPOUND = {"for", "case", "select", "function"}
 _WRAPPERS = {"sudo", "time", "exec", "command", "nohup", "builtin"}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Expansion limits (README "Limits"): past them a command is `unknown` with the reason, never expanded.
+MAX_VALUE = 100_000  # characters one expanded word or variable may reach (`A=$A$A` forty times)
+MAX_ITERATIONS = 1000  # iterations of nested `for` loops expanded per command
+_LIMIT_MARK = "${{ expansion-limit }}"  # the value of a variable that grew past MAX_VALUE
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<default>:?-[^}]*)?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -39,6 +43,8 @@ def expand_vars(word: str, env: Mapping[str, str]) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match["braced"] or match["bare"]
         if name in env:
+            if env[name] == _LIMIT_MARK:
+                raise Unresolved(f"${name} grows past {MAX_VALUE} characters (expansion limit); not expanded")
             if "${{" in env[name]:
                 raise Unresolved(f"${name} comes from an expression only known when the workflow runs")
             return env[name]
@@ -50,7 +56,12 @@ def expand_vars(word: str, env: Mapping[str, str]) -> str:
         raise Unresolved("a command substitution decides the value only at run time")
     if "${{" in word:
         raise Unresolved(f"`{word}` is only known when the workflow runs")
-    return _VAR.sub(replace, word)
+    if len(word) > MAX_VALUE:
+        raise Unresolved(f"a word longer than {MAX_VALUE} characters is not expanded")
+    expanded = _VAR.sub(replace, word)
+    if len(expanded) > MAX_VALUE:
+        raise Unresolved(f"`{word[:40]}` expands to more than {MAX_VALUE} characters (expansion limit)")
+    return expanded
 
 
 def split_commands(script: str, env: Mapping[str, str], cwd: str) -> list[Command]:
@@ -81,8 +92,11 @@ def split_commands(script: str, env: Mapping[str, str], cwd: str) -> list[Comman
             elif head == ["done"] and loops:
                 loops.pop()
             else:
-                for loop_env in _loop_environments(loops, shell_env):
+                environments, too_many = _loop_environments(loops, shell_env)
+                for loop_env in environments:
                     command, cwd = _interpret(list(current), loop_env, cwd)
+                    if command is not None and too_many:
+                        command = Command(command.argv, command.cwd, command.env, too_many)
                     if command is not None:
                         if loops:
                             # loop variables are not kept once the loop is over
@@ -111,14 +125,26 @@ def _loop(words: list[str], env: Mapping[str, str]) -> tuple[str, list[str]]:
         return name, ["${{ unresolved }}"]
 
 
-def _loop_environments(loops: list[tuple[str, list[str]]], env: dict[str, str]) -> list[dict[str, str]]:
-    """The shell environment once per iteration of the enclosing loops (the env itself without loops)."""
+def _loop_environments(loops: list[tuple[str, list[str]]],
+                       env: dict[str, str]) -> tuple[list[dict[str, str]], str | None]:
+    """The shell environment once per iteration of the enclosing loops (the env itself without loops).
+
+    Past MAX_ITERATIONS the loops are not expanded: one environment where every loop variable is
+    unknown, and the reason.
+    """
     if not loops:
-        return [env]
+        return [env], None
+    count = 1
+    for _, values in loops:
+        count *= max(len(values), 1)
+        if count > MAX_ITERATIONS:
+            unknown = {**env, **{name: "${{ unresolved }}" for name, _ in loops}}
+            return [unknown], (f"the enclosing `for` loops run more than {MAX_ITERATIONS} iterations "
+                               "(expansion limit); not expanded")
     environments = [dict(env)]
     for name, values in loops:
         environments = [{**e, name: value} for e in environments for value in values]
-    return environments
+    return environments, None
 
 
 def _interpret(words: list[str], shell_env: dict[str, str], cwd: str) -> tuple[Command | None, str]:
@@ -164,5 +190,5 @@ def _interpret(words: list[str], shell_env: dict[str, str], cwd: str) -> tuple[C
 def _safe_expand(value: str, env: Mapping[str, str]) -> str:
     try:
         return expand_vars(value, env)
-    except Unresolved:
-        return "${{ unresolved }}"
+    except Unresolved as exc:
+        return _LIMIT_MARK if "expansion limit" in str(exc) else "${{ unresolved }}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 
-from bot.globs import glob_match, is_glob
+from bot.globs import checkov_skip_problem, checkov_skips, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import StepContext, resolve_expressions, step_contexts
@@ -34,6 +35,8 @@ def scanner_steps(workflow: Workflow, tree: RepoTree) -> tuple[ScannerStep, ...]
     for step in workflow.steps():
         for combo, ctx in step_contexts(workflow, step):
             for invocation in _invocations(step, ctx, tree):
+                if ctx.unknown:
+                    invocation = replace(invocation, mode="unknown", unresolved=ctx.unknown)
                 found.append(_locate(step, ctx, invocation, tree, combo))
     return tuple(found)
 
@@ -110,8 +113,12 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
                 tool=invocation.tool, mode=invocation.mode, scanners=invocation.scanners,
                 skips=invocation.skip_dirs + invocation.skip_files + invocation.skip_regex, invocation=invocation,
                 checkout_root=ctx.checkout_root)
-    if invocation.unresolved:
-        return ScannerStep(**base, roots=(), files=frozenset(), resolved=False, reason=invocation.unresolved)
+    if any("\x00" in t for t in invocation.targets):
+        invocation = replace(invocation, unresolved="a target path contains a NUL byte, which no program can be given")
+    unresolved = invocation.unresolved or next(
+        (problem for problem in map(checkov_skip_problem, invocation.skip_regex) if problem), None)
+    if unresolved:
+        return ScannerStep(**base, roots=(), files=frozenset(), resolved=False, reason=unresolved)
     if not invocation.targets:
         return ScannerStep(**base, roots=(), files=frozenset(), resolved=True, reason=invocation.note)
     if ctx.checkout_root is None:
@@ -136,7 +143,7 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
         for path in matched:
             if skip.skips(path):
                 continue
-            if any(re.search(pattern, path) for pattern in invocation.skip_regex):
+            if any(checkov_skips(pattern, path) for pattern in invocation.skip_regex):
                 continue
             for scanner in invocation.scanners:
                 if (named and scanner in EXPLICIT) or reads_file(scanner, path, tree, charts):
@@ -176,13 +183,13 @@ class _Skips:
         if not (self.files or self.dirs):
             return False
         if self.single_file:
-            return any(glob_match(p, ROOT) for p in self.files)
+            return trivy_skip_match(self.files, ROOT)
         relative = posixpath.relpath(posixpath.join(self.checkout_root, path), self.root)
-        if any(glob_match(p, relative) for p in self.files):
+        if trivy_skip_match(self.files, relative):
             return True
         folders = [ROOT]
         parent = posixpath.dirname(relative)
         while parent:
             folders.append(parent)
             parent = posixpath.dirname(parent)
-        return any(glob_match(p, folder) for p in self.dirs for folder in folders)
+        return any(trivy_skip_match(self.dirs, folder) for folder in folders)

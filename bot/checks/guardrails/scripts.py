@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from bot.checks.guardrails import commands, danger, environment
 from bot.findings import Finding, Severity
 from bot.scope.bash import Redirect, Script, ShellSyntaxError, Word, parse
+from bot.userregex import regex_search
 from bot.workflow import line_of
 
 ID = "guardrails"
@@ -56,8 +57,8 @@ def audit(ctx) -> list[Finding]:
         def add(rule: str, message: str, hint: str | None = None) -> None:
             findings.append(Finding(ID, rule, severity, f"{where} {message}", workflow.path, line, hint=hint))
 
-        for pattern in deny:
-            if re.search(pattern, str(script), re.MULTILINE):
+        for pattern in deny:  # the config's patterns run on RE2: linear time, whatever the pattern
+            if regex_search(pattern, str(script)):
                 add("forbidden-run", f"runs shell denied by {ctx.config.where('run.deny')} (/{pattern}/)",
                     "Remove it; vibeops never writes such a step.")
         try:
