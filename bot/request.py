@@ -187,6 +187,7 @@ class Request:
 _TOKEN = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|'[^'\s][^'\n]*'(?![\w])|[,;]|[^\s,;]+")
 _HANGUL_TAIL = re.compile(r"([\x21-\x7e]+)([\uac00-\ud7a3]+)$")
 _TRAILING = ".?!:)"
+_COMMAND = re.compile(r"^[/@]vibeops(?:\[bot\])?(?![\w-])[:,]?\s*", re.I)
 QUOTED = re.compile(r"""`([^`]+)`|"([^"]+)"|'([^']+)'""")
 
 
@@ -609,7 +610,7 @@ def _opt_sarif(s: _State, i: int) -> _Span | None:
         return _Span(i, j, "upload_sarif", True)
     j = _skip(toks, i, _SARIF_VERBS)
     k = _skip(toks, j, {"to", "into", "in", "on", "under", "github", "github's", "the", "repository's", "repo's"})
-    if k == i and _w(toks, i) not in ("code", "security", "code-scanning"):
+    if k == i and _w(toks, i) not in ("code", "security", "code-scanning", "코드", "보안"):
         return None
     w, nxt = _w(toks, k), _w(toks, k + 1)
     if (w == "code" and nxt == "scanning") or (w == "security" and nxt in ("tab", "alerts", "dashboard")):
@@ -921,7 +922,11 @@ def read(text: str) -> Request:
     if len(cleaned) > MAX_REQUEST_CHARS:
         raise RequestError(f"The request is {len(cleaned)} characters long; vibeops reads at most "
                            f"{MAX_REQUEST_CHARS}. Ask for one workflow in a sentence or two.")
-    toks = _tokens(cleaned)
+    body = _COMMAND.sub("", cleaned, count=1)
+    toks = _tokens(body)
+    offset = len(cleaned) - len(body)
+    for tok in toks:
+        tok.start, tok.end = tok.start + offset, tok.end + offset
     s = _State(toks)
     i = 0
     while i < len(toks):
@@ -1081,6 +1086,9 @@ def _assemble(text: str, s: _State) -> Request:
             tools = [DEFAULT_TOOL]
             notes.append("no tool named: using trivy")
     tool = tools[0]
+    if tool in ("actionlint", "vibeops") and modes:
+        word = next(c.text for c in clauses if c.field == "mode")
+        raise RequestError(f"{tool} takes no scan mode (got {word!r}). " + RECIPES_HELP)
     mode, scanners = _tool_mode(tool, modes)
     fail_on = options.get("fail_on", DEFAULT_FAIL_ON)
     if tool == "trivy" and not targets and not unmapped:
@@ -1149,6 +1157,10 @@ def parse_request(text: str, free_form: bool = False) -> Request:
             "I can't do all of this request, so I did nothing: "
             + "; ".join(f"`{c}`: {_REFUSED_WHY}" for c in refused) + ". Ask for the check on its own, e.g. `"
             + _without(request) + "`.", clauses=tuple(refused))
+    unknown_tool = _unknown_tool(request)
+    if unknown_tool and not free_form:
+        raise RequestError(f"I don't know the tool {unknown_tool!r}. {RECIPES_HELP} {MODEL_HELP}",
+                           clauses=(unknown_tool,))
     if request.unmapped and not free_form:
         typo = _tool_typo(request.unmapped)
         if typo:
@@ -1166,6 +1178,16 @@ def parse_request(text: str, free_form: bool = False) -> Request:
     if request.unmapped:
         return replace(request, recipe=False)
     return request
+
+
+def _unknown_tool(request: Request) -> str | None:
+    """A single word we do not read just before `scan`/`check`/`lint`: a tool we do not know."""
+    clauses = list(request.clauses)
+    for index, clause in enumerate(clauses[:-1]):
+        if clause.field == NOT_UNDERSTOOD and len(clause.text.split()) == 1 and clauses[index + 1].field == "object":
+            if not _tool_typo((clause.text,)):
+                return clause.text
+    return None
 
 
 def _refused(clause: str) -> bool:

@@ -7,6 +7,7 @@ import re
 
 from bot.preview import SEVERITY_ORDER, Preview
 from bot.report import Report
+from bot.render.understood import understood_table
 from bot.scope.model import EXACT, ScopeReport
 
 _VERDICT_ICON = {"exact": "✅", "broader": "❌", "narrower": "❌", "mismatch": "❌", "unknown": "⚠️"}
@@ -23,6 +24,10 @@ def pr_body(report: Report, comment_url: str | None = None) -> str:
         quoted,
         "",
         _authorship(report),
+        "",
+        "### Understood",
+        "",
+        understood_table(report.understood),
         "",
         "### Scope",
         "",
