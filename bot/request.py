@@ -255,10 +255,16 @@ _COURTESY = {"please", "pls", "plz", "kindly", "can", "could", "would", "will", 
              "okay", "now", "then", "as", "well", "s.v.p.", "thx", "small", "quick", "dedicated"}
 _CONNECTORS = {"for", "of", "on", "against", "over", "covering", "across", "scanning", "checking",
                "linting", "that", "which", "scans", "checks", "lints", "validates", "runs", "targeting",
-               "at", "in", "inside", "within"}
+               "in", "inside", "within"}
 _TOOL_MARKERS = {"by", "with", "using", "via", "through", "use", "uses", "utilising", "utilizing", "run",
                  "running"}
-_SEPARATORS = {",", ";", "and", "&", "then", "plus", "also", "+"}
+_SEPARATORS = {",", ";", "and", "&", "then", "plus", "also", "+", "but", "그리고"}
+_EXCLUDE = {"skip", "skipping", "excluding", "exclude", "except", "ignoring", "ignore", "without", "not", "minus"}
+_TIME_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays",
+               "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "weekend", "weekends", "weekdays",
+               "midnight", "noon", "morning", "evening", "utc", "am", "pm", "hour", "hourly", "minutes", "month",
+               "monthly", "tomorrow", "today"}
+_TIME = re.compile(r"^\d{1,2}(?::\d\d)?(?:am|pm|h)?$")
 _REFUSED_VERBS = {
     "delete", "remove", "drop", "destroy", "deploy", "rollback", "roll", "uninstall", "kill", "wipe", "purge",
     "erase", "rm", "merge", "approve", "release", "restart", "scale", "apply", "disable", "rotate", "revoke",
@@ -308,7 +314,7 @@ _TOOL_PARTICLES = {"로", "으로", "로서", "으로서"}
 _KO_COURTESY_PREFIX = ("주세요", "줘", "줄래", "부탁", "해줘", "해 주세요", "해주세요", "좀", "그리고", "한번",
                        "이용해", "이용하여", "이용한", "사용해", "사용하여", "사용한", "써서", "대해", "대해서",
                        "대한", "하는", "해서", "하여", "할", "해", "위한", "위해", "되는", "돌리는", "돌려", "하게",
-                       "새", "새로운", "파일", "있는", "것", "주십시오", "바랍니다", "싶어", "싶어요", "싶습니다")
+                       "새", "새로운", "파일", "결과", "하되", "하고", "있는", "것", "주십시오", "바랍니다", "싶어", "싶어요", "싶습니다")
 _KO_VERB_PREFIX = ("만들", "추가", "작성", "생성", "설정", "구성", "넣어", "등록", "돌려", "실행")
 _KO_OBJECT_PREFIX = ("점검", "검사", "스캔", "체크", "린트", "액션", "워크플로", "파이프라인", "잡", "보안",
                      "깃허브", "깃헙", "검증")
@@ -682,8 +688,8 @@ def _match_tool(s: _State, i: int) -> _Span | None:
     name = _tool_name(toks[j])
     if name is None:
         return None
-    if j > i and _w(toks, i) in ("run", "running") and j == i + 1 and name == "helm":
-        pass
+    if name == "vibeops" and _w(toks, j + 1) not in ("gate", "check", "checks", "check,"):
+        return None  # "hey vibeops, …": the bot addressed, not a tool
     names = [name]
     end = j + 1
     ambiguous: list[str] = []
@@ -710,8 +716,11 @@ def _match_tool(s: _State, i: int) -> _Span | None:
     return _Span(i, end, "tools", tuple(dict.fromkeys(names)))
 
 
-def _target_tok(s: _State, j: int, in_position: bool) -> str | None:
-    """The path a token names: path-like anywhere, a bare word only where a target is expected."""
+def _target_tok(s: _State, j: int, in_position: bool, folder: bool = False) -> str | None:
+    """The path a token names: path-like anywhere, a bare word only where a target is expected.
+
+    `folder`: the word follows `in`/`under` or precedes `folder`, so even a verb (`deploy`) names a folder.
+    """
     toks = s.toks
     if j >= len(toks):
         return None
@@ -719,7 +728,9 @@ def _target_tok(s: _State, j: int, in_position: bool) -> str | None:
     if _path_like(tok):
         return tok.text
     if _korean(tok) or tok.low in _SEPARATORS or tok.low in _COURTESY or tok.low in _CONNECTORS \
-            or tok.low in _OPTION_WORDS or _tool_name(tok) or tok.low in _REFUSED_VERBS or tok.low in _VERBS:
+            or tok.low in _OPTION_WORDS or _tool_name(tok) or tok.low in _TIME_WORDS or _TIME.match(tok.low) \
+            or tok.low in _EXCLUDE or (not folder and (tok.low in _REFUSED_VERBS or tok.low in _VERBS)) \
+            or _looks_like_tool(tok.low):
         return None
     if not re.fullmatch(r"[\w][\w.+-]*", tok.text):
         return None
@@ -733,6 +744,13 @@ _OPTION_WORDS = {"fail", "report", "only", "nightly", "daily", "weekly", "sarif"
                  "low", "unknown", "pr", "prs", "push", "pull", "to", "scan", "check", "lint", "workflow",
                  "action", "job", "pipeline", "gate", "github", "ci", "security", "and", "or", "the", "a",
                  "all", "everything", "repo", "repository", "folder", "directory", "dir"}
+
+
+def _looks_like_tool(low: str) -> bool:
+    """A misspelt tool name (`trivvy`, `chekov`) is reported as such, never taken for a path."""
+    if len(low) < 4 or len(low) > 20 or low in KNOWN_TOOLS:
+        return False
+    return bool(difflib.get_close_matches(low, KNOWN_TOOLS, n=1, cutoff=0.75))
 
 
 def _match_root(s: _State, i: int) -> _Span | None:
@@ -756,7 +774,7 @@ def _match_folder(s: _State, i: int) -> _Span | None:
     j = _skip(toks, i, {"the", "our", "my", "this"})
     # the folder k8s / the directory `k8s`
     if _w(toks, j) in _FOLDER_WORDS - {"폴더", "디렉터리", "디렉토리"} and j + 1 < len(toks):
-        path = _target_tok(s, j + 1, True)
+        path = _target_tok(s, j + 1, True, folder=True)
         if path:
             return _Span(i, j + 2, "targets", Target("path", path.rstrip("/") or path, ""))
     # everything under k8s / all files in k8s
@@ -765,7 +783,7 @@ def _match_folder(s: _State, i: int) -> _Span | None:
         k = _skip(toks, k, {"the", "files", "file", "of", "that", "is"})
         if _w(toks, k) in _UNDER:
             k = _skip(toks, k + 1, {"the"})
-            path = _target_tok(s, k, True)
+            path = _target_tok(s, k, True, folder=True)
             if path:
                 end = _skip(toks, k + 1, _FOLDER_WORDS)
                 return _Span(i, end, "targets", Target("path", path.rstrip("/") or path, ""))
@@ -773,7 +791,7 @@ def _match_folder(s: _State, i: int) -> _Span | None:
             if root:
                 return _Span(i, root.end, "targets", root.value)
     # k8s folder / k8s 폴더(를)
-    path = _target_tok(s, j, True) if j < len(toks) and not _path_like(toks[j]) or j < len(toks) else None
+    path = _target_tok(s, j, True, folder=True) if j < len(toks) else None
     if path and j + 1 < len(toks) and (toks[j + 1].low in _FOLDER_WORDS or toks[j + 1].text.startswith(
             ("폴더", "디렉터리", "디렉토리"))):
         end = _skip_ko(toks, j + 2)
@@ -800,16 +818,28 @@ def _kind_word(toks: list[_Tok], j: int) -> tuple[int, str] | None:
         return end + 2, "workflow"
     if w in ("yaml", "yml") and _w(toks, end + 1) == "files":
         return None
-    kind = _KIND_WORDS.get(w) or _KIND_WORDS.get(toks[end].text)
+    kind = _KIND_WORDS.get(w) or _KIND_WORDS.get(toks[end].text) or _ko_kind(toks[end])
     if kind:
         return _skip(toks, end + 1, _KIND_SUFFIX | {"들"}), kind
+    return None
+
+
+def _ko_kind(tok: _Tok) -> str | None:
+    """도커파일을, 매니페스트들을: a Korean kind word with its particle."""
+    if not _korean(tok):
+        return None
+    for stem, kind in (("도커파일", "dockerfile"), ("매니페스트", "manifest"), ("차트", "chart")):
+        rest = tok.text[len(stem):] if tok.text.startswith(stem) else None
+        if rest is not None and (rest == "" or rest in _PARTICLES or rest.removeprefix("들") in _PARTICLES | {""}):
+            return kind
     return None
 
 
 def _match_kind(s: _State, i: int) -> _Span | None:
     toks = s.toks
     j = _skip(toks, i, _QUALIFIERS)
-    qualified = j > i and any(_w(toks, k) in ("all", "every", "each", "any", "모든", "전체") for k in range(i, j))
+    qualified = j > i and any(toks[k].text.lower() in ("all", "every", "each", "any", "모든", "전체")
+                              for k in range(i, j))
     found = _kind_word(toks, j)
     singular = None
     if found is None and j < len(toks) and not toks[j].quoted:
@@ -834,6 +864,9 @@ def _match_kind(s: _State, i: int) -> _Span | None:
     if found is None:
         return None
     end, kind = found
+    bare = j == i and found is not singular and end == j + 1 and not _korean(toks[j])
+    if bare and kind != "dockerfile":
+        return None  # a bare `charts`, `manifests`, `terraform` is as likely a folder of that name
     where = "."
     k = end
     if _w(toks, k) in _UNDER:
@@ -842,7 +875,7 @@ def _match_kind(s: _State, i: int) -> _Span | None:
         if root:
             end = root.end
         else:
-            path = _target_tok(s, k2, True)
+            path = _target_tok(s, k2, True, folder=True)
             if path:
                 where = path.rstrip("/") or path
                 end = _skip(toks, k2 + 1, _FOLDER_WORDS)
@@ -858,10 +891,13 @@ def _match_ko_target(s: _State, i: int) -> _Span | None:
     toks = s.toks
     if i + 1 >= len(toks) or _korean(toks[i]):
         return None
-    if toks[i + 1].text in _TARGET_PARTICLES or toks[i + 1].text.startswith(("에 대해", "에대해")):
+    nxt = toks[i + 1]
+    if nxt.text in _TARGET_PARTICLES or nxt.text.startswith(("에 대해", "에대해")) or (
+            _korean(nxt) and nxt.text not in _PARTICLES and not nxt.text.startswith(("이상", "만", "에서만"))):
         path = _target_tok(s, i, True)
         if path and _tool_name(toks[i]) is None:
-            return _Span(i, _skip_ko(toks, i + 2), "targets", Target(_path_kind(path), path, ""))
+            end = _skip_ko(toks, i + 2) if nxt.text in _TARGET_PARTICLES or "대해" in nxt.text else i + 1
+            return _Span(i, end, "targets", Target(_path_kind(path), path, ""))
     return None
 
 
@@ -972,11 +1008,11 @@ def _next_span(s: _State, i: int) -> _Span:
     span = _match_words(s, i)
     if span is not None:
         return span
-    if s.target_pos and not _korean(tok):
+    if s.target_pos and not _korean(tok) and s.spans and s.spans[-1].field != "targets":
         prev = s.spans[-1].field if s.spans else ""
         single = i + 1 >= len(toks) or _w(toks, i + 1) in _SEPARATORS or _starts_known(s, i + 1)
         if prev != "separator" or single:
-            path = _target_tok(s, i, True)
+            path = _target_tok(s, i, True, folder=prev == "connector")
             if path and (prev != "separator" or not _is_english_word_run(toks, i)):
                 return _Span(i, i + 1, "targets", Target(_path_kind(path), path, ""))
     return _Span(i, i + 1, NOT_UNDERSTOOD)
@@ -1111,7 +1147,22 @@ def _assemble(text: str, s: _State) -> Request:
 
 
 def _reclaim_verbs(spans: list[_Span], toks: list[_Tok]) -> None:
-    """A second verb that is followed by words we do not read starts a clause we do not read: `and make coffee`."""
+    """A second verb that is followed by words we do not read starts a clause we do not read: `and make coffee`.
+
+    A verb vibeops never does (`delete`, `deploy`) or an exclusion (`skipping`) takes the rest of its clause with
+    it, up to the next separator, so `remove the old workflow` is named whole.
+    """
+    swallowing = False
+    for span in spans:
+        if span.field == "separator" and toks[span.start].low != "and" or span.field == "separator" and swallowing:
+            swallowing = False
+            continue
+        if span.field == NOT_UNDERSTOOD and (toks[span.start].low in _REFUSED_VERBS | _EXCLUDE
+                                             or _refused(toks[span.start].text)):
+            swallowing = True
+            continue
+        if swallowing and span.field not in ("separator",):
+            span.field = NOT_UNDERSTOOD
     seen_verb = False
     for index, span in enumerate(spans):
         if span.field == "verb":
