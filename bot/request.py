@@ -1268,13 +1268,14 @@ def _tool_typo(unmapped: tuple[str, ...]) -> str | None:
 
 def _understood_line(request: Request) -> str:
     known = [f"{c.field} `{c.text}`" for c in request.clauses if c.field not in (NOT_UNDERSTOOD, "verb", "object")]
-    return ("I understood: " + "; ".join(known) + ".") if known else ""
+    return ("I understood: " + "; ".join(known) + ".") if known else "I understood nothing else in it."
 
 
 def understood(request: Request) -> dict:
     """The JSON `understood` section: the typed request and each clause with the field it became."""
-    return {"request": request.to_dict(), "clauses": [c.to_dict() for c in request.clauses],
-            "notes": list(request.notes)}
+    return {"request": request.to_dict(), "notes": list(request.notes),
+            "clauses": [{"clause": c.text, "field": c.field, "value": c.value, "workflow": "", "line": None,
+                         "ok": c.field != NOT_UNDERSTOOD} for c in request.clauses]}
 
 
 # --- options on their own (follow-ups on a pull request use these) -------------------------------------------
