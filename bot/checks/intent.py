@@ -152,16 +152,19 @@ def _trigger_evidence(workflow: Workflow, request) -> list[Evidence]:
                 found.append(Evidence("triggers", " and ".join(wanted) + " only", f"also `{name}`", where(name), False))
     if "workflow_dispatch" in request.triggers and "workflow_dispatch" not in on:
         found.append(Evidence("triggers", "workflow_dispatch", "no `workflow_dispatch`", on_line, False, blocking=False))
-    crons = []
+    crons, places = [], []
     schedule = on.get("schedule")
     if isinstance(schedule, list):
-        crons = [str(item.get("cron")) for item in schedule if isinstance(item, Mapping) and item.get("cron")]
+        for index, item in enumerate(schedule):
+            if isinstance(item, Mapping) and item.get("cron"):
+                crons.append(str(item.get("cron")))
+                places.append(index)
     if request.schedule:
         cadence = _cadence(request.schedule)
-        matching = [c for c in crons if _cadence(c) == cadence]
+        matching = [n for n, c in enumerate(crons) if _cadence(c) == cadence]
+        line = line_of(schedule, places[matching[0]]) if matching else where("schedule")
         found.append(Evidence("schedule", f"{cadence} (`{request.schedule}`)",
-                              ", ".join(f"cron `{c}`" for c in crons) or "no schedule", where("schedule"),
-                              bool(matching)))
+                              ", ".join(f"cron `{c}`" for c in crons) or "no schedule", line, bool(matching)))
     elif crons:
         found.append(Evidence("schedule", "none", ", ".join(f"cron `{c}`" for c in crons), where("schedule"), False,
                               blocking=False))
