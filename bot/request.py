@@ -79,7 +79,8 @@ OPTIONS_HELP = ("Options, anywhere in the request: `fail on HIGH,CRITICAL` (the 
                 "issues`, `report only` / `don't fail the build`, `only on pull requests`, `nightly` / `weekly`, "
                 "`upload the results to code scanning`, `as a required check`.")
 GRAMMAR_HELP = (
-    "Write what to add, which tool and what to scan, in any order, e.g. "
+    "The shortest form is `add <tool> [config|fs] scan for <paths> [options]`, but the words may come in any "
+    "order, in English or Korean, e.g. "
     "`add trivy scan for k8s-manifests/api.yaml fail on HIGH,CRITICAL`, "
     "`create github action for security check by trivy @k8s-manifests/api.yaml` or "
     "`trivy로 k8s-manifests/api.yaml 보안 점검하는 깃허브 액션 만들어줘`. " + RECIPES_HELP

@@ -268,3 +268,29 @@ def test_a_model_draft_that_drops_fail_on_critical_is_rejected_then_repaired(sho
     assert report.status == "opened", report.message
     repair = llm.requests[-1]["messages"][-1]["content"]
     assert "[intent/fail-on-not-as-requested]" in repair
+
+
+# --- the App: `@vibeops` starts a command; help lists the phrasings with this repository's files -------------------
+
+
+def test_the_app_takes_at_vibeops_and_shows_what_it_understood(github, tmp_path):
+    from tests.appkit import REPO, App, bot_pulls, replies
+
+    app = App(github, tmp_path)
+    app.comment("@vibeops " + SEED_PROMPT + ", only fail on critical issues")
+    assert app.work() == 1
+    (pull,) = bot_pulls(github)
+    assert "### Understood" in pull["body"]
+    assert "| `by trivy` | `tool: trivy` | line " in pull["body"]
+    assert "| `only fail on critical issues` | `fails the build on: CRITICAL` | line " in pull["body"]
+    github.add_issue(REPO, 3)
+    github.add_issue(REPO, 4)
+    app.comment("/vibeops help", number=3)
+    app.work()
+    (reply,) = replies(github, 3)
+    assert "`trivy로 k8s-manifests/" in reply and "@k8s-manifests/" in reply  # this repository's own files
+    assert "`as a required check`" in reply and "`the Dockerfiles`" in reply
+    app.comment("/vibeops check k8s-manifests with trivy and delete the db deployment", number=4)
+    app.work()
+    (reply,) = replies(github, 4)
+    assert "`delete the db deployment`" in reply and len(bot_pulls(github)) == 1

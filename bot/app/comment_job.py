@@ -78,7 +78,8 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     if verb == "help" or not cmd.text.strip():
         reply(commands.help_reply(repo))
         return "help"
-    if verb in ("explain", "check"):
+    # `/vibeops check` alone or with workflow files checks them; `/vibeops check k8s with trivy` is a request.
+    if verb == "explain" or (verb == "check" and all(w.endswith((".yml", ".yaml")) for w in cmd.text.split()[1:])):
         reply(commands.explain_reply(repo, cmd, pull, marker) if verb == "explain"
               else commands.check_reply(repo, cmd, pull, marker, ctx))
         return verb
