@@ -43,6 +43,7 @@ is not a severity, a tool it does not know (with "Did you mean …"), or real al
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -747,9 +748,10 @@ _OPTION_WORDS = {"fail", "report", "only", "nightly", "daily", "weekly", "sarif"
                  "all", "everything", "repo", "repository", "folder", "directory", "dir"}
 
 
+@functools.lru_cache(maxsize=4096)
 def _looks_like_tool(low: str) -> bool:
     """A misspelt tool name (`trivvy`, `chekov`) is reported as such, never taken for a path."""
-    if len(low) < 4 or len(low) > 20 or low in KNOWN_TOOLS:
+    if len(low) < 4 or len(low) > 16 or low in KNOWN_TOOLS:
         return False
     return bool(difflib.get_close_matches(low, KNOWN_TOOLS, n=1, cutoff=0.75))
 
@@ -792,9 +794,8 @@ def _match_folder(s: _State, i: int) -> _Span | None:
             if root:
                 return _Span(i, root.end, "targets", root.value)
     # k8s folder / k8s 폴더(를)
-    path = _target_tok(s, j, True, folder=True) if j < len(toks) else None
-    if path and j + 1 < len(toks) and (toks[j + 1].low in _FOLDER_WORDS or toks[j + 1].text.startswith(
-            ("폴더", "디렉터리", "디렉토리"))):
+    if j + 1 < len(toks) and (toks[j + 1].low in _FOLDER_WORDS or toks[j + 1].text.startswith(
+            ("폴더", "디렉터리", "디렉토리"))) and (path := _target_tok(s, j, True, folder=True)):
         end = _skip_ko(toks, j + 2)
         return _Span(i, end, "targets", Target("path", path.rstrip("/") or path, ""))
     return None
@@ -1048,23 +1049,29 @@ def _assemble(text: str, s: _State) -> Request:
     def words(first: int, last: int) -> str:
         return text[toks[first].start:toks[last - 1].end]
 
-    for index, span in enumerate(spans):
+    seen_targets: set[tuple[str, str]] = set()
+    starts: list[int] = []  # where each clause starts in the text, to keep them in order (no searching)
+    joinable = False  # only courtesy or connector words since the last word not understood
+    for span in spans:
         if span.field == NOT_UNDERSTOOD:
-            if unknown and _joinable(spans, unknown[-1][-1], index):
+            if unknown and joinable:
                 unknown[-1].extend(pending + [span])
             else:
                 unknown.append([span])
             pending = []
+            joinable = True
             continue
         if span.field in ("courtesy", "connector", "command"):
             pending.append(span)
             continue
+        joinable = False
         if span.field == "separator":
             pending = []
             continue
         start = pending[0].start if pending else span.start
         pending = []
         shown = words(start, span.end)
+        starts.append(toks[start].start)
         if span.field == "tools":
             tools += [t for t in span.value if t not in tools]
             clauses.append(Clause(shown, "tools", ", ".join(span.value)))
@@ -1073,7 +1080,8 @@ def _assemble(text: str, s: _State) -> Request:
             clauses.append(Clause(shown, "tools", " or ".join(span.value)))
         elif span.field == "targets":
             target = replace(span.value, text=words(span.start, span.end))
-            if target not in targets:
+            if (target.kind, target.path) not in seen_targets:
+                seen_targets.add((target.kind, target.path))
                 targets.append(target)
             clauses.append(Clause(shown, "targets", target.describe()))
         elif span.field == "mode":
@@ -1095,16 +1103,17 @@ def _assemble(text: str, s: _State) -> Request:
                 clauses.append(Clause(shown, "required_check", "yes"))
             elif span.field == "fail_on":
                 clauses.append(Clause(shown, "fail_on", "not a severity"))
+            else:
+                clauses.append(Clause(shown, span.field, str(span.value)))
     if pending and clauses:  # trailing "please", "?": part of the last clause
-        last = clauses[-1]
-        clauses[-1] = replace(last, text=text[text.find(last.text):toks[pending[-1].end - 1].end]
-                              if last.text in text else last.text)
+        clauses[-1] = replace(clauses[-1], text=text[starts[-1]:toks[pending[-1].end - 1].end])
     unmapped = []
     for group in unknown:
         phrase = words(group[0].start, group[-1].end)
         unmapped.append(phrase)
         clauses.append(Clause(phrase, NOT_UNDERSTOOD, ""))
-    clauses.sort(key=lambda c: text.find(c.text))
+        starts.append(toks[group[0].start].start)
+    clauses = [c for _, _, c in sorted(zip(starts, range(len(starts)), clauses))]
     if s.problems:
         raise RequestError(" ".join(dict.fromkeys(s.problems)), clauses=tuple(unmapped))
     if ambiguous:
@@ -1176,12 +1185,6 @@ def _reclaim_verbs(spans: list[_Span], toks: list[_Tok]) -> None:
             seen_verb = True
 
 
-def _joinable(spans: list[_Span], last: _Span, index: int) -> bool:
-    """Unknown words separated only by courtesy or connector words are one clause."""
-    k = spans.index(last) + 1 if last in spans else index
-    return all(sp.field in ("courtesy", "connector") for sp in spans[k:index])
-
-
 def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
     if tool == "trivy":
         mode = "fs" if "fs" in words else "config"
@@ -1248,18 +1251,16 @@ def _refused(clause: str) -> bool:
 
 
 def _without(request: Request) -> str:
-    text = request.text
-    for clause in request.unmapped:
-        text = text.replace(clause, "")
-    text = re.sub(r"\s+(?:and|then|,)\s*$", "", " ".join(text.split()))
-    return re.sub(r"\s+(?:and|then)\s+(?=(?:and|then)\b)", " ", text).strip(" ,;")
+    """The request without its clauses not understood: what can be asked on its own."""
+    kept = [c.text for c in request.clauses if c.field != NOT_UNDERSTOOD][:40]
+    return " ".join(kept)[:300]
 
 
 def _tool_typo(unmapped: tuple[str, ...]) -> str | None:
     for clause in unmapped:
         for word in clause.split():
             low = word.lower().strip(",.;")
-            if len(low) < 4:
+            if len(low) < 4 or len(low) > 20:
                 continue
             close = difflib.get_close_matches(low, KNOWN_TOOLS, n=1, cutoff=0.75)
             if close:
