@@ -1,4 +1,4 @@
-"""Read a request as people write it ("add trivy scan for k8s/api.yaml", "trivy로 … 만들어줘") into a typed Request.
+"""Read a request as people write it, in any order, English or Korean, into a typed Request.
 
 The reader does not depend on word order. It splits the text into tokens (one linear regex), then walks
 them once, left to right; at each position it tries a fixed list of phrase matchers, each looking a
@@ -730,7 +730,7 @@ def _target_tok(s: _State, j: int, in_position: bool, folder: bool = False) -> s
     if _path_like(tok):
         return tok.text
     if _korean(tok) or tok.low in _SEPARATORS or tok.low in _COURTESY or tok.low in _CONNECTORS \
-            or tok.low in _OPTION_WORDS or _tool_name(tok) or tok.low in _TIME_WORDS or _TIME.match(tok.low) \
+            or (tok.low in _OPTION_WORDS and not folder) or tok.low in _PURPOSE or _tool_name(tok) or tok.low in _TIME_WORDS or _TIME.match(tok.low) \
             or tok.low in _EXCLUDE or (not folder and (tok.low in _REFUSED_VERBS or tok.low in _VERBS)) \
             or _looks_like_tool(tok.low):
         return None
@@ -746,6 +746,13 @@ _OPTION_WORDS = {"fail", "report", "only", "nightly", "daily", "weekly", "sarif"
                  "low", "unknown", "pr", "prs", "push", "pull", "to", "scan", "check", "lint", "workflow",
                  "action", "job", "pipeline", "gate", "github", "ci", "security", "and", "or", "the", "a",
                  "all", "everything", "repo", "repository", "folder", "directory", "dir"}
+
+
+# What a check is "for" rather than what it scans: never taken for a folder name.
+_PURPOSE = {"security", "vulnerabilities", "vulnerability", "vulns", "misconfigurations", "misconfigs", "issues",
+            "findings", "problems", "compliance", "errors", "bugs", "cves", "cve", "safety", "quality", "style",
+            "unknown", "low", "medium", "high", "critical", "only", "every", "sarif", "with", "without", "and",
+            "or", "to", "as", "on", "all", "everything", "the", "a"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -785,14 +792,14 @@ def _match_folder(s: _State, i: int) -> _Span | None:
         k = j + 1
         k = _skip(toks, k, {"the", "files", "file", "of", "that", "is"})
         if _w(toks, k) in _UNDER:
+            root = _match_root(s, k + 1)
+            if root:
+                return _Span(i, root.end, "targets", root.value)
             k = _skip(toks, k + 1, {"the"})
             path = _target_tok(s, k, True, folder=True)
             if path:
                 end = _skip(toks, k + 1, _FOLDER_WORDS)
                 return _Span(i, end, "targets", Target("path", path.rstrip("/") or path, ""))
-            root = _match_root(s, k)
-            if root:
-                return _Span(i, root.end, "targets", root.value)
     # k8s folder / k8s 폴더(를)
     if j + 1 < len(toks) and (toks[j + 1].low in _FOLDER_WORDS or toks[j + 1].text.startswith(
             ("폴더", "디렉터리", "디렉토리"))) and (path := _target_tok(s, j, True, folder=True)):

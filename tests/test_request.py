@@ -383,3 +383,23 @@ def test_a_forbidden_clause_is_refused_naming_it_and_why():
 
 def test_request_error_is_a_value_error():
     assert issubclass(RequestError, ValueError)
+
+
+def test_several_tools_keep_request_tool_and_split_per_tool():
+    req = parse_request("scan k8s with trivy and checkov, only fail on critical issues", free_form=True)
+    assert req.tools == ("trivy", "checkov") and req.tool == "trivy" and req.mode == "config"
+    assert req.recipe is False  # checkov has no recipe in RECIPE_TOOLS yet
+    trivy, checkov = req.per_tool()
+    assert (trivy.tool, trivy.tools, trivy.mode, trivy.scanners, trivy.recipe) == (
+        "trivy", ("trivy",), "config", ("misconfig",), True)
+    assert (checkov.tool, checkov.tools, checkov.scanners, checkov.recipe) == ("checkov", ("checkov",), ("checkov",), False)
+    assert trivy.fail_on == checkov.fail_on == ("CRITICAL",) and trivy.paths == checkov.paths == ("k8s",)
+    single = parse_request("add trivy scan for k8s")
+    assert single.per_tool() == (single,) and single.tools == ("trivy",)
+
+
+def test_a_request_built_by_hand_gets_tools_and_targets_from_tool_and_paths():
+    req = Request(text="x", tool="trivy", mode="config", scanners=("misconfig",), paths=("k8s", "k8s/*.yaml"),
+                  fail_on=(), triggers=(), schedule=None, upload_sarif=False)
+    assert req.tools == ("trivy",)
+    assert [(t.kind, t.path) for t in req.targets] == [("path", "k8s"), ("glob", "k8s/*.yaml")]

@@ -294,3 +294,32 @@ def test_the_app_takes_at_vibeops_and_shows_what_it_understood(github, tmp_path)
     app.work()
     (reply,) = replies(github, 4)
     assert "`delete the db deployment`" in reply and len(bot_pulls(github)) == 1
+
+
+def test_every_example_in_the_help_the_cli_and_the_readme_is_read_whole():
+    import re
+
+    from bot.cli import RUN_EPILOG
+    from bot.request import parse_request, phrasing_help
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("### Requests\n", 1)[1].split("| you write |", 1)[0]
+    examples = [line.strip() for line in section.splitlines() if line.startswith("    ")]
+    examples += re.findall(r'vibeops run "([^"]+)"', RUN_EPILOG)
+    examples += re.findall(r"^- `([^`]+)`$", phrasing_help({"manifest": "k8s/api.yaml"}), re.M)
+    assert len(examples) >= 20
+    for text in examples:
+        request = parse_request(text)
+        assert request.unmapped == () and request.targets, text
+
+
+def test_the_understood_table_keeps_user_and_workflow_text_inert():
+    from bot.render.understood import understood_table
+
+    table = understood_table({"clauses": [
+        {"clause": "line @admin | `x` <b>", "field": "targets", "value": "a|b", "workflow": "line 3: cron `@root` <i>",
+         "line": 3, "ok": True}], "notes": ["@team"]})
+    row = table.splitlines()[2]
+    assert row.count(" | ") == 2  # three cells, whatever the text held
+    assert "`line @admin \\| 'x' <b>`" in row  # the user's words as code: no mention, no HTML
+    assert "@root" not in row and "<i>" not in row and "@team" not in table

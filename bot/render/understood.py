@@ -28,13 +28,19 @@ def understood_table(data: dict | None) -> str:
         return "_The request was not read clause by clause._"
     lines = ["| you wrote | understood as | in the workflow |", "|---|---|---|"]
     for clause, meaning, proof in rows(data):
-        lines.append(f"| {_cell(clause)} | {_cell(meaning)} | {_cell(proof) or '—'} |")
+        lines.append(f"| {_code(clause)} | {_code(meaning)} | {_plain(proof) or '—'} |")
     for note in data.get("notes") or []:
-        lines.append(f"\n_Note: {_cell(note)}._")
+        lines.append(f"\n_Note: {_plain(note)}._")
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    # User text in a table cell: no pipes, no line breaks, no markup that could open a link or mention.
+def _code(text: str) -> str:
+    """The user's words in a table cell, as code: no pipe, line break or backquote can leave the cell."""
     cleaned = " ".join(str(text).split()).replace("|", "\\|").replace("`", "'")
-    return f"`{cleaned}`" if cleaned and not cleaned.startswith(("line ", "writes ")) else cleaned
+    return f"`{cleaned}`" if cleaned else ""
+
+
+def _plain(text: str) -> str:
+    """What the workflow says, as text: no pipes, no HTML, and no @mention that would notify anyone."""
+    cleaned = " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return cleaned.replace("@", "@\u2060")
