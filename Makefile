@@ -36,6 +36,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
+	$(BIN)/python bench/request_reader.py
 	$(BIN)/python bench/llm_calls.py
 	.ci/ensure-redis
 	$(BIN)/python bench/webhook_ack.py

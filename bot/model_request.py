@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 
 from bot.request import (_SCHEDULES, DEFAULT_FAIL_ON, DEFAULT_TRIGGERS, KINDS, KNOWN_TOOLS, NOT_UNDERSTOOD,
-                         RECIPE_TOOLS, SEVERITIES, Clause, Request, RequestError, Target, _tool_mode)
+                         RECIPE_TOOLS, SEVERITIES, Request, RequestError, Target, _tool_mode)
 
 MAX_TARGETS = 50
 MAX_TEXT = 300

@@ -101,7 +101,10 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
         return report.but(message=f"vibeops did not understand all of the request ({request.details!r}). "
                                   + MODEL_HELP)
     if not request.fail_on_given and config.fail_on is not None:
-        request = replace(request, fail_on=config.fail_on)
+        request = replace(request, fail_on=config.fail_on,
+                          notes=request.notes + (f"fails on {', '.join(config.fail_on) or 'nothing'}: "
+                                                 f"{config.where('scan.fail_on')}",))
+        report = report.but(understood=understood(request))
     try:
         base = base or default_branch
         with services.forge.snapshot(base) as snapshot:

@@ -144,5 +144,8 @@ def test_requests_without_clauses_are_not_judged(text):
 
     intent = resolve_intent(replace(parse_request(text), clauses=()), TREE)
     parsed = Workflow.parse(".github/workflows/t.yml", workflow(exit_code="0"))
-    ctx = CheckContext(workflow=parsed, tree=TREE, scope=None, tools=None, intent=intent)
+    ctx = CheckContext(workflow=parsed, tree=TREE, scope=None, tools=None, intent=intent, generated=True)
     assert intent_check.run(ctx) == []  # `vibeops check --requested` has no clauses to hold it to
+    human = CheckContext(workflow=parsed, tree=TREE, scope=None, tools=None,
+                         intent=resolve_intent(parse_request(text), TREE), generated=False)
+    assert intent_check.run(human) == []  # a human's edit on the pull request is not a draft of ours

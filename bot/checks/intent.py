@@ -8,7 +8,9 @@ upload. Each is compared with the request, so a draft (recipe or model) that sil
 requested setting fails. `evidence()` also gives the line that satisfies each setting, which the
 reports show next to the clause that asked for it.
 
-Only requests read by bot.request (with clauses) are checked; `vibeops check --requested` is not.
+Only drafts vibeops writes (recipe or model) for a request read by bot.request are checked: `vibeops
+check --requested` has no clauses, and a human's later edit of a vibeops pull request is held to its
+scope (the recheck), not to settings the human may have changed on purpose.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Evidence:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    if ctx.intent is None or not ctx.intent.request.clauses:
+    if ctx.intent is None or not ctx.intent.request.clauses or not ctx.generated:
         return []
     findings = []
     for item in evidence(ctx.workflow, ctx.intent, ctx.scope):
