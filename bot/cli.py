@@ -27,6 +27,30 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse's hook
         raise UsageError(self.format_usage(), message)
 
+RUN_EPILOG = """Requests are read in any word order, in English or Korean:
+  vibeops run "add trivy scan for k8s-manifests/api.yaml"
+  vibeops run "create github action for security check by trivy @k8s-manifests/api.yaml"
+  vibeops run "please set up a security scan for the k8s-manifests folder using trivy, only fail on critical issues"
+  vibeops run "scan everything under k8s-manifests with trivy every night and upload the results to code scanning"
+  vibeops run "add trivy fs scan for web/Dockerfile, report only, on PRs only"
+  vibeops run "scan the Dockerfiles with trivy as a required check"
+  vibeops run "lint my workflows with actionlint"
+  vibeops run "trivy로 k8s-manifests/api.yaml 보안 점검하는 깃허브 액션 만들어줘"
+  vibeops run "k8s-manifests 폴더를 trivy로 매일 검사하는 워크플로 추가해 주세요, 빌드를 실패시키지 않게"
+
+targets: paths, @path, `quoted paths`, globs (k8s/*.yaml), "the k8s folder", "everything under k8s",
+  "the whole repo", "the Dockerfiles", "all manifests in k8s", "the chart charts/shop", "my workflows"
+tools: trivy (the default when none is named), actionlint, vibeops gate; checkov, hadolint, kubeconform,
+  kube-linter, yamllint, helm, chart-testing where a recipe exists, else with a model (VIBEOPS_MODEL)
+options anywhere: fail on HIGH,CRITICAL (default) | only fail on critical issues | report only |
+  don't fail the build | only on pull requests | on PRs only | nightly | every night | weekly |
+  upload the results to code scanning | to the security tab | as a required check
+  (매일, 매주, PR에서만, 빌드를 실패시키지 않게, 코드 스캐닝에 업로드, 필수 체크로)
+
+Every clause must be understood: a clause vibeops cannot do (e.g. "and delete the db deployment") is
+refused by name with exit 2 and nothing is written; with a model configured, the model reads the clauses
+the reader cannot, into the same typed request. --json shows it under `understood`."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -36,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="generate, validate and commit a workflow on a new branch",
+                              epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
                               description="Generate a workflow for REQUEST from the repository's default "
                                           "branch, validate it, and commit it on branch vibeops/<slug>. "
                                           "The working tree, index, HEAD and other branches are not touched.")

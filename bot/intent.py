@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from bot.globs import is_glob
 from bot.repotree import ROOT, RepoTree, all_paths, normalize
 from bot.request import Request
-from bot.scope.filetypes import EXPLICIT, SCANNER_LABELS, helm_chart_roots, reads_file
+from bot.scope.filetypes import (EXPLICIT, SCANNER_LABELS, helm_chart_roots, is_dockerfile, is_terraform,
+                                  is_workflow_file, reads_file)
 
 WORKFLOWS_DIR = ".github/workflows"
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
@@ -19,9 +20,10 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 class IntentError(ValueError):
     """The request names paths that cannot be used; one line per problem."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], choices: tuple[str, ...] = ()):
         super().__init__("\n".join(problems))
         self.problems = tuple(problems)
+        self.choices = choices  # real alternatives the user should choose between (a name in two folders)
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,15 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                 problems.append(f"`{raw}` matches {len(resolved)} file(s), but trivy {request.mode} reads none of them.")
             resolved = readable
         targets.extend(t for t in resolved if t not in targets)
+    for kind in request.targets:
+        if kind.kind in ("path", "glob"):
+            continue
+        problem, resolved = _resolve_kind(kind, request, tree)
+        if problem:
+            problems.append(problem)
+        targets.extend(t for t in resolved if t not in targets)
     if problems:
-        raise IntentError(problems)
+        raise IntentError(problems, _choices(problems, request, tree))
     intent = Intent(request, tuple(targets))
     if config is not None:
         for path in sorted(set(targets) | intent.requested_files(tree)):
@@ -114,6 +123,70 @@ def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None,
     return f"`{raw}` does not exist in the repository.{_did_you_mean(path, tree)}", []
 
 
+_KIND_NAMES = {"dockerfile": "Dockerfile", "manifest": "Kubernetes manifest", "chart": "Helm chart",
+               "workflow": "workflow", "terraform": "Terraform file"}
+
+
+def _resolve_kind(target, request: Request, tree: RepoTree) -> tuple[str | None, list[str]]:
+    """Every file of a kind under a folder (`the Dockerfiles`, `all manifests in k8s`, `the chart charts/shop`)."""
+    where = target.path
+    if where != ROOT:
+        problem, found = _check_path(where, request, tree)
+        if problem:
+            return problem, []
+        if target.kind != "chart" and not tree.is_dir(normalize(where)) and not any(tree.is_dir(f) for f in found):
+            return f"`{where}` is not a folder, so it holds no {_KIND_NAMES[target.kind]}s.", []
+    where = normalize(where)
+    label = "the repository" if where == ROOT else f"`{where}`"
+    if target.kind == "chart":
+        charts = sorted(helm_chart_roots(tree))
+        if where == ROOT:
+            found = charts
+        elif where in charts:
+            found = [where]
+        else:
+            inside = [c for c in charts if c.startswith(where + "/")]
+            if not inside:
+                return (f"`{where}` is not a Helm chart (it has no Chart.yaml)."
+                        + (" Charts here: " + ", ".join(f"`{c}`" for c in charts[:5]) + "." if charts else "")), []
+            found = inside
+        if not found:
+            return "There is no Helm chart (a folder with Chart.yaml) in the repository.", []
+        return None, found
+    files = tree.files_under(where) if where != ROOT else tuple(sorted(tree.files))
+    if target.kind == "dockerfile":
+        found = [f for f in files if is_dockerfile(f)]
+    elif target.kind == "terraform":
+        found = [f for f in files if is_terraform(f)]
+    elif target.kind == "workflow":
+        found = [f for f in files if is_workflow_file(f)]
+    else:
+        found = [f for f in files if _is_manifest(f, tree)]
+    if not found:
+        return f"There is no {_KIND_NAMES[target.kind]} in {label}.", []
+    return None, found
+
+
+def _is_manifest(path: str, tree: RepoTree) -> bool:
+    from bot.scope.filetypes import _is_kubernetes, _load_documents
+
+    if not path.endswith((".yaml", ".yml", ".json")) or path.startswith(".github/"):
+        return False
+    text = tree.read_text(path)
+    if text is None:
+        return False
+    docs = _load_documents(text, path.endswith(".json")) or []
+    return any(_is_kubernetes(d) for d in docs)
+
+
+def _choices(problems: list[str], request: Request, tree: RepoTree) -> tuple[str, ...]:
+    names = [p for p in request.paths if "/" not in p and not tree.exists(normalize(p))]
+    found: list[str] = []
+    for name in names:
+        found += [c for c in all_paths(tree) if posixpath.basename(c) == name]
+    return tuple(found) if len(found) > 1 else ()
+
+
 def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:
     problems = []
     label = " or ".join(SCANNER_LABELS[s] for s in intent.scanners)
@@ -130,6 +203,9 @@ def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:
 def _did_you_mean(path: str, tree: RepoTree) -> str:
     candidates = list(all_paths(tree))
     same_name = [c for c in candidates if posixpath.basename(c) == posixpath.basename(path)]
+    if "/" not in path and len(same_name) > 1:  # a real alternative: ask, do not guess
+        return (f" There are {len(same_name)} files named `{path}`: "
+                + ", ".join(f"`{c}`" for c in same_name[:5]) + ". Which one? Name it by its path, or name several.")
     close = difflib.get_close_matches(path, candidates, n=3, cutoff=0.6)
     suggestions = list(dict.fromkeys(same_name + close))[:3]
     if not suggestions:

@@ -15,7 +15,7 @@ from bot.render.markdown import inert, pr_body
 from bot.repotree import RepoTree, normalize
 from bot.report import ERROR, OPENED, Report
 from bot.repo_config import CONFIG_PATHS, ConfigError, RepoConfig, layered, parse_config
-from bot.request import MODEL_HELP, RequestError, parse_request
+from bot.request import MODEL_HELP, RequestError, parse_request, understood
 from bot.validation import run_preview, validate
 
 
@@ -95,14 +95,30 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
     try:
         request = parse_request(text, free_form=services.llm is not None and generator != "recipe")
     except RequestError as exc:
-        return report.but(message=str(exc))
+        return report.but(message=str(exc), understood=refused(exc))
+    understanding = None
+    if request.unmapped and services.llm is not None:
+        # The model understands first (a typed request, validated); a recipe then writes when it can.
+        from bot.adapters.llm import LLMError
+        from bot.model_request import understand
+
+        try:
+            request, understanding = understand(request, services.llm)
+        except RequestError as exc:
+            return report.but(message=str(exc), understood=refused(exc))
+        except LLMError as exc:
+            return report.but(message=f"the model failed ({exc}); nothing was written")
+    report = report.but(understood=understood(request), llm=_understanding_llm(understanding))
     # A recipe only when it covers the whole request; anything it would ignore goes to the model.
     use_model = generator == "llm" or not request.recipe or bool(request.details)
     if use_model and services.llm is None:
         return report.but(message=f"vibeops did not understand all of the request ({request.details!r}). "
                                   + MODEL_HELP)
     if not request.fail_on_given and config.fail_on is not None:
-        request = replace(request, fail_on=config.fail_on)
+        request = replace(request, fail_on=config.fail_on,
+                          notes=request.notes + (f"fails on {', '.join(config.fail_on) or 'nothing'}: "
+                                                 f"{config.where('scan.fail_on')}",))
+        report = report.but(understood=understood(request))
     try:
         base = base or default_branch
         with services.forge.snapshot(base) as snapshot:
@@ -115,6 +131,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
                 from bot.model_generation import generate
 
                 report = generate(report, intent, snapshot.tree, base, services)
+                report = report.but(llm=_with_understanding(report.llm, understanding))
                 if report.draft is not None:
                     clash = _overwrite_problem(report.draft, snapshot.tree, overwrite)
                     if clash:
@@ -138,6 +155,35 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
     return report.but(branch=published.branch, commit=published.commit, pr_title=draft.title, pr_body=body,
                       branch_created=published.created, branch_changed=published.changed,
                       message=f"{verb} branch {published.branch} with {draft.path}")
+
+
+def refused(exc: RequestError) -> dict:
+    """The JSON `understood` of a refused request: the clauses at fault and why."""
+    return {"request": None, "refused": str(exc), "choices": list(exc.choices),
+            "clauses": [{"clause": c, "field": "not-understood", "value": "", "workflow": "not done", "line": None,
+                         "ok": False} for c in exc.clauses]}
+
+
+def _understanding_llm(usage: dict | None) -> dict | None:
+    """The `llm` section when the model only read the request (a recipe wrote the workflow)."""
+    if usage is None:
+        return None
+    return {"outcome": "understood", "models": usage["models"], "calls": usage["calls"],
+            "prompt_tokens": usage["prompt_tokens"], "completion_tokens": usage["completion_tokens"],
+            "cost": usage["cost"], "rounds": [], "understand": usage}
+
+
+def _with_understanding(llm: dict | None, usage: dict | None) -> dict | None:
+    """Both paths' tokens: reading the request, then writing the YAML."""
+    if usage is None or llm is None:
+        return llm
+    total = dict(llm)
+    for key in ("calls", "prompt_tokens", "completion_tokens"):
+        total[key] = llm[key] + usage[key]
+    total["cost"] = round(llm["cost"] + usage["cost"], 6)
+    total["models"] = list(dict.fromkeys(usage["models"] + llm["models"]))
+    total["understand"] = usage
+    return total
 
 
 def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Services, overwrite: bool) -> Report:

@@ -32,6 +32,7 @@ class Report:
     branch_created: bool = False  # so a failure after publishing can remove what it made
     branch_changed: bool = False  # False when the branch already held exactly this workflow
     llm: dict | None = None  # calls, tokens, cost and rounds when a model wrote the draft
+    understood: dict | None = None  # the typed request and each clause with its field (and workflow line)
 
     @property
     def exit_code(self) -> int:
@@ -62,4 +63,5 @@ class Report:
             "preview": self.preview.to_dict() if self.preview else None,
             "pr": {"title": self.pr_title, "body": self.pr_body} if self.pr_title else None,
             "llm": self.llm,
+            "understood": self.understood,
         }

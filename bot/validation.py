@@ -36,7 +36,8 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
         result = previews.Preview(intent.tool, fail_on=intent.fail_on, error=f"turned off by {config.where('preview')}")
     else:
         result = preview.result() if preview is not None else run_preview(intent, with_draft, services.tools)
-    report = report.but(checks=checks, scope=scope, preview=result)
+    report = report.but(checks=checks, scope=scope, preview=result,
+                        understood=understood_with_proof(intent, workflow, scope, draft.path))
     blocking = report.blocking
     if blocking:
         first = blocking[0]
@@ -44,6 +45,18 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
             f"the workflow did not pass its checks ({len(blocking)} blocking finding(s); first: "
             f"{first.check_id}/{first.rule}: {first.message}); nothing was written"))
     return report.but(status=OPENED)
+
+
+def understood_with_proof(intent: Intent, workflow: Workflow, scope, path: str) -> dict:
+    """The JSON `understood`: the typed request, and each clause next to the workflow line that does it."""
+    from bot.checks.intent import evidence, understood_rows
+    from bot.request import understood
+
+    data = understood(intent.request)
+    items = evidence(workflow, intent, scope) if intent.request.clauses else []
+    data["clauses"] = understood_rows(intent.request, items, path)
+    data["settings"] = [item.to_dict() for item in items]
+    return data
 
 
 def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:

@@ -307,14 +307,13 @@ def test_options_separated_by_commas_and_full_stops():
 def test_empty_request(text):
     with pytest.raises(RequestError, match=r"^The request is empty\.") as err:
         parse_request(text)
-    assert "add <tool> [config|fs] scan for <paths> [options]" in str(err.value)
+    assert "add trivy scan for k8s-manifests/api.yaml" in str(err.value)
 
 
-def test_unreadable_request_quotes_the_text():
-    with pytest.raises(RequestError) as err:
-        parse_request("please scan my stuff")
-    assert "'please scan my stuff'" in str(err.value)
-    assert "add <tool>" in str(err.value)
+def test_words_in_target_position_are_targets_and_the_default_tool_is_said():
+    req = parse_request("please scan my stuff")
+    assert req.tool == "trivy" and req.paths == ("stuff",)
+    assert req.notes == ("no tool named: using trivy",)
 
 
 def test_unknown_tool():
@@ -357,19 +356,50 @@ def test_actionlint_takes_no_mode():
         parse_request("add actionlint config check")
 
 
-@pytest.mark.parametrize("text, quoted", [
-    ("add trivy scan for k8s report only please", "'please'"),
-    ("add actionlint check please", "'please'"),
-    ("add trivy scan for k8s nightly and make coffee", "'make coffee'"),
-    ("add trivy scan for k8s fail on HIGH then deploy", "'then deploy'"),
+@pytest.mark.parametrize("text, clause", [
+    ("add trivy scan for k8s nightly and make coffee", "make coffee"),
+    ("add trivy scan for k8s report only and sing", "sing"),
 ])
-def test_option_not_understood_quotes_the_text(text, quoted):
+def test_a_clause_not_understood_is_named_never_dropped(text, clause):
     with pytest.raises(RequestError) as err:
         parse_request(text)
     message = str(err.value)
-    assert message.startswith(f"I did not understand {quoted}.")
+    assert message.startswith(f"I did not understand `{clause}`")
+    assert err.value.clauses == (clause,)
     assert "`report only`" in message and "`fail on HIGH,CRITICAL`" in message
+
+
+@pytest.mark.parametrize("text", ["add trivy scan for k8s report only please", "add actionlint check please"])
+def test_courtesy_words_are_part_of_the_request(text):
+    assert parse_request(text).unmapped == ()
+
+
+def test_a_forbidden_clause_is_refused_naming_it_and_why():
+    with pytest.raises(RequestError) as err:
+        parse_request("add trivy scan for k8s fail on HIGH then deploy")
+    assert "`deploy`" in str(err.value) and "never deletes, deploys" in str(err.value)
+    assert "`add trivy scan for k8s fail on HIGH`" in str(err.value)
 
 
 def test_request_error_is_a_value_error():
     assert issubclass(RequestError, ValueError)
+
+
+def test_several_tools_keep_request_tool_and_split_per_tool():
+    req = parse_request("scan k8s with trivy and checkov, only fail on critical issues", free_form=True)
+    assert req.tools == ("trivy", "checkov") and req.tool == "trivy" and req.mode == "config"
+    assert req.recipe is False  # checkov has no recipe in RECIPE_TOOLS yet
+    trivy, checkov = req.per_tool()
+    assert (trivy.tool, trivy.tools, trivy.mode, trivy.scanners, trivy.recipe) == (
+        "trivy", ("trivy",), "config", ("misconfig",), True)
+    assert (checkov.tool, checkov.tools, checkov.scanners, checkov.recipe) == ("checkov", ("checkov",), ("checkov",), False)
+    assert trivy.fail_on == checkov.fail_on == ("CRITICAL",) and trivy.paths == checkov.paths == ("k8s",)
+    single = parse_request("add trivy scan for k8s")
+    assert single.per_tool() == (single,) and single.tools == ("trivy",)
+
+
+def test_a_request_built_by_hand_gets_tools_and_targets_from_tool_and_paths():
+    req = Request(text="x", tool="trivy", mode="config", scanners=("misconfig",), paths=("k8s", "k8s/*.yaml"),
+                  fail_on=(), triggers=(), schedule=None, upload_sarif=False)
+    assert req.tools == ("trivy",)
+    assert [(t.kind, t.path) for t in req.targets] == [("path", "k8s"), ("glob", "k8s/*.yaml")]

@@ -45,7 +45,7 @@ def test_seed_request_opens_a_branch_with_an_exact_scope(demo_repo):
     assert report["scope"]["extra"] == [] and report["scope"]["missing"] == []
     assert {c["id"]: c["ok"] for c in report["checks"]} == {
         "actionlint": True, "scope": True, "dynamic-scope": True, "trigger-scope": True, "trivy-action": True,
-        "policy": True, "guardrails": True, "zizmor": True}
+        "policy": True, "guardrails": True, "zizmor": True, "intent": True}
     # The user's checkout, index, HEAD and branches are exactly as they were, plus one new branch.
     after = state(demo_repo)
     assert {k: v for k, v in after.items() if k != "branches"} == {k: v for k, v in before.items() if k != "branches"}
@@ -119,7 +119,7 @@ def test_actionlint_on_the_repository_workflows(demo_repo):
     ("add trivy scan for k8s-manifests/*.yml", "matches no file"),
     ("add trivy scan for README.md", "would find nothing to check"),
     ("add checkov scan for k8s-manifests/api.yaml", "no built-in recipe for checkov"),
-    ("please do something", "could not read"),
+    ("please do something", "did not understand `something`"),
 ])
 def test_bad_input_is_exit_2_with_a_specific_message_and_no_branch(demo_repo, request_text, expected):
     before = state(demo_repo)

@@ -6,6 +6,7 @@ from bot.adapters.errors import ToolError
 from bot.app.delivery import CommentCommand
 from bot.audit import audit_workflow
 from bot.explain import explain
+from bot.request import phrasing_help
 from bot.render import comments
 from bot.render.markdown import inert
 from bot.scope.filetypes import is_dockerfile, is_misconfig_target
@@ -43,7 +44,9 @@ def help_reply(repo) -> str:
     examples += ["/vibeops add actionlint check", "/vibeops explain", "/vibeops check"]
     follow_ups = ["also fail on MEDIUM", "scan <another file> too", "only on pull requests",
                   "upload results to code scanning", "retry"]
-    return (comments.help_text() + "\n\nFor this repository:\n" + "\n".join(f"- `{e}`" for e in examples)
+    phrasings = phrasing_help({k: v for k, v in (("manifest", manifest), ("dockerfile", dockerfile)) if v})
+    return (comments.help_text() + "\n\n" + phrasings
+            + "\n\nFor this repository:\n" + "\n".join(f"- `{e}`" for e in examples)
             + "\n\nOn a vibeops pull request, follow-ups revise it: "
             + ", ".join(f"`/vibeops {f}`" for f in follow_ups) + ".")
 

@@ -99,7 +99,8 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
     if verb == "help":
         reply(commands.help_reply(repo))
         return "help"
-    if verb in ("explain", "check"):
+    # `/vibeops check` alone or with workflow files checks them; `/vibeops check k8s with trivy` is a request.
+    if verb == "explain" or (verb == "check" and all(w.endswith((".yml", ".yaml")) for w in cmd.text.split()[1:])):
         fork = pull is not None and from_fork(pull)
         reply(commands.explain_reply(repo, cmd, pull, marker) if verb == "explain"
               else commands.check_reply(repo, cmd, pull, marker, ctx, static_only=fork))

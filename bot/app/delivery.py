@@ -59,6 +59,8 @@ def command_text(body: str | None) -> str | None:
     if "\t" in indent or len(indent.expandtabs(4)) >= 4:
         return None
     head = lines[first].strip()
+    if head[:1] == "@":  # `@vibeops …` starts a command as `/vibeops …` does
+        head = "/" + head[1:]
     if head != COMMAND_PREFIX and not head.startswith(COMMAND_PREFIX + " "):
         return None
     rest = [head[len(COMMAND_PREFIX):].strip()] + [l.rstrip() for l in lines[first + 1:]]

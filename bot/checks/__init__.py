@@ -39,10 +39,10 @@ class CheckContext:
 
 def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...]:
     """(id, run) for every check, in report order."""
-    from bot.checks import (actionlint, dynamic_scope, guardrails, policy, scope, trigger_scope, trivy_action,
-                            zizmor)
+    from bot.checks import (actionlint, dynamic_scope, guardrails, intent, policy, scope, trigger_scope,
+                            trivy_action, zizmor)
 
-    modules = (actionlint, zizmor, scope, dynamic_scope, trigger_scope, trivy_action, policy, guardrails)
+    modules = (actionlint, zizmor, scope, dynamic_scope, trigger_scope, trivy_action, intent, policy, guardrails)
     return tuple((module.ID, module.run) for module in modules)
 
 

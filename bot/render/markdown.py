@@ -9,6 +9,7 @@ import re
 
 from bot.preview import SEVERITY_ORDER, Preview
 from bot.report import Report
+from bot.render.understood import understood_table
 from bot.scope.model import EXACT, ScopeReport
 
 MARKER_KEY_LABEL = b"vibeops-marker-v1"
@@ -54,6 +55,10 @@ def pr_body(report: Report, comment_url: str | None = None, key: bytes | None = 
         quoted,
         "",
         _authorship(report),
+        "",
+        "### Understood",
+        "",
+        understood_table(report.understood),
         "",
         "### Scope",
         "",

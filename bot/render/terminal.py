@@ -19,6 +19,8 @@ def run_report(report: Report, repo: str | None = None) -> str:
     if report.branch:
         lines.append(f"  branch    {report.branch} @ {report.commit[:12] if report.commit else '-'}"
                      f"  (from {report.base})")
+    if report.understood:
+        lines += ["", *understood_lines(report.understood)]
     if report.llm:
         llm = report.llm
         lines += ["", f"model     {', '.join(llm['models']) or '-'}: {llm['calls']} call(s), "
@@ -40,6 +42,18 @@ def run_report(report: Report, repo: str | None = None) -> str:
         show = f"git -C {shlex.quote(repo)} show {report.branch}" if repo else f"git show {report.branch}"
         lines += ["", f"next: review with `{show}`, then push it and open a pull request."]
     return "\n".join(lines) + "\n"
+
+
+def understood_lines(data: dict) -> list[str]:
+    """The request clause by clause: the field each became and the workflow line that does it."""
+    from bot.render.understood import rows
+
+    lines = ["understood"]
+    for clause, meaning, proof in rows(data):
+        shown = clause if len(clause) <= 40 else clause[:39] + "…"
+        lines.append(f"  {shown:<40} {meaning:<30} {proof}".rstrip())
+    lines += [f"  note: {n}" for n in data.get("notes") or []]
+    return lines
 
 
 def scope_lines(scope: ScopeReport) -> list[str]:
