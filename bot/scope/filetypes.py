@@ -128,6 +128,39 @@ def in_chart(path: str, charts: frozenset[str]) -> bool:
     return any(chart == "." or path.startswith(chart + "/") for chart in charts)
 
 
+def checkov_frameworks(path: str, tree: RepoTree, charts: frozenset[str] | None = None) -> frozenset[str]:
+    """The checkov frameworks (its --framework names) whose runner reads `path`; empty for none we count."""
+    charts = helm_chart_roots(tree) if charts is None else charts
+    name = posixpath.basename(path)
+    found: set[str] = set()
+    if is_dockerfile(path):
+        found.add("dockerfile")
+    if path.endswith((".tf", ".tofu")):
+        found.add("terraform")
+    if path.endswith((".tf.json", ".tofu.json")):
+        found.add("terraform_json")
+    if path.endswith(".bicep"):
+        found.add("bicep")
+    if is_workflow_file(path):
+        found.add("github_actions")
+    if name in ("kustomization.yaml", "kustomization.yml"):
+        found.add("kustomize")
+    if in_chart(path, charts):
+        found.add("helm")
+    if path.endswith(_K8S_EXT) and name.lower() != "createuidefinition.json" and not in_chart(path, charts):
+        docs = _load_documents(tree.read_text(path) or "", path.endswith(".json"))
+        for doc in docs or ():
+            if _is_kubernetes(doc):
+                found.add("kubernetes")
+            if _is_cloudformation(doc):
+                found.add("cloudformation")
+            if path.endswith(".json") and _is_arm(doc):
+                found.add("arm")
+            if path.endswith(".json") and _is_terraform_plan(doc):
+                found.add("terraform_plan")
+    return frozenset(found)
+
+
 # Scanners that read a file they are given by name whatever it is called; the others filter by kind.
 EXPLICIT = frozenset({"workflow-lint", "checkov", "dockerfile-lint", "k8s-schema", "k8s-lint", "yaml-lint",
                       "helm-chart"})
@@ -152,8 +185,8 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
                 or is_workflow_file(path) or in_chart(path, charts) or path.endswith(".bicep"))
     if scanner == "k8s-schema":
         return path.endswith((".yaml", ".yml", ".json"))
-    if scanner == "k8s-lint":
-        return path.endswith((".yaml", ".yml", ".json")) or in_chart(path, charts)
+    if scanner == "k8s-lint":  # kube-linter: .yaml/.yml (any case) and .tgz charts from a folder, and chart dirs
+        return path.lower().endswith((".yaml", ".yml", ".tgz")) or in_chart(path, charts)
     if scanner == "yaml-lint":
         return path.endswith((".yaml", ".yml")) or name == ".yamllint"
     if scanner == "helm-chart":

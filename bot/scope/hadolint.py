@@ -8,14 +8,14 @@ import re
 from collections.abc import Mapping
 
 from bot.repotree import RepoTree
-from bot.scope.argv import parse
+from bot.scope.argv import parse  # noqa: F401  (re-used for hadolint inside docker)
 from bot.scope.context import WORKSPACE, StepContext, absolute, resolve_value
 from bot.scope.model import Invocation
 from bot.scope.shell import Command, Unresolved, expand_vars
 
 TOOL = "hadolint"
 ACTIONS = re.compile(r"^hadolint/hadolint-action@", re.IGNORECASE)
-_VALUE_FLAGS = {"-c", "--config", "-f", "--format", "--ignore", "-t", "--failure-threshold", "--trusted-registry",
+VALUE_FLAGS = _VALUE_FLAGS = {"-c", "--config", "-f", "--format", "--ignore", "-t", "--failure-threshold", "--trusted-registry",
                 "--require-label", "--error", "--warning", "--info", "--style", "--file-path-in-report"}
 
 
