@@ -42,6 +42,32 @@ def helm_chart_roots(tree: RepoTree) -> frozenset[str]:
         posixpath.dirname(f) or "." for f in tree.files if posixpath.basename(f) == "Chart.yaml"))
 
 
+def unvendored_charts(tree: RepoTree) -> frozenset[str]:
+    """Charts whose Chart.yaml (or v1 requirements.yaml) lists a dependency missing from their charts/ folder.
+
+    trivy renders a chart with helm's own loader, which refuses such a chart ("found in Chart.yaml, but
+    missing in charts/ directory"); trivy logs "Skipping chart" and reads none of its templates as a chart.
+    A dependency counts as vendored when charts/ holds a folder or a .tgz whose name starts with it.
+    """
+    return tree.memo(("helm-unvendored", None), lambda: frozenset(
+        chart for chart in helm_chart_roots(tree) if _missing_dependencies(chart, tree)))
+
+
+def _missing_dependencies(chart: str, tree: RepoTree) -> list[str]:
+    prefix = "" if chart == "." else chart + "/"
+    names: list[str] = []
+    for meta in ("Chart.yaml", "requirements.yaml"):
+        docs = _load_documents(tree.read_text(prefix + meta) or "", False) or []
+        for doc in docs[:1]:
+            deps = doc.get("dependencies") if isinstance(doc, dict) else None
+            for dep in deps if isinstance(deps, list) else []:
+                if isinstance(dep, dict) and dep.get("name"):
+                    names.append(str(dep["name"]))
+    vendored = {p[len(prefix) + len("charts/"):].split("/")[0] for p in tree.files_under(prefix + "charts")} \
+        if tree.is_dir(prefix + "charts") else set()
+    return [n for n in names if not any(v == n or v.startswith(n + "-") and v.endswith(".tgz") for v in vendored)]
+
+
 def _is_helm_template(path: str, charts: frozenset[str]) -> bool:
     for chart in charts:
         prefix = "" if chart == "." else chart + "/"
@@ -102,7 +128,7 @@ def _is_misconfig_target(path: str, tree: RepoTree, charts: frozenset[str] | Non
     if is_terraform(path):
         return True
     charts = helm_chart_roots(tree) if charts is None else charts
-    if _is_helm_template(path, charts):
+    if _is_helm_template(path, charts - unvendored_charts(tree)):
         return True
     if not path.endswith(_K8S_EXT) or posixpath.basename(path).lower() == "createuidefinition.json":
         return False

@@ -40,6 +40,11 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
 
 def _from_args(words: Sequence[str], cwd: str) -> Invocation:
     args = parse(words, _VALUE_FLAGS)
+    # kubeconform's flag package: -v prints the version and exits, -h the usage; neither reads a file.
+    if args.has("-v", "--v"):
+        return Invocation(TOOL, "version", note="`kubeconform -v` only prints its version")
+    if args.has("-h", "--h", "-help", "--help"):
+        return Invocation(TOOL, "help", note="`kubeconform -h` only prints its usage")
     paths = [p for p in args.positional if p != "-"]
     if not paths:
         return Invocation(TOOL, "unknown", unresolved="validates standard input")

@@ -10,7 +10,7 @@ from bot.globs import glob_match, is_glob
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import StepContext, resolve_expressions, resolve_value, step_contexts
-from bot.scope.filetypes import EXPLICIT, checkov_frameworks, helm_chart_roots, reads_file
+from bot.scope.filetypes import EXPLICIT, checkov_frameworks, helm_chart_roots, reads_file, unvendored_charts
 from bot.scope.matrix import combinations
 from bot.scope.model import ANY_TOOL, Invocation, ScannerStep
 from bot.scope.pipes import expand_xargs
@@ -350,6 +350,11 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
             for scanner in invocation.scanners:
                 if (named and scanner in EXPLICIT) or reads_file(scanner, path, tree, charts):
                     by_scanner[scanner].add(path)
+    if invocation.tool == "trivy" and "misconfig" in invocation.scanners:
+        for chart in sorted(unvendored_charts(tree)):
+            if any(root == ROOT or chart == root or chart.startswith(root + "/") for root in roots):
+                notes.append(f"trivy skips the Helm chart {chart} (its dependencies are not vendored under "
+                             f"{'' if chart == '.' else chart + '/'}charts/) and logs it")
     frozen = {s: frozenset(v) for s, v in by_scanner.items()}
     files = frozenset().union(*frozen.values()) if frozen else frozenset()
     return ScannerStep(**base, roots=tuple(roots), files=files, resolved=True,
