@@ -8,16 +8,14 @@ import sys
 
 import pytest
 
-from bench.scope_eval import CORPUS, answer
-from bot.repotree import RepoTree
+from bench.scope_eval import CORPUS, answer, tree_for
 
 QUESTIONS = json.loads((CORPUS / "labels.json").read_text())
-TREE = RepoTree.from_directory(CORPUS / "repo")
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: f"{q['case']}[{q['tool']}]")
 def test_labelled_question(question):
-    verdict, scanned = answer(question, TREE)
+    verdict, scanned = answer(question, tree_for(question))
     assert verdict == question["verdict"], question["why"]
     expected = sorted(question["scanned"]) if question["scanned"] is not None else None
     assert (sorted(scanned) if scanned is not None else None) == expected, question["why"]

@@ -173,7 +173,7 @@ def checkov_frameworks(path: str, tree: RepoTree, charts: frozenset[str] | None 
         found.add("kustomize")
     if in_chart(path, charts):
         found.add("helm")
-    if path.endswith(_K8S_EXT) and name.lower() != "createuidefinition.json" and not in_chart(path, charts):
+    if path.endswith(_K8S_EXT) and name.lower() != "createuidefinition.json":  # a plain manifest in a chart too
         docs = _load_documents(tree.read_text(path) or "", path.endswith(".json"))
         for doc in docs or ():
             if _is_kubernetes(doc):
@@ -188,7 +188,7 @@ def checkov_frameworks(path: str, tree: RepoTree, charts: frozenset[str] | None 
 
 
 # Scanners that read a file they are given by name whatever it is called; the others filter by kind.
-EXPLICIT = frozenset({"workflow-lint", "checkov", "dockerfile-lint", "k8s-schema", "k8s-lint", "yaml-lint",
+EXPLICIT = frozenset({"workflow-lint", "checkov", "dockerfile-lint", "k8s-lint", "yaml-lint",
                       "helm-chart"})
 
 
@@ -209,8 +209,8 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
     if scanner == "checkov":  # its IaC frameworks; secrets scanning (every file) is not counted
         return (is_misconfig_target(path, tree, charts) or name in ("kustomization.yaml", "kustomization.yml")
                 or is_workflow_file(path) or in_chart(path, charts) or path.endswith(".bicep"))
-    if scanner == "k8s-schema":
-        return path.endswith((".yaml", ".yml", ".json"))
+    if scanner == "k8s-schema":  # kubeconform filters every walked path by extension, named files too
+        return path.lower().endswith((".yaml", ".yml", ".json"))
     if scanner == "k8s-lint":  # kube-linter: .yaml/.yml (any case) and .tgz charts from a folder, and chart dirs
         return path.lower().endswith((".yaml", ".yml", ".tgz")) or in_chart(path, charts)
     if scanner == "yaml-lint":

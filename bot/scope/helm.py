@@ -47,6 +47,7 @@ def _set_files(raw: list[str]) -> list[str]:
 
 def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: StepContext,
                        tree: RepoTree) -> Invocation:
+    """chart-testing also lints each chart once per `ci/*-values.yaml` file (even one .helmignore drops)."""
     targets: list[str] = []
     notes: list[str] = []
     root = ctx.checkout_root
@@ -60,6 +61,10 @@ def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: Ste
             notes.append(loaded)
             continue
         targets += [absolute(root, f) for f in loaded]
+        if tool == "chart-testing":
+            targets += [absolute(root, f) for f in tree.files_under(posixpath.join(relative, "ci"))
+                        if posixpath.dirname(f) == posixpath.join(relative, "ci") and f.endswith("-values.yaml")
+                        and absolute(root, f) not in targets]
     return Invocation(tool, "lint", targets=tuple(targets + values), scanners=("helm-chart",),
                       note="; ".join(notes) or None)
 

@@ -91,7 +91,10 @@ def _reusable(workflow: Workflow, job_id: str, job: Mapping, line: int | None, t
         return [_unknown_step(name, line, uses, ANY_TOOL, f"reusable workflows nest too deep at {path}")]
     text = tree.read_text(path)
     if text is None:
-        return [_unknown_step(name, line, uses, ANY_TOOL, f"the reusable workflow {path} is not in the repository")]
+        # GitHub refuses to start a workflow whose called workflow is missing: nothing runs.
+        return [ScannerStep(job_id=name, step_index=0, step_name=uses, line=line, tool=ANY_TOOL, mode="none",
+                            scanners=(), roots=(), files=frozenset(), resolved=True,
+                            reason=f"the reusable workflow {path} is not in the repository, so GitHub runs nothing")]
     try:
         called = Workflow.parse(path, text)
     except WorkflowError as exc:
@@ -200,7 +203,7 @@ def _make_invocations(command: Command, ctx: StepContext, tree: RepoTree, nestin
     if run.problem or nesting >= _MAX_MAKE_NESTING:
         problem = run.problem or "make calls make too deep"
         # Not followed: unknown when the target or its recipe names a scanner, else no scanner step.
-        tool = named or scanner_named(" ".join(line for _, line in run.lines))
+        tool = named or scanner_named(" ".join(line for _, line in run.lines) + " " + run.raw)
         return [Invocation(tool, "unknown", unresolved=f"`{' '.join(command.argv)}` is not followed: {problem}")] \
             if tool else []
     found: list[Invocation] = []
@@ -215,7 +218,8 @@ def _recognise(command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
         tool = _tool_named(argv[:1])
         # The binary is whatever an earlier step put out; its name is a guess, not a fact.
         return Invocation(tool, "unknown", unresolved=f"the program comes from `{argv[0]}`") if tool else None
-    if argv[:2] in (("docker", "run"), ("docker", "container")) or argv[:1] == ("podman",):
+    if argv[:2] in (("docker", "run"), ("podman", "run")) or argv[:3] in (("docker", "container", "run"),
+                                                                         ("podman", "container", "run")):
         return _docker_run(command)
     for recogniser in RECOGNISERS:
         invocation = recogniser.from_command(command, ctx, tree)
@@ -233,9 +237,7 @@ def _docker_run(command) -> Invocation | None:
     mounts that are not followed: unknown when it names a scanner.
     """
     argv = list(command.argv)
-    start = 3 if argv[1:3] == ["container", "run"] or argv[:3] == ["podman", "container", "run"] else 2
-    if argv[0] == "podman" and argv[1:2] == ["run"]:
-        start = 2
+    start = 3 if argv[1:3] == ["container", "run"] else 2
     words = argv[start:]
     interactive = False
     image = None

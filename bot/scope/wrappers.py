@@ -82,6 +82,7 @@ class MakeRun:
     lines: tuple[tuple[str, str], ...]  # (cwd, recipe line after variable expansion)
     problem: str | None = None
     targets: tuple[str, ...] = ()
+    raw: str = ""  # the recipes as written (what an unfollowed target would run), to name its scanner
 
 
 def follow_make(command: Command, tree: RepoTree, checkout_root: str | None) -> MakeRun:
@@ -134,7 +135,8 @@ def follow_make(command: Command, tree: RepoTree, checkout_root: str | None) -> 
         for goal in goals:
             problem = _run_target(goal, rules, variables, cwd, lines, done, 0)
             if problem:
-                return MakeRun(tuple(lines), f"{path}: {problem}", tuple(goals))
+                raw = " ".join(line for target in done if target in rules for line in rules[target][1])
+                return MakeRun(tuple(lines), f"{path}: {problem}", tuple(goals), raw)
         return MakeRun(tuple(lines), None, tuple(goals))
     where = posixpath.relpath(cwd, checkout_root)
     return MakeRun((), f"no Makefile in {'the repository root' if where == '.' else where}", tuple(goals))
