@@ -320,3 +320,26 @@ def test_the_apps_recheck_comparison_holds_a_hadolint_request(tmp_path):
 
     audit = audit_workflow(".github/workflows/t.yml", text, TREE, Tools.from_environment(), intent)
     assert audit.scope.verdict == "broader" and audit.scope.extra == ("docker/worker/Dockerfile",)
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(x|xx)*y", ".*.*.*.*.*z"])
+def test_a_costly_user_pattern_is_unknown_not_run(pattern):
+    for body in (run(f"checkov -d k8s --skip-path '{pattern}'"), run(f"kubeconform -ignore-filename-pattern '{pattern}' k8s")):
+        found = steps(body)
+        assert not found[0].resolved and "too costly" in found[0].reason
+
+
+def test_a_step_in_an_unknown_directory_counts_only_when_it_names_a_scanner():
+    body = "      - run: make build\n        working-directory: ${{ inputs.dir }}\n"
+    assert steps(body) == ()
+    body = "      - run: hadolint Dockerfile\n        working-directory: ${{ inputs.dir }}\n"
+    assert [(s.tool, s.resolved) for s in steps(body)] == [("hadolint", False)]
+
+
+def test_a_local_action_that_names_a_scanner_is_unknown():
+    tree = RepoTree.from_mapping({**FILES, ".github/actions/lint/action.yml":
+                                  "runs:\n  using: composite\n  steps:\n    - run: hadolint Dockerfile\n      shell: bash\n",
+                                  ".github/actions/build/action.yml": "runs:\n  using: node20\n  main: x.js\n"})
+    assert [(s.tool, s.resolved) for s in steps("      - uses: ./.github/actions/lint\n", tree=tree)] == [
+        ("hadolint", False)]
+    assert steps("      - uses: ./.github/actions/build\n", tree=tree) == ()

@@ -155,8 +155,10 @@ def _from_argv(words: list[str], cwd: str, ctx: StepContext, tree: RepoTree) -> 
     if "all" in frameworks or not frameworks:
         frameworks = ["all"]
     skips = tuple(p for p in settings.get("--skip-path", []) if p)
-    if len("".join(skips)) > _MAX_PATTERN * 10:
-        return Invocation(TOOL, "unknown", unresolved="--skip-path patterns too long to evaluate")
+    costly = [p for p in skips if risky(p)]
+    if costly or len(skips) > 100:
+        return Invocation(TOOL, "unknown", unresolved=f"--skip-path `{(costly or skips)[0][:80]}` is too costly to "
+                                                      "evaluate here (nested repetition or too many patterns)")
     chosen = tuple(sorted(set(frameworks) - skipped)) if frameworks != ["all"] else (
         ("all",) if not skipped else tuple(sorted(FRAMEWORKS - skipped - {"all"})))
     targets = tuple(absolute(cwd, t) for t in dirs + files)
@@ -202,6 +204,22 @@ def skip_matches(patterns: tuple[str, ...], walked: str) -> bool:
         if compiled is not None and compiled.search(walked):
             return True
     return False
+
+
+# A quantified group that itself holds a quantifier or an alternation: the shape of catastrophic backtracking.
+_NESTED = re.compile(r"\((?:[^()\\]|\\.)*(?:[*+}]|\|)(?:[^()\\]|\\.)*\)(?:[*+?]|\{\d)")
+
+
+def risky(pattern: str) -> bool:
+    """A user pattern too costly to run on our side (nested quantifiers, many repeats, or too long)."""
+    if len(pattern) > _MAX_PATTERN:
+        return True
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False  # not a regular expression: never run as one
+    repeats = len(re.findall(r"(?<!\\)[*+]|(?<!\\)\{\d*,", pattern))
+    return len(pattern) > _MAX_PATTERN or repeats > 4 or _NESTED.search(pattern) is not None
 
 
 def _compile(pattern: str) -> re.Pattern[str] | None:

@@ -153,14 +153,31 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
         tool = scanner_named(uses)
         if tool and not _INSTALLERS.search(uses):
             return [Invocation(tool, "unknown", unresolved=f"the action {uses.split('@')[0]} is not modelled")]
+        if uses.startswith("./"):
+            return _local_action(uses, ctx, tree)
         return []
     script = step.data.get("run")
     if script is None:
         return []
     if "${{ unresolved }}" in ctx.working_directory:
-        return [Invocation("shell", "unknown", unresolved="working-directory is only known at run time")]
+        tool = scanner_named(str(script))
+        return [Invocation(tool, "unknown", unresolved="working-directory is only known at run time")] if tool else []
     text = resolve_expressions(str(script), ctx.env, lenient=True)
     return _script_invocations(text, ctx, tree, ctx.working_directory, 0)
+
+
+def _local_action(uses: str, ctx: StepContext, tree: RepoTree) -> list[Invocation]:
+    """A local action (`uses: ./path`) whose action.yml names a scanner is unknown; it is not followed."""
+    if ctx.checkout_root is None:
+        return []
+    folder = normalize(posixpath.relpath(posixpath.join(ctx.checkout_root, uses[2:]), ctx.checkout_root))
+    for name in ("action.yml", "action.yaml"):
+        text = tree.read_text(posixpath.join(folder, name) if folder != ROOT else name)
+        if text is not None:
+            tool = scanner_named(text)
+            return [Invocation(tool, "unknown", unresolved=f"the local action {uses} runs {tool}; "
+                                                           "local actions are not followed")] if tool else []
+    return []
 
 
 def _script_invocations(text: str, ctx: StepContext, tree: RepoTree, cwd: str, nesting: int) -> list[Invocation]:
@@ -369,6 +386,8 @@ def _compiled_patterns(invocation: Invocation) -> list[re.Pattern[str]] | str:
         return []
     compiled = []
     for pattern in invocation.skip_regex:
+        if checkov.risky(pattern):
+            return f"the pattern `{pattern[:80]}` is too costly to evaluate here (nested repetition)"
         try:
             compiled.append(re.compile(pattern))
         except (re.error, RecursionError, OverflowError) as exc:
