@@ -343,3 +343,81 @@ def test_a_local_action_that_names_a_scanner_is_unknown():
     assert [(s.tool, s.resolved) for s in steps("      - uses: ./.github/actions/lint\n", tree=tree)] == [
         ("hadolint", False)]
     assert steps("      - uses: ./.github/actions/build\n", tree=tree) == ()
+
+
+YAML_TREE = {"a.yaml": "a: 1\n", "deploy/x.yaml": "a: 1\n", "deploy/legacy/old.yaml": "a: 1\n", "deploy/c.json": "{}\n",
+             "deploy/notes.txt": "x\n", "charts/w/ci/t-values.yaml": "a: 1\n", "charts/w/values.yaml": "a: 1\n",
+             "ci.yml": "ignore: |\n  deploy/legacy/\n  charts/*/ci/\nyaml-files: ['*.yaml', '*.json']\n",
+             "base.yml": "ignore:\n  - '*.json'\n", "child.yml": "extends: base.yml\n",
+             "both.yml": "ignore: x\nignore-from-file: y\n", ".ignore-list": "deploy/\n", "from.yml": "ignore-from-file: .ignore-list\n"}
+
+
+@pytest.mark.parametrize("script, expected", [
+    ("yamllint -c ci.yml deploy charts", {"deploy/x.yaml", "deploy/c.json", "charts/w/values.yaml"}),
+    ("yamllint -c child.yml deploy", {"deploy/x.yaml", "deploy/legacy/old.yaml"}),
+    ("yamllint -c from.yml .", {"a.yaml", "ci.yml", "base.yml", "child.yml", "both.yml", "from.yml",
+                                "charts/w/ci/t-values.yaml", "charts/w/values.yaml"}),
+    ("yamllint -d '{ignore: [deploy/x.yaml]}' deploy/x.yaml a.yaml", {"a.yaml"}),
+    ("yamllint -d relaxed deploy", {"deploy/x.yaml", "deploy/legacy/old.yaml"}),
+    ("cd deploy && yamllint -c ../ci.yml .", {"deploy/x.yaml", "deploy/c.json", "deploy/legacy/old.yaml"}),
+])
+def test_yamllint_reads_its_config_as_data(script, expected):
+    assert files_of(steps(run(script), tree=RepoTree.from_mapping(YAML_TREE)), "yamllint") == expected
+
+
+def test_a_yamllint_project_config_is_found_upwards_and_a_bad_one_is_reported():
+    # Patterns match paths as yamllint walks them from its working directory (verified with yamllint 1.38).
+    for pattern, expected in (("legacy", {"deploy/x.yaml"}), ("deploy/legacy", {"deploy/x.yaml", "deploy/legacy/old.yaml"})):
+        tree = RepoTree.from_mapping({**YAML_TREE, ".yamllint.yaml": f"ignore: {pattern}\n"})
+        found = steps("      - run: yamllint .\n        working-directory: deploy\n", tree=tree)
+        assert files_of(found, "yamllint") == expected
+    bad = steps(run("yamllint -c both.yml deploy"), tree=RepoTree.from_mapping(YAML_TREE))
+    assert not bad[0].resolved and "ignore-from-file" in bad[0].reason
+
+
+def test_yamllint_file_selection_matches_the_real_yamllint(tmp_path):
+    """Differential: the engine's answer equals `yamllint --list-files` on the same files."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    binary = shutil.which("yamllint") or str(Path(sys.executable).parent / "yamllint")
+    if not Path(binary).exists():
+        pytest.skip("yamllint is not installed in this environment")
+    for path, text in YAML_TREE.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    for args in (["-c", "ci.yml", "deploy", "charts"], ["-c", "child.yml", "deploy"], ["-c", "from.yml", "."],
+                 ["-d", "{ignore: [deploy/x.yaml]}", "deploy/x.yaml", "a.yaml"]):
+        listed = subprocess.run([binary, "--list-files", *args], cwd=tmp_path, capture_output=True, text=True,
+                                check=True).stdout.split()
+        quoted = " ".join(f"'{a}'" for a in args)
+        found = files_of(steps(run(f"yamllint {quoted}"), tree=RepoTree.from_mapping(YAML_TREE)), "yamllint")
+        assert found == {p.removeprefix("./") for p in listed}, args
+
+
+def test_gitignore_patterns_match_pathspec():
+    """Differential against pathspec's GitIgnoreSpec (what yamllint uses), when it is installed."""
+    pathspec = pytest.importorskip("pathspec")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.scope import gitignore
+
+    parts = st.sampled_from(["*", "**", "a", "b", "x.yaml", "*.yml", "?", "[ab]", "[!a]", "d", "!", "\\#", "#", " "])
+    patterns = st.lists(st.lists(parts, min_size=1, max_size=4).map("/".join).map(
+        lambda p: p.replace("/!", "/").replace("!/", "!")), min_size=1, max_size=4)
+    paths = st.lists(st.sampled_from(["a", "b", "d", "x.yaml", "y.yml", "ab"]), min_size=1, max_size=4).map("/".join)
+
+    @settings(max_examples=400, deadline=None)
+    @given(patterns, paths)
+    def check(lines, path):
+        try:
+            spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except ValueError:  # pathspec rejects the pattern, and yamllint stops
+            assert isinstance(gitignore.compile_patterns(lines), str), lines
+            return
+        assert gitignore.ignored(gitignore.compile_patterns(lines), path) == bool(spec.match_file(path)), (lines, path)
+
+    check()

@@ -87,6 +87,7 @@ def trees(draw):
              "charts/web/Chart.yaml": "name: web\n", "charts/web/templates/a.yaml": "kind: x\n", "infra/main.tf": "\n"}
     for name in draw(st.lists(st.sampled_from(["Makefile", ".checkov.yaml", "charts/web/.helmignore",
                                                 "charts/web/Chart.yaml", "trivy.yaml", "ct.yaml",
+                                                ".yamllint", "charts/web/ci/x-values.yaml",
                                                 ".github/workflows/reusable.yml"]), max_size=4, unique=True)):
         files[name] = draw(st.lists(WORD_LINES | TEXT, max_size=6).map("\n".join))
         if name == ".github/workflows/reusable.yml" and draw(st.booleans()):
