@@ -421,3 +421,37 @@ def test_gitignore_patterns_match_pathspec():
         assert gitignore.ignored(gitignore.compile_patterns(lines), path) == bool(spec.match_file(path)), (lines, path)
 
     check()
+
+
+@pytest.mark.parametrize("script, tool, expected", [
+    ("find k8s -name '*.yaml' -exec kubeconform -summary {} +", "kubeconform", {"k8s/api.yaml", "k8s/legacy/old.yaml"}),
+    ("find docker -name Dockerfile -exec hadolint {} \\;", "hadolint", {"docker/api/Dockerfile", "docker/worker/Dockerfile"}),
+    ("find k8s -name '*.yml' -exec yamllint {} ';'", "yamllint", {"k8s/db.yml"}),
+    ("find k8s -newer x -exec kubeconform {} +", "kubeconform", None),
+    ("bash -c 'yamllint k8s/db.yml'", "yamllint", {"k8s/db.yml"}),
+    ("sh -ec \"cd k8s && yamllint db.yml\"", "yamllint", {"k8s/db.yml"}),
+    ("./hack/run-hadolint.sh", "hadolint", None),
+    ("bash scripts/lint.sh", "yamllint", None),
+    ("just kubeconform", "kubeconform", None),
+    ("tox -e yamllint", "yamllint", None),
+])
+def test_find_exec_shell_strings_scripts_and_task_runners(script, tool, expected):
+    tree = RepoTree.from_mapping({**FILES, "scripts/lint.sh": "#!/bin/sh\n# runs trivy later\nset -e\nyamllint -s .\n"})
+    assert files_of(steps(run(script), tree=tree), tool) == expected
+
+
+@pytest.mark.parametrize("script", ["npm install -g hadolint", "yarn add yamllint", "./scripts/build.sh",
+                                    "pip install yamllint checkov", "just build"])
+def test_installs_and_scripts_that_name_no_scanner_are_no_steps(script):
+    tree = RepoTree.from_mapping({**FILES, "scripts/build.sh": "#!/bin/sh\n# not trivy\ngo build ./...\n"})
+    assert steps(run(script), tree=tree) == ()
+
+
+def test_pre_commit_hooks_that_name_scanners_are_unknown_steps():
+    config = ("repos:\n  - repo: https://github.com/adrienverge/yamllint\n    rev: v1.35.1\n    hooks:\n"
+              "      - id: yamllint\n  - repo: https://github.com/hadolint/hadolint\n    rev: v2.12.0\n    hooks:\n"
+              "      - id: hadolint-docker\n  - repo: local\n    hooks:\n      - id: fmt\n        entry: gofmt\n")
+    tree = RepoTree.from_mapping({**FILES, ".pre-commit-config.yaml": config})
+    for body in (run("pre-commit run --all-files"), "      - uses: pre-commit/action@v3.0.1\n"):
+        assert sorted((s.tool, s.resolved) for s in steps(body, tree=tree)) == [("hadolint", False), ("yamllint", False)]
+    assert steps(run("pre-commit run --all-files")) == ()  # no config: no hook runs

@@ -14,9 +14,9 @@ from bot.scope.filetypes import EXPLICIT, checkov_frameworks, helm_chart_roots, 
 from bot.scope.matrix import combinations
 from bot.scope.model import ANY_TOOL, Invocation, ScannerStep
 from bot.scope.pipes import expand_xargs
-from bot.scope.shell import Command, Unresolved, split_commands
+from bot.scope.shell import Command, Unresolved, expand_vars, split_commands
 from bot.scope.wrappers import follow_make, unwrap
-from bot.workflow import Step, Workflow, WorkflowError, line_of
+from bot.workflow import Step, Workflow, WorkflowError, line_of, load_yaml
 
 # Each recogniser module: TOOL, ACTIONS (a `uses:` pattern or None), from_action() and from_command().
 RECOGNISERS = (trivy, actionlint, checkov, hadolint, kubeconform, helm, kubelinter, vibeops)
@@ -155,6 +155,8 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
             return [Invocation(tool, "unknown", unresolved=f"the action {uses.split('@')[0]} is not modelled")]
         if uses.startswith("./"):
             return _local_action(uses, ctx, tree)
+        if re.match(r"^pre-commit/action@", uses, re.I):
+            return _pre_commit(ctx, tree, uses)
         return []
     script = step.data.get("run")
     if script is None:
@@ -210,8 +212,117 @@ def _command_invocations(command: Command, ctx: StepContext, tree: RepoTree, nes
     argv = command.argv
     if argv and posixpath.basename(argv[0]) in ("make", "gmake") and "${{" not in argv[0]:
         return _make_invocations(command, ctx, tree, nesting)
+    if argv[:1] == ("find",) and any(w in ("-exec", "-execdir") for w in argv):
+        return _find_exec(command, ctx, tree, nesting)
+    if len(argv) > 2 and posixpath.basename(argv[0]) in _SHELLS and argv[1] in ("-c", "-ec", "-ce", "-xc", "-exc"):
+        return _script_invocations(argv[2], ctx, tree, command.cwd, nesting + 1) if nesting < _MAX_MAKE_NESTING else []
+    if argv[:2] == ("pre-commit", "run") or argv[:1] == ("prek",):
+        return _pre_commit(ctx, tree, " ".join(argv))
     invocation = _recognise(command, ctx, tree)
+    if invocation is None:
+        invocation = _script_or_runner(command, ctx, tree)
     return [invocation] if invocation is not None else []
+
+
+_RUNNERS = frozenset({"just", "task", "tox", "nox", "invoke", "mage", "earthly", "rake", "npm", "yarn", "pnpm"})
+_SHELLS = frozenset({"bash", "sh", "zsh", "dash"})
+
+
+def _script_or_runner(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation | None:
+    """A repository script or a task runner that names a scanner (`./hack/run-hadolint.sh`, `just yamllint`).
+
+    Its commands are not followed, so the step is unknown for that scanner, never left out.
+    """
+    argv = list(command.argv)
+    if not argv:
+        return None
+    head = posixpath.basename(argv[0])
+    if head in _SHELLS and len(argv) > 1 and not argv[1].startswith("-"):
+        argv = argv[1:]
+        head = posixpath.basename(argv[0])
+    if head in _RUNNERS:
+        if argv[1:2] and argv[1] in ("install", "add", "i", "ci", "exec", "dlx", "global"):
+            return None
+        tool = scanner_named(" ".join(argv[1:3]))
+        return Invocation(tool, "unknown", unresolved=f"`{' '.join(argv[:3])}` runs a task that is not followed") \
+            if tool else None
+    if "/" in argv[0] or argv[0].endswith((".sh", ".bash", ".py")):
+        tool = scanner_named(argv[0])
+        if tool is None and ctx.checkout_root and "$" not in argv[0]:
+            path = posixpath.relpath(posixpath.normpath(posixpath.join(command.cwd, argv[0])), ctx.checkout_root)
+            text = tree.read_text(path) if not path.startswith("..") else None
+            tool = _script_scanner(text)
+        return Invocation(tool, "unknown", unresolved=f"the script {argv[0]} runs {tool}; scripts are not followed") \
+            if tool else None
+    return None
+
+
+def _script_scanner(text: str | None) -> str | None:
+    """The scanner a repository script runs: a line whose command word is one (comments do not count)."""
+    for line in (text or "").splitlines()[:2000]:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        for word in line.replace(";", " ").replace("&&", " ").replace("|", " ").split()[:4]:
+            tool = scanner_named(posixpath.basename(word)) if posixpath.basename(word) in _SCANNER_COMMANDS else None
+            if tool:
+                return tool
+    return None
+
+
+_SCANNER_COMMANDS = frozenset({"trivy", "checkov", "hadolint", "kubeconform", "kube-linter", "yamllint",
+                               "actionlint", "kubeval", "kubescape", "tfsec", "zizmor", "terrascan", "kics"})
+
+
+def _find_exec(command: Command, ctx: StepContext, tree: RepoTree, nesting: int) -> list[Invocation]:
+    """`find PATH… TESTS -exec CMD {} ;|+`: CMD once per file (`;`) or once with every file (`+`)."""
+    argv = list(command.argv)
+    at = next(i for i, w in enumerate(argv) if w in ("-exec", "-execdir"))
+    inner = argv[at + 1:]
+    end = next((i for i, w in enumerate(inner) if w in (";", "+")), len(inner))
+    terminator = inner[end] if end < len(inner) else ";"
+    inner = inner[:end]
+    tool = _tool_named(tuple(inner[:1])) or scanner_named(" ".join(inner[:1]))
+    if not inner or argv[at] == "-execdir" or any(w in ("-exec", "-execdir") for w in argv[at + 1 + end:]):
+        return [Invocation(tool, "unknown", unresolved="find -execdir or several -exec are not followed")] if tool else []
+    from bot.scope.pipes import _find
+
+    try:
+        find_args = [expand_vars(w, command.env) for w in argv[1:at]]
+    except Unresolved as exc:
+        return [Invocation(tool, "unknown", unresolved=str(exc))] if tool else []
+    items = _find(find_args, command.cwd, tree, ctx.checkout_root)
+    if isinstance(items, str):
+        return [Invocation(tool, "unknown", unresolved=items)] if tool else []
+    if terminator == "+":
+        groups = [[w for part in inner for w in (items if part == "{}" else [part])]]
+    else:
+        groups = [[w.replace("{}", item) for w in inner] for item in items]
+    found: list[Invocation] = []
+    for words in groups:
+        found.extend(_command_invocations(Command(tuple(words), command.cwd, command.env), ctx, tree, nesting + 1))
+    return found
+
+
+def _pre_commit(ctx: StepContext, tree: RepoTree, what: str) -> list[Invocation]:
+    """pre-commit runs the hooks of .pre-commit-config.yaml; each hook that names a scanner is an unknown step."""
+    text = tree.read_text(".pre-commit-config.yaml") if ctx.checkout_root else None
+    try:
+        data = load_yaml(text) if text else None
+    except WorkflowError as exc:
+        return [Invocation(ANY_TOOL, "unknown", unresolved=f"cannot read .pre-commit-config.yaml: {exc}")]
+    repos = data.get("repos") if isinstance(data, Mapping) else None
+    found: list[Invocation] = []
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, Mapping) else None
+        for hook in hooks if isinstance(hooks, list) else []:
+            if not isinstance(hook, Mapping):
+                continue
+            tool = scanner_named(f"{hook.get('id', '')} {hook.get('entry', '')} {repo.get('repo', '')}")
+            if tool and tool not in {i.tool for i in found}:
+                found.append(Invocation(tool, "unknown", unresolved=f"`{what[:60]}` runs the pre-commit hook "
+                                                                    f"{hook.get('id')}, which is not followed"))
+    return found
 
 
 def _make_invocations(command: Command, ctx: StepContext, tree: RepoTree, nesting: int) -> list[Invocation]:
