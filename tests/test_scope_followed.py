@@ -455,3 +455,18 @@ def test_pre_commit_hooks_that_name_scanners_are_unknown_steps():
     for body in (run("pre-commit run --all-files"), "      - uses: pre-commit/action@v3.0.1\n"):
         assert sorted((s.tool, s.resolved) for s in steps(body, tree=tree)) == [("hadolint", False), ("yamllint", False)]
     assert steps(run("pre-commit run --all-files")) == ()  # no config: no hook runs
+
+
+@pytest.mark.parametrize("script", ["helm lint charts/*", "for c in charts/*/; do helm lint \"$c\"; done"])
+def test_a_shell_glob_expands_to_chart_folders(script):
+    tree = RepoTree.from_mapping({**FILES, "charts/api/Chart.yaml": "name: api\n", "charts/notachart/x.yaml": "a: 1\n"})
+    found = steps(run(script), tree=tree)
+    assert files_of(found, "helm") == {"charts/api/Chart.yaml", "charts/web/Chart.yaml", "charts/web/values.yaml",
+                                       "charts/web/templates/deploy.yaml", "charts/web/.helmignore"}
+    assert "charts/notachart has no Chart.yaml" in found[0].reason
+
+
+def test_a_glob_that_matches_folders_walks_them():
+    # bash passes k8s/cm.json by name (yamllint lints a named file whatever its extension) and k8s/legacy as a folder
+    assert files_of(steps(run("yamllint k8s/*")), "yamllint") == {"k8s/api.yaml", "k8s/db.yml", "k8s/cm.json",
+                                                                  "k8s/legacy/old.yaml"}

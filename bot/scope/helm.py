@@ -51,10 +51,23 @@ def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: Ste
     targets: list[str] = []
     notes: list[str] = []
     root = ctx.checkout_root
+    expanded: list[str] = []
     for chart in charts:
         relative = posixpath.relpath(chart, root) if root else None
-        if relative is None or relative.startswith("..") or not tree.is_dir(relative) or any(c in chart for c in "*?["):
+        if relative is not None and not relative.startswith("..") and any(c in relative for c in "*?["):
+            from bot.scope.steps import shell_glob_dirs
+
+            folders = shell_glob_dirs(tree, relative)
+            expanded += [absolute(root, d) for d in folders] if folders else [chart]
+        else:
+            expanded.append(chart)
+    for chart in expanded:
+        relative = posixpath.relpath(chart, root) if root else None
+        if relative is None or relative.startswith("..") or not tree.is_dir(relative):
             targets.append(chart)  # not a chart folder of this repository: located (and reported) as it is
+            continue
+        if not tree.is_file(posixpath.join(relative, "Chart.yaml")):
+            notes.append(f"{relative} has no Chart.yaml: helm lint fails there")
             continue
         loaded = chart_files(relative, tree)
         if isinstance(loaded, str):

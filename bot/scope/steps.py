@@ -461,13 +461,20 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
             notes.append(f"{target} is outside the repository checkout")
             continue
         relative = normalize(relative)
-        matched = tree.glob(relative) if is_glob(relative) else tree.files_under(relative)
+        if is_glob(relative):
+            # The shell expands a glob to files and folders; a folder is then walked like any other.
+            direct = set(tree.glob(relative))
+            walked = {p for d in shell_glob_dirs(tree, relative) for p in tree.files_under(d)} - direct
+            matched, names = tuple(sorted(direct) + sorted(walked)), direct
+        else:
+            matched = tree.files_under(relative)
+            names = {relative} if tree.is_file(relative) else set()
         if not matched and not tree.exists(relative):
             notes.append(f"{relative} does not exist in the repository")
         roots.append(relative)
-        named = tree.is_file(relative) or is_glob(relative)  # files given by name, not found by a walk
         skip = _Skips(invocation, target, ctx.checkout_root, single_file=tree.is_file(relative))
         for path in matched:
+            named = path in names  # files given by name (or by a glob), not found by a walk
             if skip.skips(path):
                 continue
             if invocation.tool == "checkov":
@@ -522,6 +529,14 @@ def _checkov_framework_reads(invocation: Invocation, path: str, tree: RepoTree, 
         return True
     found = checkov_frameworks(path, tree, charts)
     return bool(found & set(invocation.frameworks))
+
+
+def shell_glob_dirs(tree: RepoTree, pattern: str) -> list[str]:
+    """The folders a shell glob matches (bash: `*` stays in one segment, hidden names need a leading dot)."""
+    pattern = pattern.rstrip("/")
+    return sorted(d for d in tree.directories if d != ROOT and glob_match(pattern, d)
+                  and not any(part.startswith(".") and not pat.startswith(".")
+                              for part, pat in zip(d.split("/"), pattern.split("/"))))
 
 
 class _Skips:
