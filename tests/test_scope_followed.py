@@ -470,3 +470,14 @@ def test_a_glob_that_matches_folders_walks_them():
     # bash passes k8s/cm.json by name (yamllint lints a named file whatever its extension) and k8s/legacy as a folder
     assert files_of(steps(run("yamllint k8s/*")), "yamllint") == {"k8s/api.yaml", "k8s/db.yml", "k8s/cm.json",
                                                                   "k8s/legacy/old.yaml"}
+
+
+@pytest.mark.parametrize("inputs, expected", [
+    ("dockerfile: docker/api/Dockerfile docker/worker/Dockerfile", {"docker/api/Dockerfile", "docker/worker/Dockerfile"}),
+    ("dockerfile: 'docker/*/Dockerfile'", {"docker/api/Dockerfile", "docker/worker/Dockerfile"}),
+    ("dockerfile: Dockerfile\n          recursive: true", {"docker/api/Dockerfile", "docker/worker/Dockerfile"}),
+])
+def test_hadolint_action_words_and_globs_as_its_script_expands_them(inputs, expected):
+    tree = RepoTree.from_mapping({**FILES, ".devcontainer/Dockerfile": "FROM alpine\n"})
+    found = steps(f"      - uses: hadolint/hadolint-action@v3.1.0\n        with:\n          {inputs}\n", tree=tree)
+    assert files_of(found, "hadolint") == expected

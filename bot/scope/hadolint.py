@@ -27,9 +27,16 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
     except Unresolved as exc:
         return Invocation(TOOL, "unknown", unresolved=str(exc))
     if not recursive:
-        return Invocation(TOOL, "lint", targets=(absolute(WORKSPACE, pattern),), scanners=("dockerfile-lint",))
+        # hadolint.sh runs `eval "hadolint …" "$dockerfile"`: the value is split at spaces and each word is a
+        # bash glob without globstar (`**` is `*`).
+        words = [w.replace("**", "*") for w in pattern.split()] or ["Dockerfile"]
+        return Invocation(TOOL, "lint", targets=tuple(absolute(WORKSPACE, w) for w in words),
+                          scanners=("dockerfile-lint",))
     root = ctx.checkout_root or WORKSPACE
-    matches = [absolute(root, f) for f in tree.files if fnmatch.fnmatchcase(posixpath.basename(f), pattern)]
+    # `**/NAME` with globstar: every folder below the workspace except hidden ones (bash leaves dotfiles out).
+    matches = [absolute(root, f) for f in tree.files if fnmatch.fnmatchcase(posixpath.basename(f), pattern)
+               and not any(part.startswith(".") for part in f.split("/")[:-1])
+               and (pattern.startswith(".") or not posixpath.basename(f).startswith("."))]
     return Invocation(TOOL, "lint", targets=tuple(matches), scanners=("dockerfile-lint",),
                       note=None if matches else f"no file matches {pattern}")
 
