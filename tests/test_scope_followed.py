@@ -481,3 +481,11 @@ def test_hadolint_action_words_and_globs_as_its_script_expands_them(inputs, expe
     tree = RepoTree.from_mapping({**FILES, ".devcontainer/Dockerfile": "FROM alpine\n"})
     found = steps(f"      - uses: hadolint/hadolint-action@v3.1.0\n        with:\n          {inputs}\n", tree=tree)
     assert files_of(found, "hadolint") == expected
+
+
+def test_a_huge_caller_matrix_is_not_followed():
+    jobs = ("  call:\n    strategy:\n      matrix:\n        a: [" + ", ".join(str(i) for i in range(10)) + "]\n"
+            "        b: [" + ", ".join(str(i) for i in range(10)) + "]\n"
+            "    uses: ./.github/workflows/reusable.yml\n    with:\n      path: ${{ matrix.a }}${{ matrix.b }}\n")
+    found = steps("", jobs=jobs)
+    assert len(found) == 1 and not found[0].resolved and "100 combinations" in found[0].reason

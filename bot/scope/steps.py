@@ -48,6 +48,7 @@ _DOCKER_RUN_VALUES = frozenset({"-v", "--volume", "-e", "--env", "-w", "--workdi
                                 "--tmpfs", "--ulimit", "--log-driver", "--restart", "--shm-size", "--device",
                                 "--group-add", "--ipc", "--pid", "--runtime", "--stop-signal", "--cidfile"})
 _MAX_REUSE_DEPTH = 4
+_MAX_REUSE_COMBOS = 64
 _REUSABLE_LOCAL = re.compile(r"^\./(.+\.ya?ml)$")
 _MAX_MAKE_NESTING = 3
 
@@ -103,6 +104,9 @@ def _reusable(workflow: Workflow, job_id: str, job: Mapping, line: int | None, t
     caller_combos = combinations(job) if "matrix." in str(job.get("with", "")) else []
     if caller_combos is None:
         return [_unknown_step(name, line, uses, ANY_TOOL, "its inputs come from a matrix only known at run time")]
+    if len(caller_combos) > _MAX_REUSE_COMBOS:
+        return [_unknown_step(name, line, uses, ANY_TOOL, f"its matrix has {len(caller_combos)} combinations, "
+                                                          f"more than the {_MAX_REUSE_COMBOS} followed")]
     found: list[ScannerStep] = []
     for combo in caller_combos or [{}]:
         values = dict(declared)
