@@ -489,3 +489,11 @@ def test_a_huge_caller_matrix_is_not_followed():
             "    uses: ./.github/workflows/reusable.yml\n    with:\n      path: ${{ matrix.a }}${{ matrix.b }}\n")
     found = steps("", jobs=jobs)
     assert len(found) == 1 and not found[0].resolved and "100 combinations" in found[0].reason
+
+
+def test_explain_lists_what_a_called_workflow_scans():
+    from bot.explain import explain
+
+    text = "on: push\njobs:\n  call:\n    uses: ./.github/workflows/reusable.yml\n    with:\n      path: k8s/legacy\n"
+    words = explain(Workflow.parse(".github/workflows/t.yml", text), TREE)
+    assert "calls the reusable workflow" in words and "`k8s/legacy/old.yaml`" in words
