@@ -497,3 +497,14 @@ def test_explain_lists_what_a_called_workflow_scans():
     text = "on: push\njobs:\n  call:\n    uses: ./.github/workflows/reusable.yml\n    with:\n      path: k8s/legacy\n"
     words = explain(Workflow.parse(".github/workflows/t.yml", text), TREE)
     assert "calls the reusable workflow" in words and "`k8s/legacy/old.yaml`" in words
+
+
+@pytest.mark.parametrize("script, tool, expected", [
+    ("kubeconform -summary < k8s/api.yaml", "kubeconform", {"k8s/api.yaml"}),
+    ("cat k8s/db.yml | kubeconform -strict -", "kubeconform", {"k8s/db.yml"}),
+    ("kustomize build k8s | kubeconform -strict -summary", "kubeconform", None),
+    ("yamllint - < k8s/db.yml", "yamllint", {"k8s/db.yml"}),
+    ("kube-linter lint - < k8s/api.yaml", "kube-linter", {"k8s/api.yaml"}),
+])
+def test_standard_input_fed_from_a_repository_file(script, tool, expected):
+    assert files_of(steps(run(script)), tool) == expected

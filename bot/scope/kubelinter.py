@@ -11,7 +11,7 @@ from bot.scope import gitignore
 from bot.scope.argv import parse
 from bot.scope.context import WORKSPACE, StepContext, absolute, resolve_value
 from bot.scope.model import Invocation
-from bot.scope.shell import Command, Unresolved, expand_vars
+from bot.scope.shell import Command, Unresolved, expand_vars, stdin_source
 from bot.workflow import WorkflowError, load_yaml
 
 ACTIONS = re.compile(r"^(?:stackrox/kube-linter-action|ibiqlik/action-yamllint|karancode/yamllint-github-action)@",
@@ -51,6 +51,10 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
         args = parse([expand_vars(w, command.env) for w in words], values)
     except Unresolved as exc:
         return Invocation(tool, "unknown", unresolved=str(exc))
+    stdin = stdin_source(command)
+    if "-" in args.positional and stdin is not None:
+        # `yamllint - < FILE`, `kube-linter lint - < FILE`: the file the shell feeds it, as a named file
+        args = type(args)(args.flags, tuple(stdin if p == "-" else p for p in args.positional))
     if not args.positional or "-" in args.positional:
         return Invocation(tool, "unknown", unresolved="reads standard input or no paths")
     if tool == "yamllint":
