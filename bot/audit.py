@@ -34,13 +34,17 @@ class FileAudit:
 
 def requested_intent(paths: tuple[str, ...], tool: str, tree: RepoTree) -> Intent:
     """The --requested paths as an Intent, checked like a request's paths (raises IntentError)."""
-    mode, scanners = ("lint", ("workflow-lint",)) if tool == "actionlint" else ("config", ("misconfig",))
+    from bot.scope.tools import mode_and_scanners
+
+    mode, scanners = mode_and_scanners(tool)
     request = Request(text="--requested " + " ".join(paths), tool=tool, mode=mode, scanners=scanners,
                       paths=paths, fail_on=(), triggers=(), schedule=None, upload_sarif=False)
     return resolve_intent(request, tree)
 
 
-def audit_workflow(path: str, text: str, tree: RepoTree, tools, intent: Intent | None) -> FileAudit:
+def audit_workflow(path: str, text: str, tree: RepoTree, tools, intent: Intent | None,
+                   basis: str | None = None) -> FileAudit:
+    """`basis` says why the intent's tool is the one compared (given with --tool, or inferred)."""
     try:
         workflow = Workflow.parse(path, text)
     except WorkflowError as exc:
@@ -53,7 +57,8 @@ def audit_workflow(path: str, text: str, tree: RepoTree, tools, intent: Intent |
     if intent is None:
         scope = compare(None, steps)
     else:
-        scope = compare(intent.requested_files(with_file), steps, tool=intent.tool, scanners=intent.scanners)
+        scope = compare(intent.requested_files(with_file), steps, tool=intent.tool, scanners=intent.scanners,
+                        basis=basis or "the request's tool")
     ctx = CheckContext(workflow=workflow, tree=with_file, scope=scope, tools=tools, intent=intent)
     return FileAudit(path, run_checks(ctx), scope)
 

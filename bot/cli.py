@@ -52,6 +52,10 @@ refused by name with exit 2 and nothing is written; with a model configured, the
 the reader cannot, into the same typed request. --json shows it under `understood`."""
 
 
+_SCOPE_TOOLS = ("trivy", "actionlint", "checkov", "hadolint", "kubeconform", "kube-linter", "yamllint", "helm",
+                "chart-testing", "vibeops")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="vibeops", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -84,8 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repo", default=".", help="repository the workflows scan (default: .)")
     check.add_argument("--requested", action="append", default=[], metavar="PATH",
                        help="a path the workflow should scan exactly (repeatable)")
-    check.add_argument("--tool", choices=("trivy", "actionlint"),
-                       help="which scanner's steps --requested is compared with (default: inferred)")
+    check.add_argument("--tool", choices=_SCOPE_TOOLS, metavar="TOOL",
+                       help="which scanner's steps --requested is compared with: " + ", ".join(_SCOPE_TOOLS)
+                            + " (default: inferred from the steps and the requested paths)")
     check.add_argument("--format", choices=("table", "json", "github", "sarif"), default="table",
                        help="table (default), json, github (workflow annotations) or sarif")
     check.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
@@ -244,13 +249,14 @@ def _check(args: argparse.Namespace) -> int:
     tree = RepoTree.from_directory(repo)
     intent = None
     if args.requested:
-        tool = args.tool or _infer_tool(texts.values())
+        tool, basis = (args.tool, "given with --tool") if args.tool else _infer_tool(texts, args.repo, args.requested, tree)
         try:
             intent = requested_intent(tuple(args.requested), tool, tree)
         except IntentError as exc:
             return _bad_input(args, str(exc))
     tools = Tools.from_environment()
-    audits = [audit_workflow(repo_relative(name, args.repo), text, tree, tools, intent)
+    audits = [audit_workflow(repo_relative(name, args.repo), text, tree, tools, intent,
+                             basis if args.requested else None)
               for name, text in texts.items()]
     ok = all(a.ok for a in audits)
     _emit(args, _render_check(args.format, audits, ok))
@@ -384,9 +390,23 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
 
 
-def _infer_tool(texts) -> str:
-    joined = "\n".join(texts)
-    return "actionlint" if "actionlint" in joined and "trivy" not in joined else "trivy"
+def _infer_tool(texts: dict, repo: str, requested: list[str], tree) -> tuple[str, str]:
+    """The tool the requested paths and the workflows' scanner steps share, and why (see bot.scope.tools)."""
+    from bot.audit import repo_relative
+    from bot.scope.steps import scanner_steps
+    from bot.scope.tools import infer_tool
+    from bot.workflow import Workflow, WorkflowError
+
+    steps = []
+    for name, text in texts.items():
+        path = repo_relative(name, repo)
+        try:
+            workflow = Workflow.parse(path, text)
+        except WorkflowError:
+            continue  # reported by the check itself
+        steps.extend(scanner_steps(workflow, tree.with_file(path, text)))
+    tool, why = infer_tool(tuple(requested), steps, tree)
+    return tool, f"inferred: {why}"
 
 
 def _bad_input(args: argparse.Namespace, message: str) -> int:

@@ -20,13 +20,15 @@ def explain(workflow: Workflow, tree: RepoTree) -> str:
             continue
         if job.get("uses"):
             lines.append(f"- Job `{job_id}` calls the reusable workflow `{job['uses']}`.")
-            continue
-        steps = job.get("steps")
-        count = f"{len(steps)} step(s)" if isinstance(steps, list) else f"`steps:` that is not a list ({_shown(steps)})"
-        lines.append(f"- Job `{job_id}` runs on `{_shown(job.get('runs-on', '?'))}` with {count}"
-                     + (f", at most {_shown(job['timeout-minutes'])} minutes" if job.get("timeout-minutes") else "")
-                     + ".")
-        for scan in [s for s in scans if s.job_id == job_id]:
+        else:
+            steps = job.get("steps")
+            count = f"{len(steps)} step(s)" if isinstance(steps, list) else f"`steps:` that is not a list ({_shown(steps)})"
+            lines.append(f"- Job `{job_id}` runs on `{_shown(job.get('runs-on', '?'))}` with {count}"
+                         + (f", at most {_shown(job['timeout-minutes'])} minutes" if job.get("timeout-minutes") else "")
+                         + ".")
+        # A called workflow's steps carry the caller's job id as a prefix (`call → scan`).
+        for scan in [s for s in scans if s.job_id == job_id or s.job_id.startswith(f"{job_id} → ")
+                     or s.job_id.startswith(f"{job_id} (")]:
             if not scan.resolved:
                 lines.append(f"  - Step {scan.step_index + 1} runs {scan.tool}; what it scans is only known at run "
                              f"time ({scan.reason}).")

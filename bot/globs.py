@@ -270,6 +270,20 @@ def checkov_skip_regex(pattern: str) -> "re2._Regexp":
     return re2.compile(pattern.replace(".terraform", r"\.terraform"), _OPTIONS)
 
 
+def re2_search(pattern: str, text: str) -> bool:
+    """`pattern` searched in `text` on RE2; ValueError when RE2 cannot run it."""
+    try:
+        compiled = _re2_compiled(pattern)
+    except re2.error as exc:
+        raise ValueError(str(exc)) from None
+    return compiled.search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _re2_compiled(pattern: str):
+    return re2.compile(pattern, _OPTIONS)
+
+
 def checkov_skips(pattern: str, path: str) -> bool:
     return checkov_skip_regex(pattern).search(path) is not None
 

@@ -13,12 +13,11 @@ import sys
 
 import pytest
 
-from bench.scope_eval import CORPUS, answer
+from bench.scope_eval import CORPUS, answer, tree_for
 from bot.repotree import RepoTree
 from tests.realdata import realdata
 
 QUESTIONS = json.loads((CORPUS / "labels.json").read_text())
-TREE = RepoTree.from_directory(CORPUS / "repo")
 REAL_WORLD = [q for q in QUESTIONS if q.get("source")]
 
 
@@ -26,7 +25,7 @@ REAL_WORLD = [q for q in QUESTIONS if q.get("source")]
 def test_labelled_question(question):
     if question.get("source"):
         realdata(*question["source"].split("/"))
-    verdict, scanned = answer(question, TREE)
+    verdict, scanned = answer(question, tree_for(question))
     assert verdict == question["verdict"], question["why"]
     expected = sorted(question["scanned"]) if question["scanned"] is not None else None
     assert (sorted(scanned) if scanned is not None else None) == expected, question["why"]

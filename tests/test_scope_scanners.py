@@ -57,7 +57,11 @@ def run(script: str) -> str:
     ("cd charts/app && helm lint --strict", CHARTS),
     ("ct lint --all --config ct.yaml", CHARTS | {"charts/other/Chart.yaml"}),
     ("ct lint --charts charts/app", CHARTS),
-    ("kube-linter lint k8s charts", {"k8s/api.yaml", "k8s/db.yaml", "k8s/notes.json"} | CHARTS
+    ("docker run --rm -i hadolint/hadolint hadolint - < api/Dockerfile", {"api/Dockerfile"}),
+    ("docker run --rm -i hadolint/hadolint < web/Dockerfile.dev", {"web/Dockerfile.dev"}),
+    ("cd web && docker run --rm -i hadolint/hadolint:v2.12.0 < Dockerfile", {"web/Dockerfile"}),
+    ("cat api/Dockerfile | docker run --rm -i hadolint/hadolint", {"api/Dockerfile"}),
+    ("kube-linter lint k8s charts", {"k8s/api.yaml", "k8s/db.yaml"} | CHARTS
      | {"charts/other/Chart.yaml"}),
     ("yamllint docs k8s", {"docs/notes.yaml", "k8s/api.yaml", "k8s/db.yaml"}),
     ("yamllint -c .yamllint .", {p for p in TREE.files if p.endswith((".yaml", ".yml"))} | {".yamllint"}),
@@ -75,8 +79,10 @@ def test_command_lines(script, expected):
     ("ct lint --config ct.yaml", "changes"),
     ("find k8s -name '*.yaml' | xargs trivy config", "2 targets"),
     ("git ls-files '*.yaml' | xargs -n1 trivy config", "git"),
-    ("docker run --rm -i hadolint/hadolint hadolint - < api/Dockerfile", "docker run"),
-    ("checkov --config-file .checkov.yaml", "config file"),
+    ("docker run --rm -v \"$PWD:/w\" hadolint/hadolint hadolint /w/api/Dockerfile", "docker run"),
+    ("docker run --rm -i ghcr.io/hadolint/hadolint < \"$DOCKERFILE\"", "docker run"),
+    ("checkov --config-file .checkov.yaml", "without -d or -f"),
+    ("kubeconform -ignore-filename-pattern '*.json' k8s", "cannot use the pattern"),
     ("for f in $(ls k8s); do trivy config \"k8s/$f\"; done", ""),
     ("kubeconform -", "standard input"),
 ])
@@ -95,7 +101,7 @@ def test_command_lines_that_cannot_be_known(script, reason):
     ("hadolint/hadolint-action@v3", "dockerfile: 'Dockerfile*'\n          recursive: true",
      {"api/Dockerfile", "web/Dockerfile", "web/Dockerfile.dev"}),
     ("docker://ghcr.io/yannh/kubeconform:latest", "args: -summary k8s", {"k8s/api.yaml", "k8s/db.yaml", "k8s/notes.json"}),
-    ("stackrox/kube-linter-action@v1", "directory: k8s", {"k8s/api.yaml", "k8s/db.yaml", "k8s/notes.json"}),
+    ("stackrox/kube-linter-action@v1", "directory: k8s", {"k8s/api.yaml", "k8s/db.yaml"}),
     ("ibiqlik/action-yamllint@v3", "file_or_dir: docs", {"docs/notes.yaml"}),
     ("raven-actions/actionlint@v2", "files: '.github/workflows/*.yml'", {".github/workflows/ci.yml"}),
 ])

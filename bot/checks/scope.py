@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.checks import CheckContext
 from bot.findings import Finding, Severity
-from bot.scope.model import BROADER, EXACT, MISMATCH, NARROWER, UNKNOWN
+from bot.scope.model import ANY_TOOL, BROADER, EXACT, MISMATCH, NARROWER, UNKNOWN
 
 ID = "scope"
 _MAX_LISTED = 10
@@ -15,8 +15,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     path = ctx.workflow.path
     findings = [
         Finding(ID, "unresolved-step", Severity.ERROR if report.verdict else Severity.NOTE,
-                f"cannot tell what {s.tool} scans in job `{s.job_id}` step {s.step_index + 1}: {s.reason}",
-                path, s.line, hint="Use literal paths (or env values set in the workflow) for scan targets.")
+                f"cannot tell what {'this step' if s.tool == ANY_TOOL else s.tool} scans in job `{s.job_id}` "
+                f"step {s.step_index + 1}: {s.reason}",
+                path, s.line, hint=_hint(s))
         for s in report.steps if not s.resolved
     ]
     if report.verdict in (None, EXACT, UNKNOWN):
@@ -32,6 +33,14 @@ def run(ctx: CheckContext) -> list[Finding]:
             f"does not scan {len(report.missing)} requested file(s): {_list(report.missing)}",
             path, _first_line(ctx), hint="Add a scan for each missing file."))
     return findings
+
+
+def _hint(step) -> str:
+    if step.mode == "unknown" and "reusable workflow" in (step.reason or ""):
+        return "Run the scanner in this repository's workflows (a local reusable workflow is followed)."
+    if step.mode == "unknown" and ("action" in (step.reason or "") or "docker run" in (step.reason or "")):
+        return "Call the scanner's command line or a modelled action with literal targets."
+    return "Use literal paths (or env values set in the workflow) for scan targets."
 
 
 def _list(paths: tuple[str, ...]) -> str:

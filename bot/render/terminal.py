@@ -126,8 +126,10 @@ def check_table(audits) -> str:
                 if not step.resolved or step.reason:
                     lines.append(f"  {'':<40} {'':<13} ({step.reason})")
         elif audit.scope is not None:
-            lines.append("  no scanner steps")
+            lines.append(f"  no {audit.scope.tool + ' ' if audit.scope.tool else ''}scanner steps")
         if audit.scope and audit.scope.verdict:
+            if audit.scope.tool:
+                lines.append(f"  compared with the {audit.scope.tool} steps ({audit.scope.basis or 'given'})")
             lines.append(f"  scope {audit.scope.verdict}: requested {len(audit.scope.requested)}, "
                          f"scanned {len(audit.scope.scanned)}"
                          + (f", extra {', '.join(audit.scope.extra)}" if audit.scope.extra else "")

@@ -57,6 +57,11 @@ def _resolve_one(expr: str, env: Mapping[str, str]) -> str:
             if expr in env:  # matrix values ride in env under their dotted name
                 return env[expr]
             raise Unresolved(f"`${{{{ {expr} }}}}` is not a value of a literal matrix")
+        if expr.startswith("inputs."):
+            # known only inside a reusable workflow followed from its caller (with its `with:` values)
+            if expr in env and "${{" not in env[expr]:
+                return env[expr]
+            raise Unresolved(f"`${{{{ {expr} }}}}` is only known when the workflow runs")
         env_ref = _ENV_REF.match(expr)
         if env_ref:
             name = env_ref.group(1) or env_ref.group(2)
@@ -101,23 +106,29 @@ def _default_working_directory(node: object) -> str | None:
     return None if value is None else str(value)
 
 
-def step_contexts(workflow: Workflow, step: Step) -> list[tuple[dict[str, str], StepContext]]:
-    """One context per matrix combination the step depends on (one, without a matrix)."""
+def step_contexts(workflow: Workflow, step: Step,
+                  inputs: Mapping[str, str] | None = None) -> list[tuple[dict[str, str], StepContext]]:
+    """One context per matrix combination the step depends on (one, without a matrix).
+
+    `inputs` are a reusable workflow's input values, when it is followed from its caller.
+    """
     job = workflow.jobs.get(step.job_id) or {}
     if "matrix." not in str(step.data) and "matrix." not in str(job.get("env", "")):
-        return [({}, step_context(workflow, step))]
+        return [({}, step_context(workflow, step, None, inputs))]
     try:
         combos = combinations(job)
     except MatrixTooLarge as exc:
-        return [({}, replace(step_context(workflow, step), unknown=str(exc)))]
+        return [({}, replace(step_context(workflow, step, None, inputs), unknown=str(exc)))]
     if not combos:
-        return [({}, step_context(workflow, step))]  # unknown or empty matrix: expressions stay unresolved
-    return [(combo, step_context(workflow, step, combo)) for combo in combos]
+        return [({}, step_context(workflow, step, None, inputs))]  # unknown or empty matrix: stays unresolved
+    return [(combo, step_context(workflow, step, combo, inputs)) for combo in combos]
 
 
-def step_context(workflow: Workflow, step: Step, matrix: dict[str, str] | None = None) -> StepContext:
+def step_context(workflow: Workflow, step: Step, matrix: dict[str, str] | None = None,
+                 inputs: Mapping[str, str] | None = None) -> StepContext:
     job = workflow.jobs.get(step.job_id) or {}
     env = {"GITHUB_WORKSPACE": WORKSPACE, "RUNNER_TEMP": RUNNER_TEMP, "HOME": "/home/runner"}
+    env.update({f"inputs.{name}": value for name, value in (inputs or {}).items()})
     env.update({f"matrix.{name}": value for name, value in (matrix or {}).items()})
     env = _merge_env(env, workflow.doc.get("env"))
     env = _merge_env(env, job.get("env"))

@@ -42,6 +42,32 @@ def helm_chart_roots(tree: RepoTree) -> frozenset[str]:
         posixpath.dirname(f) or "." for f in tree.files if posixpath.basename(f) == "Chart.yaml"))
 
 
+def unvendored_charts(tree: RepoTree) -> frozenset[str]:
+    """Charts whose Chart.yaml (or v1 requirements.yaml) lists a dependency missing from their charts/ folder.
+
+    trivy renders a chart with helm's own loader, which refuses such a chart ("found in Chart.yaml, but
+    missing in charts/ directory"); trivy logs "Skipping chart" and reads none of its templates as a chart.
+    A dependency counts as vendored when charts/ holds a folder or a .tgz whose name starts with it.
+    """
+    return tree.memo(("helm-unvendored", None), lambda: frozenset(
+        chart for chart in helm_chart_roots(tree) if _missing_dependencies(chart, tree)))
+
+
+def _missing_dependencies(chart: str, tree: RepoTree) -> list[str]:
+    prefix = "" if chart == "." else chart + "/"
+    names: list[str] = []
+    for meta in ("Chart.yaml", "requirements.yaml"):
+        docs = _load_documents(tree.read_text(prefix + meta) or "", False) or []
+        for doc in docs[:1]:
+            deps = doc.get("dependencies") if isinstance(doc, dict) else None
+            for dep in deps if isinstance(deps, list) else []:
+                if isinstance(dep, dict) and dep.get("name"):
+                    names.append(str(dep["name"]))
+    vendored = {p[len(prefix) + len("charts/"):].split("/")[0] for p in tree.files_under(prefix + "charts")} \
+        if tree.is_dir(prefix + "charts") else set()
+    return [n for n in names if not any(v == n or v.startswith(n + "-") and v.endswith(".tgz") for v in vendored)]
+
+
 def _is_helm_template(path: str, charts: frozenset[str]) -> bool:
     for chart in charts:
         prefix = "" if chart == "." else chart + "/"
@@ -102,7 +128,7 @@ def _is_misconfig_target(path: str, tree: RepoTree, charts: frozenset[str] | Non
     if is_terraform(path):
         return True
     charts = helm_chart_roots(tree) if charts is None else charts
-    if _is_helm_template(path, charts):
+    if _is_helm_template(path, charts - unvendored_charts(tree)):
         return True
     if not path.endswith(_K8S_EXT) or posixpath.basename(path).lower() == "createuidefinition.json":
         return False
@@ -128,8 +154,41 @@ def in_chart(path: str, charts: frozenset[str]) -> bool:
     return any(chart == "." or path.startswith(chart + "/") for chart in charts)
 
 
+def checkov_frameworks(path: str, tree: RepoTree, charts: frozenset[str] | None = None) -> frozenset[str]:
+    """The checkov frameworks (its --framework names) whose runner reads `path`; empty for none we count."""
+    charts = helm_chart_roots(tree) if charts is None else charts
+    name = posixpath.basename(path)
+    found: set[str] = set()
+    if is_dockerfile(path):
+        found.add("dockerfile")
+    if path.endswith((".tf", ".tofu")):
+        found.add("terraform")
+    if path.endswith((".tf.json", ".tofu.json")):
+        found.add("terraform_json")
+    if path.endswith(".bicep"):
+        found.add("bicep")
+    if is_workflow_file(path):
+        found.add("github_actions")
+    if name in ("kustomization.yaml", "kustomization.yml"):
+        found.add("kustomize")
+    if in_chart(path, charts):
+        found.add("helm")
+    if path.endswith(_K8S_EXT) and name.lower() != "createuidefinition.json":  # a plain manifest in a chart too
+        docs = _load_documents(tree.read_text(path) or "", path.endswith(".json"))
+        for doc in docs or ():
+            if _is_kubernetes(doc):
+                found.add("kubernetes")
+            if _is_cloudformation(doc):
+                found.add("cloudformation")
+            if path.endswith(".json") and _is_arm(doc):
+                found.add("arm")
+            if path.endswith(".json") and _is_terraform_plan(doc):
+                found.add("terraform_plan")
+    return frozenset(found)
+
+
 # Scanners that read a file they are given by name whatever it is called; the others filter by kind.
-EXPLICIT = frozenset({"workflow-lint", "checkov", "dockerfile-lint", "k8s-schema", "k8s-lint", "yaml-lint",
+EXPLICIT = frozenset({"workflow-lint", "checkov", "dockerfile-lint", "k8s-lint", "yaml-lint",
                       "helm-chart"})
 
 
@@ -150,10 +209,10 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
     if scanner == "checkov":  # its IaC frameworks; secrets scanning (every file) is not counted
         return (is_misconfig_target(path, tree, charts) or name in ("kustomization.yaml", "kustomization.yml")
                 or is_workflow_file(path) or in_chart(path, charts) or path.endswith(".bicep"))
-    if scanner == "k8s-schema":
-        return path.endswith((".yaml", ".yml", ".json"))
-    if scanner == "k8s-lint":
-        return path.endswith((".yaml", ".yml", ".json")) or in_chart(path, charts)
+    if scanner == "k8s-schema":  # kubeconform filters every walked path by extension, named files too
+        return path.lower().endswith((".yaml", ".yml", ".json"))
+    if scanner == "k8s-lint":  # kube-linter: .yaml/.yml (any case) and .tgz charts from a folder, and chart dirs
+        return path.lower().endswith((".yaml", ".yml", ".tgz")) or in_chart(path, charts)
     if scanner == "yaml-lint":
         return path.endswith((".yaml", ".yml")) or name == ".yamllint"
     if scanner == "helm-chart":

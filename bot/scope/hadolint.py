@@ -8,14 +8,14 @@ import re
 from collections.abc import Mapping
 
 from bot.repotree import RepoTree
-from bot.scope.argv import parse
+from bot.scope.argv import parse  # noqa: F401  (re-used for hadolint inside docker)
 from bot.scope.context import WORKSPACE, StepContext, absolute, resolve_value
 from bot.scope.model import Invocation
 from bot.scope.shell import Command, Unresolved, expand_vars
 
 TOOL = "hadolint"
 ACTIONS = re.compile(r"^hadolint/hadolint-action@", re.IGNORECASE)
-_VALUE_FLAGS = {"-c", "--config", "-f", "--format", "--ignore", "-t", "--failure-threshold", "--trusted-registry",
+VALUE_FLAGS = _VALUE_FLAGS = {"-c", "--config", "-f", "--format", "--ignore", "-t", "--failure-threshold", "--trusted-registry",
                 "--require-label", "--error", "--warning", "--info", "--style", "--file-path-in-report"}
 
 
@@ -27,9 +27,16 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
     except Unresolved as exc:
         return Invocation(TOOL, "unknown", unresolved=str(exc))
     if not recursive:
-        return Invocation(TOOL, "lint", targets=(absolute(WORKSPACE, pattern),), scanners=("dockerfile-lint",))
+        # hadolint.sh runs `eval "hadolint …" "$dockerfile"`: the value is split at spaces and each word is a
+        # bash glob without globstar (`**` is `*`).
+        words = [w.replace("**", "*") for w in pattern.split()] or ["Dockerfile"]
+        return Invocation(TOOL, "lint", targets=tuple(absolute(WORKSPACE, w) for w in words),
+                          scanners=("dockerfile-lint",))
     root = ctx.checkout_root or WORKSPACE
-    matches = [absolute(root, f) for f in tree.files if fnmatch.fnmatchcase(posixpath.basename(f), pattern)]
+    # `**/NAME` with globstar: every folder below the workspace except hidden ones (bash leaves dotfiles out).
+    matches = [absolute(root, f) for f in tree.files if fnmatch.fnmatchcase(posixpath.basename(f), pattern)
+               and not any(part.startswith(".") for part in f.split("/")[:-1])
+               and (pattern.startswith(".") or not posixpath.basename(f).startswith("."))]
     return Invocation(TOOL, "lint", targets=tuple(matches), scanners=("dockerfile-lint",),
                       note=None if matches else f"no file matches {pattern}")
 

@@ -14,7 +14,8 @@ from bot.workflow import WorkflowError, load_yaml
 
 TOOL = "helm"
 ACTIONS = None  # helm and ct run from scripts; their actions only install them
-_HELM_VALUES = {"-f", "--values", "--set", "--set-string", "--set-file", "--kube-version", "--namespace", "-n"}
+_HELM_VALUES = {"-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "--set-literal",
+                "--kube-version", "--namespace", "-n"}
 _CT_VALUES = {"--config", "--chart-dirs", "--charts", "--target-branch", "--remote", "--lint-conf",
               "--chart-yaml-schema", "--excluded-charts", "--helm-extra-args", "--since"}
 
@@ -23,20 +24,158 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
     argv = command.argv
     name = posixpath.basename(argv[0]) if argv else ""
     if name == "helm" and argv[1:2] == ("lint",):
-        return _helm_lint(command)
+        return _helm_lint(command, ctx, tree)
     if name == "ct" and argv[1:2] in (("lint",), ("lint-and-install",)):
         return _ct_lint(command, ctx, tree)
     return None
 
 
-def _helm_lint(command: Command) -> Invocation:
+def _helm_lint(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation:
+    """`helm lint [CHART…] [-f VALUES…]`: the chart files its loader keeps, plus every values file given."""
     try:
         args = parse([expand_vars(w, command.env) for w in command.argv[2:]], _HELM_VALUES)
     except Unresolved as exc:
         return Invocation(TOOL, "unknown", unresolved=str(exc))
-    charts = args.positional or (".",)
-    return Invocation(TOOL, "lint", targets=tuple(absolute(command.cwd, c) for c in charts),
-                      scanners=("helm-chart",))
+    charts = [absolute(command.cwd, c) for c in (args.positional or (".",))]
+    values = [absolute(command.cwd, v) for v in args.values("-f", "--values") + _set_files(args.raw("--set-file"))]
+    return _with_loaded_files(TOOL, charts, values, ctx, tree)
+
+
+def _set_files(raw: list[str]) -> list[str]:
+    return [item.split("=", 1)[1] for value in raw for item in value.split(",") if "=" in item]
+
+
+def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: StepContext,
+                       tree: RepoTree) -> Invocation:
+    """chart-testing also lints each chart once per `ci/*-values.yaml` file (even one .helmignore drops)."""
+    targets: list[str] = []
+    notes: list[str] = []
+    root = ctx.checkout_root
+    expanded: list[str] = []
+    for chart in charts:
+        relative = posixpath.relpath(chart, root) if root else None
+        if relative is not None and not relative.startswith("..") and any(c in relative for c in "*?["):
+            from bot.scope.steps import shell_glob_dirs
+
+            folders = shell_glob_dirs(tree, relative)
+            expanded += [absolute(root, d) for d in folders] if folders else [chart]
+        else:
+            expanded.append(chart)
+    for chart in expanded:
+        relative = posixpath.relpath(chart, root) if root else None
+        if relative is None or relative.startswith("..") or not tree.is_dir(relative):
+            targets.append(chart)  # not a chart folder of this repository: located (and reported) as it is
+            continue
+        if not tree.is_file(posixpath.join(relative, "Chart.yaml")):
+            notes.append(f"{relative} has no Chart.yaml: helm lint fails there")
+            continue
+        loaded = chart_files(relative, tree)
+        if isinstance(loaded, str):
+            notes.append(loaded)
+            continue
+        targets += [absolute(root, f) for f in loaded]
+        if tool == "chart-testing":
+            targets += [absolute(root, f) for f in tree.files_under(posixpath.join(relative, "ci"))
+                        if posixpath.dirname(f) == posixpath.join(relative, "ci") and f.endswith("-values.yaml")
+                        and absolute(root, f) not in targets]
+    return Invocation(tool, "lint", targets=tuple(targets + values), scanners=("helm-chart",),
+                      note="; ".join(notes) or None)
+
+
+def chart_files(chart: str, tree: RepoTree) -> list[str] | str:
+    """The files helm's directory loader reads from `chart`, after `.helmignore` and its default rule.
+
+    From helm's pkg/ignore/rules.go and pkg/chart/loader/directory.go: rules are tried in order and
+    the first match decides; a pattern without `/` matches the base name, one with `/` the path from
+    the chart root (a leading `/` is dropped), `dir/` only matches folders, and an ignored folder is
+    skipped whole. `!pattern` stops with "ignored" for a path it does NOT match (helm's own quirk).
+    `**` in .helmignore is an error: helm loads nothing. `templates/.?*` is always ignored.
+    """
+    prefix = "" if chart == "." else chart + "/"
+    text = tree.read_text(prefix + ".helmignore")
+    rules = _parse_helmignore(text or "")
+    if isinstance(rules, str):
+        return f"{prefix}.helmignore: {rules}: helm loads nothing from {chart}"
+    rules.append(_rule("templates/.?*"))
+    kept = []
+    for path in tree.files_under(chart):
+        below = path[len(prefix):]
+        parts = below.split("/")
+        if any(_ignored(rules, "/".join(parts[:i]), True) for i in range(1, len(parts))):
+            continue
+        if not _ignored(rules, below, False):
+            kept.append(path)
+    return kept
+
+
+def _parse_helmignore(text: str) -> list | str:
+    rules = []
+    for line in text.splitlines():
+        rule = line.strip()
+        if not rule or rule.startswith("#"):
+            continue
+        if "**" in rule:
+            return "double-star (**) syntax is not supported"
+        rules.append(_rule(rule))
+    return rules
+
+
+def _rule(rule: str) -> tuple[bool, bool, str, bool]:
+    """(negate, must_dir, pattern, whole_path)"""
+    negate = rule.startswith("!")
+    rule = rule[1:] if negate else rule
+    must_dir = rule.endswith("/")
+    rule = rule.rstrip("/") if must_dir else rule
+    whole = rule.startswith("/") or "/" in rule
+    return negate, must_dir, rule.lstrip("/") if rule.startswith("/") else rule, whole
+
+
+def _ignored(rules: list, path: str, is_dir: bool) -> bool:
+    for negate, must_dir, pattern, whole in rules:
+        name = path if whole else posixpath.basename(path)
+        if negate:
+            if must_dir and not is_dir:
+                return True
+            if not _go_match(pattern, name):
+                return True
+            continue
+        if must_dir and not is_dir:
+            continue
+        if _go_match(pattern, name):
+            return True
+    return False
+
+
+def _go_match(pattern: str, name: str) -> bool:
+    """Go's filepath.Match: `*` and `?` never cross `/`; a malformed pattern matches nothing."""
+    import re
+
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end == -1:
+                return False
+            body = pattern[i + 1:end]
+            if body.startswith("^"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    try:
+        return re.fullmatch("".join(out), name) is not None
+    except re.error:
+        return False
 
 
 def _ct_lint(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation:
@@ -50,8 +189,7 @@ def _ct_lint(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation:
         return Invocation("chart-testing", "unknown", unresolved=config)
     charts = args.values("--charts") or _listed(config.get("charts"))
     if charts:
-        return Invocation("chart-testing", "lint", targets=tuple(absolute(command.cwd, c) for c in charts),
-                          scanners=("helm-chart",))
+        return _with_loaded_files("chart-testing", [absolute(command.cwd, c) for c in charts], [], ctx, tree)
     if not (args.has("--all") or config.get("all") is True):
         return Invocation("chart-testing", "unknown",
                           unresolved="ct lint without --all or --charts lints the charts the pull request changes")
@@ -62,7 +200,7 @@ def _ct_lint(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation:
         base = posixpath.normpath(posixpath.relpath(absolute(command.cwd, directory), root))
         found += [absolute(root, posixpath.dirname(f)) for f in tree.files
                   if posixpath.basename(f) == "Chart.yaml" and posixpath.dirname(posixpath.dirname(f)) == base]
-    return Invocation("chart-testing", "lint", targets=tuple(found), scanners=("helm-chart",))
+    return _with_loaded_files("chart-testing", found, [], ctx, tree)
 
 
 def _config(paths: list[str], cwd: str, ctx: StepContext, tree: RepoTree) -> dict | str:

@@ -11,7 +11,7 @@ from bot.repotree import RepoTree
 from bot.scope.argv import parse
 from bot.scope.context import WORKSPACE, StepContext, absolute, resolve_value
 from bot.scope.model import Invocation
-from bot.scope.shell import Command, Unresolved, expand_vars
+from bot.scope.shell import Command, Unresolved, expand_vars, stdin_source
 
 TOOL = "kubeconform"
 ACTIONS = re.compile(r"^docker://(?:[\w.-]+/)*kubeconform(?::|@|$)", re.IGNORECASE)
@@ -35,12 +35,19 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
         args = [expand_vars(w, command.env) for w in command.argv[1:]]
     except Unresolved as exc:
         return Invocation(TOOL, "unknown", unresolved=str(exc))
-    return _from_args(args, command.cwd)
+    return _from_args(args, command.cwd, stdin_source(command))
 
 
-def _from_args(words: Sequence[str], cwd: str) -> Invocation:
+def _from_args(words: Sequence[str], cwd: str, stdin: str | None = None) -> Invocation:
     args = parse(words, _VALUE_FLAGS)
+    # kubeconform's flag package: -v prints the version and exits, -h the usage; neither reads a file.
+    if args.has("-v", "--v"):
+        return Invocation(TOOL, "version", note="`kubeconform -v` only prints its version")
+    if args.has("-h", "--h", "-help", "--help"):
+        return Invocation(TOOL, "help", note="`kubeconform -h` only prints its usage")
     paths = [p for p in args.positional if p != "-"]
+    if not paths and stdin is not None and args.positional in ((), ("-",)):
+        paths = [stdin]  # `kubeconform < FILE`: the file the shell feeds it
     if not paths:
         return Invocation(TOOL, "unknown", unresolved="validates standard input")
     return Invocation(TOOL, "validate", targets=tuple(absolute(cwd, p) for p in paths), scanners=("k8s-schema",),

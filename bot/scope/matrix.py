@@ -32,16 +32,19 @@ def combinations(job: Mapping) -> list[dict[str, str]] | None:
     if size > MAX_COMBINATIONS or extra > MAX_COMBINATIONS:
         raise MatrixTooLarge(f"the matrix has {size} combinations; GitHub runs at most {MAX_COMBINATIONS} "
                              "(expansion limit), so it is not expanded")
-    combos = [dict(zip(names, map(_text, values))) for values in itertools.product(*axes.values())] if names else []
+    combos = [_flatten(dict(zip(names, values))) for values in itertools.product(*axes.values())] if names else []
     for rule in _entries(matrix.get("exclude")):
-        combos = [c for c in combos if not all(c.get(k) == _text(v) for k, v in rule.items())]
+        rule = _flatten(rule)
+        combos = [c for c in combos if not all(c.get(k) == v for k, v in rule.items())]
     for extra in _entries(matrix.get("include")):
-        extra = {k: _text(v) for k, v in extra.items()}
+        if _dynamic(extra):
+            return None
+        extra = _flatten(extra)
         # An include entry extends every combination it does not contradict; otherwise it is a new one.
         matched = False
         for combo in combos:
-            if all(combo.get(k) == v for k, v in extra.items() if k in names):
-                combo.update({k: v for k, v in extra.items() if k not in names})
+            if all(combo.get(k) == v for k, v in extra.items() if k.split(".")[0] in names):
+                combo.update({k: v for k, v in extra.items() if k.split(".")[0] not in names})
                 matched = True
         if not matched:
             combos.append(extra)
@@ -53,7 +56,23 @@ def _entries(value: object) -> list[Mapping]:
 
 
 def _dynamic(value: object) -> bool:
+    if isinstance(value, Mapping):
+        return any(_dynamic(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_dynamic(v) for v in value)
     return isinstance(value, str) and "${{" in value
+
+
+def _flatten(combo: Mapping, prefix: str = "", depth: int = 0) -> dict[str, str]:
+    """`{image: {path: a}}` → {"image.path": "a"}, so `${{ matrix.image.path }}` resolves; lists stay text."""
+    flat: dict[str, str] = {}
+    for key, value in combo.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and depth < 8:
+            flat.update(_flatten(value, name + ".", depth + 1))
+        else:
+            flat[name] = _text(value)
+    return flat
 
 
 def _text(value: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 EXACT, BROADER, NARROWER, MISMATCH, UNKNOWN = "exact", "broader", "narrower", "mismatch", "unknown"
+ANY_TOOL = "unknown"  # the tool of a step whose scanner cannot be told: it counts for every tool
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Invocation:
     skip_regex: tuple[str, ...] = ()  # checkov --skip-path, kubeconform -ignore-filename-pattern
     cwd: str | None = None  # where the command runs (workspace path), to run it again as it is
     config_file: str | None = None  # trivy's --config / trivy-config, workspace path
+    frameworks: tuple[str, ...] = ()  # checkov's --framework minus --skip-framework; ("all",) or () for all
+    walk_names: tuple[str, ...] = ()  # checkov: the -d directories as written, which its skip-path regexes see
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,13 @@ class ScopeReport:
     missing: tuple[str, ...]
     steps: tuple[ScannerStep, ...]
     problems: tuple[str, ...] = ()
+    tool: str | None = None  # the scanner whose steps were compared (None: every step)
+    basis: str | None = None  # why that tool: given with --tool, inferred (and how), or the request's
 
     def to_dict(self) -> dict:
         return {
+            "tool": self.tool,
+            "tool_basis": self.basis,
             "requested": list(self.requested),
             "scanned": list(self.scanned),
             "verdict": self.verdict,

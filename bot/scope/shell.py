@@ -37,6 +37,16 @@ class Command:
     stdin_file: str | None = None  # `< file`, relative to cwd
 
 
+def stdin_source(command: "Command") -> str | None:
+    """The repository file a command reads on standard input: `< FILE` or `cat FILE |` (relative to its cwd)."""
+    if command.stdin_file is not None:
+        return None if "$" in command.stdin_file else command.stdin_file
+    upstream = command.upstream
+    if upstream is not None and len(upstream.argv) == 2 and upstream.argv[0] == "cat" and "$" not in upstream.argv[1]:
+        return upstream.argv[1]
+    return None
+
+
 def expand_vars(word: str, env: Mapping[str, str]) -> str:
     """Expand `$X`, `${X}` and `${X:-default}`; a variable we cannot know raises Unresolved."""
 

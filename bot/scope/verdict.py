@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.scope.model import BROADER, EXACT, MISMATCH, NARROWER, UNKNOWN, ScannerStep, ScopeReport
+from bot.scope.model import ANY_TOOL, BROADER, EXACT, MISMATCH, NARROWER, UNKNOWN, ScannerStep, ScopeReport
 
 
 def compare(requested: Iterable[str] | None, steps: tuple[ScannerStep, ...],
-            tool: str | None = None, scanners: tuple[str, ...] | None = None) -> ScopeReport:
-    """Verdict over the steps of `tool` (all scanner steps when None); unknown beats exact."""
-    relevant = tuple(s for s in steps if tool is None or s.tool == tool)
+            tool: str | None = None, scanners: tuple[str, ...] | None = None,
+            basis: str | None = None) -> ScopeReport:
+    """Verdict over the steps of `tool` (all scanner steps when None); unknown beats exact.
+
+    A step whose scanner cannot be told (tool `unknown`: a remote reusable workflow, say) may scan
+    anything, so it counts for every tool and makes the verdict unknown.
+    """
+    relevant = tuple(s for s in steps if tool is None or s.tool == tool or (s.tool == ANY_TOOL and not s.resolved))
     scanned: set[str] = set()
     for step in relevant:
         scanned |= step.files_for(scanners) if scanners else step.files
@@ -19,7 +24,7 @@ def compare(requested: Iterable[str] | None, steps: tuple[ScannerStep, ...],
         for s in relevant if not s.resolved
     )
     if requested is None:
-        return ScopeReport((), tuple(sorted(scanned)), None, (), (), relevant, problems)
+        return ScopeReport((), tuple(sorted(scanned)), None, (), (), relevant, problems, tool, basis)
     wanted = set(requested)
     extra = tuple(sorted(scanned - wanted))
     missing = tuple(sorted(wanted - scanned))
@@ -33,4 +38,5 @@ def compare(requested: Iterable[str] | None, steps: tuple[ScannerStep, ...],
         verdict = NARROWER
     else:
         verdict = EXACT
-    return ScopeReport(tuple(sorted(wanted)), tuple(sorted(scanned)), verdict, extra, missing, relevant, problems)
+    return ScopeReport(tuple(sorted(wanted)), tuple(sorted(scanned)), verdict, extra, missing, relevant, problems,
+                       tool, basis)
