@@ -13,7 +13,7 @@ from bot.intent import IntentError, resolve_intent
 from bot.recipes import Draft, render
 from bot.render.markdown import inert, pr_body
 from bot.repotree import RepoTree, normalize
-from bot.report import ERROR, OPENED, Report
+from bot.report import ERROR, OPENED, REJECTED, Report
 from bot.repo_config import CONFIG_PATHS, ConfigError, RepoConfig, layered, parse_config
 from bot.request import MODEL_HELP, RequestError, parse_request, understood
 from bot.validation import run_preview, validate
@@ -217,10 +217,15 @@ def _commit_summary(report: Report) -> str:
 
 
 def revise_pull_request(marker: dict, change_text: str, branch: str, services: Services,
-                        config: RepoConfig) -> Report:
-    """A follow-up on a vibeops pull request: edit its workflow in place on the branch, re-check the scope."""
+                        config: RepoConfig, people_commits: tuple[dict, ...] = ()) -> Report:
+    """A follow-up on a vibeops pull request: edit its workflow in place on the branch, re-check the scope.
+
+    A revision is judged by what it changes: blocking findings the workflow on the branch already had
+    (people's commits there, `people_commits`) are reported with those commits and stay on the red check
+    run, but do not stop the requested change; only findings the revision itself brings in do.
+    """
     from bot.recipes import recipe_name
-    from bot.revision import RevisionError, parse_change, revise, updated_request
+    from bot.revision import RevisionError, describe_change, finding_key, parse_change, revise, updated_request
 
     report = Report(status=ERROR, message="", request=" ".join(change_text.split()))
     try:
@@ -248,17 +253,34 @@ def revise_pull_request(marker: dict, change_text: str, branch: str, services: S
                 return report.but(message=str(exc))
             draft = Draft(path=path, text=text, generator=f"recipe:{recipe_name(new_intent)}",
                           slug=branch.removeprefix(config.branch_prefix), title="")
+            described = describe_change(old_intent, new_intent)
             report = validate(report.but(request=after.text, intent=new_intent, draft=draft, base=default_branch),
-                              snapshot.tree, services)
+                              snapshot.tree, services).but(changed=described)
+            if report.status == REJECTED:
+                # What the branch already had before this change: not this revision's doing.
+                quiet = replace(services, config=replace(config, preview=False))
+                before_report = validate(report.but(intent=old_intent, draft=replace(draft, text=current)),
+                                         snapshot.tree, quiet)
+                already = {finding_key(f) for f in before_report.blocking}
+                new = [f for f in report.blocking if finding_key(f) not in already]
+                if new:
+                    return report.but(message=(
+                        f"the revised workflow did not pass its checks ({len(new)} new blocking finding(s); first: "
+                        f"{new[0].check_id}/{new[0].rule}: {new[0].message}); the branch is unchanged"))
+                report = report.but(status=OPENED, inherited=report.blocking, inherited_from=tuple(people_commits))
             if report.status != OPENED:
                 return report
             body = pr_body(report.but(pr_title=draft.title, branch=branch), key=services.marker_key)
             # On the branch head: a human's commits stay, ours goes on top (never a force-push).
-            published = services.forge.publish(branch, snapshot.commit, path, text, f"vibeops: {inert(change.text)}")
+            subject = f"vibeops: {inert(described or change.text)}"
+            published = services.forge.publish(branch, snapshot.commit, path, text, subject)
     except ForgeUnavailable:
         raise
     except ForgeError as exc:
         return report.but(status=ERROR, message=str(exc))
-    verb = "revised" if published.changed else "nothing to change on"
-    return report.but(branch=branch, commit=published.commit, pr_body=body,
-                      message=f"{verb} {path} on {branch}: {change.text}")
+    if published.changed:
+        message = f"revised {path} on {branch}: {described or change.text}"
+    else:
+        message = f"nothing changed on {branch}: {path} already does that ({change.text})"
+    return report.but(branch=branch, commit=published.commit, pr_body=body, branch_changed=published.changed,
+                      message=message)

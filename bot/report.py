@@ -33,6 +33,11 @@ class Report:
     branch_changed: bool = False  # False when the branch already held exactly this workflow
     llm: dict | None = None  # calls, tokens, cost and rounds when a model wrote the draft
     understood: dict | None = None  # the typed request and each clause with its field (and workflow line)
+    # A revision: blocking findings that were already on the branch before it (people's commits there),
+    # reported, not a reason to refuse; and those commits (sha, author).
+    inherited: tuple[Finding, ...] = ()
+    inherited_from: tuple[dict, ...] = ()
+    changed: str = ""  # a revision: what it changed, in words
 
     @property
     def exit_code(self) -> int:

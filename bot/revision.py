@@ -81,6 +81,32 @@ def _union(current: tuple[str, ...], extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in order if s in current or s in extra)
 
 
+def describe_change(before: Intent, after: Intent) -> str:
+    """What a revision changes, in words (its commit subject and its reply); "" when nothing."""
+    parts = []
+    added = [t for t in after.targets if t not in before.targets]
+    removed = [t for t in before.targets if t not in after.targets]
+    if added:
+        parts.append("scan " + ", ".join(added) + " too")
+    if removed:
+        parts.append("stop scanning " + ", ".join(removed))
+    if tuple(after.fail_on) != tuple(before.fail_on):
+        was = f"fail on {', '.join(before.fail_on)}" if before.fail_on else "report only"
+        parts.append((f"fail on {', '.join(after.fail_on)}" if after.fail_on else "report only") + f" (was {was})")
+    if tuple(after.triggers) != tuple(before.triggers):
+        parts.append("run on " + ", ".join(after.triggers) + f" (was {', '.join(before.triggers)})")
+    if after.schedule != before.schedule and after.schedule:
+        parts.append(f"run on the schedule `{after.schedule}`")
+    if after.upload_sarif and not before.upload_sarif:
+        parts.append("upload the results to code scanning")
+    return "; ".join(parts)
+
+
+def finding_key(finding) -> tuple:
+    """A finding as it reads whatever lines moved: check, rule, file and message with its numbers blanked."""
+    return (finding.check_id, finding.rule, finding.path, re.sub(r"\d+", "#", finding.message))
+
+
 class RevisionError(ValueError):
     """The workflow on the branch is not one vibeops can edit in place for this change."""
 

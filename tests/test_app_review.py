@@ -186,3 +186,50 @@ def test_the_bot_deletes_its_branch_of_a_closed_pull_request_only_when_asked(ope
     assert closed_event(app, github, opened.pull, BRANCH, "close-3") == 202
     app.work()
     assert BRANCH not in github.branches(REPO)
+
+
+def test_a_revision_builds_on_a_persons_widening_and_reports_it_instead_of_refusing(opened, github):
+    widened = github.file_at(REPO, BRANCH, WORKFLOW).replace("scan-ref: k8s-manifests/api.yaml",
+                                                             "scan-ref: k8s-manifests/")
+    human = github.push_file(REPO, BRANCH, WORKFLOW, widened, message="scan the whole folder", author="alice")
+    _, comment_id = opened.comment("/vibeops also fail on MEDIUM", number=opened.pull, on_pull_request=True)
+    opened.work()
+    head = github.branches(REPO)[BRANCH]
+    assert github.commits_on(REPO, BRANCH)[1] == human  # the person's commit stays, the revision goes on top
+    workflow = github.file_at(REPO, BRANCH, WORKFLOW)
+    assert "severity: CRITICAL,HIGH,MEDIUM" in workflow and "scan-ref: k8s-manifests/" in workflow
+    assert github.commit_info(REPO, head)["message"].startswith("vibeops: fail on CRITICAL, HIGH, MEDIUM (was fail on "
+                                                        "CRITICAL, HIGH)")
+    (status,) = status_comments(github, opened.pull)
+    assert status.startswith("Revised `" + WORKFLOW + "`: fail on CRITICAL, HIGH, MEDIUM")
+    assert "opened nothing" not in status
+    assert f"`{human[:12]}` by alice" in status and "scope/scans-extra-files" in status
+    assert "stays red" in status
+    assert github.reactions(REPO, comment_id) == ["eyes", "rocket"]
+    assert synchronize(opened, github, opened.pull, BRANCH, "sync-after-revision") == 202
+    opened.work()
+    assert github.check_runs(REPO)[-1]["conclusion"] == "failure"  # the person's widening is still reported
+
+
+def test_a_revision_that_changes_nothing_says_so_and_one_that_cannot_be_made_leaves_the_branch(opened, github):
+    head = github.branches(REPO)[BRANCH]
+    opened.comment("/vibeops fail on HIGH,CRITICAL", number=opened.pull, on_pull_request=True)
+    opened.work()
+    assert github.branches(REPO)[BRANCH] == head
+    (status,) = status_comments(github, opened.pull)
+    assert status.startswith(f"Nothing changed on `{BRANCH}`")
+    opened.comment("/vibeops scan k8s-manifests/nowhere.yaml too", number=opened.pull, on_pull_request=True)
+    opened.work()
+    assert github.branches(REPO)[BRANCH] == head
+    (status,) = status_comments(github, opened.pull)
+    assert status.startswith("I could not make that change") and "The branch is unchanged" in status
+    assert "opened nothing" not in status
+
+
+def test_each_revision_commit_says_what_it_changed(opened, github):
+    for follow_up in ("/vibeops also fail on MEDIUM", "/vibeops scan k8s-manifests/db.yaml too"):
+        opened.comment(follow_up, number=opened.pull, on_pull_request=True)
+        opened.work()
+    first, second = github.commits_on(REPO, BRANCH)[:2]
+    assert github.commit_info(REPO, first)["message"].startswith("vibeops: scan k8s-manifests/db.yaml too")
+    assert github.commit_info(REPO, second)["message"].startswith("vibeops: fail on CRITICAL, HIGH, MEDIUM")

@@ -112,9 +112,10 @@ def handle_comment(cmd: CommentCommand, repo, ctx: JobContext) -> str:
             return "retry-refused"
         cmd = replace(cmd, text=marker["request"])
     elif verb == "revise":
-        report = revise_pull_request(marker, cmd.text, pull["head"], services, config)
+        people = tuple(c for c in repo.pull_commits(cmd.number) if c.get("author") != ctx.bot_login)
+        report = revise_pull_request(marker, cmd.text, pull["head"], services, config, people_commits=people)
         if report.status != OPENED:
-            reply(comments.failed(report))
+            reply(comments.revision_failed(report))
             react("confused")
             return report.status
         repo.update_pull_body(cmd.number, report.pr_body)

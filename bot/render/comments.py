@@ -26,11 +26,38 @@ def opened(report: Report, number: int, url: str, created: bool, changed: bool) 
 
 
 def revised(report: Report) -> str:
+    """A revision's reply: what changed on the branch (or that nothing did), the scope, the checks, and the
+    findings people's commits on the branch already had."""
     scope = report.scope
-    return (f"Revised `{report.draft.path}` ({inert(report.message.split(': ', 1)[-1])}); commit "
-            f"`{(report.commit or '')[:12]}`.\n\n- scope: `{scope.verdict}`: scans exactly "
-            + ", ".join(f"`{p}`" for p in scope.requested)
-            + f"\n- checks: {', '.join(f'`{c.check_id}` passed' for c in report.checks)}")
+    if report.branch_changed:
+        head = (f"Revised `{report.draft.path}`: {inert(report.changed or report.message.split(': ', 1)[-1])}; "
+                f"commit `{(report.commit or '')[:12]}` on `{inert(report.branch or '')}`.")
+    else:
+        head = (f"Nothing changed on `{inert(report.branch or '')}`: `{report.draft.path}` already does that "
+                f"({inert(report.request.rsplit('; then: ', 1)[-1])}).")
+    inherited = {(f.check_id, f.rule) for f in report.inherited}
+    passed = [c.check_id for c in report.checks if c.ok or {(f.check_id, f.rule) for f in c.findings} <= inherited]
+    lines = [head, "", f"- scope: `{scope.verdict}`: requested " + ", ".join(f"`{p}`" for p in scope.requested),
+             f"- checks: {', '.join(f'`{c}` passed' for c in passed) or 'none passed'}"]
+    if report.inherited:
+        commits = ", ".join(f"`{c.get('sha', '')[:12]}` by {inert(str(c.get('author') or 'someone'))}"
+                            for c in report.inherited_from) or "commits on the branch"
+        lines += ["", f"The branch already had {len(report.inherited)} blocking finding(s) before this change, "
+                      f"from people's commits ({commits}). They are not this revision's; the `vibeops` check "
+                      "run stays red until they are fixed:"]
+        lines += [f"- `{f.check_id}/{f.rule}` at `{f.location()}`: {inert(f.message)}" for f in report.inherited[:10]]
+    return "\n".join(lines)
+
+
+def revision_failed(report: Report) -> str:
+    """A revision that could not be made: the branch is as it was."""
+    if report.status == REJECTED:
+        findings = "\n".join(f"- `{f.check_id}/{f.rule}` at `{f.location()}`: {f.message}"
+                             for f in report.blocking[:10])
+        return (f"I could not make that change: {inert(report.message)}.\n\n{inert(findings)}\n\n"
+                "The branch is unchanged.")
+    return (f"I could not make that change: {inert(report.message)}\n\nThe branch is unchanged. Comment "
+            "`/vibeops help` for the follow-ups I understand.")
 
 
 def failed(report: Report) -> str:
