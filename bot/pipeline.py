@@ -126,7 +126,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
             try:
                 intent = resolve_intent(request, snapshot.tree, config)
             except IntentError as exc:
-                return report.but(message=str(exc))
+                return report.but(message=str(exc) + _not_on_branch(request, snapshot.tree, services.forge, base))
             if use_model:
                 from bot.model_generation import generate
 
@@ -199,6 +199,20 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
                 preview.cancel()
             return report.but(intent=intent, draft=draft, message=clash)
         return validate(report.but(intent=intent, draft=draft), tree, services, preview)
+
+
+def _not_on_branch(request, tree: RepoTree, forge, base: str) -> str:
+    """Why a path the user can see is missing: it is in their working tree but not committed on `base`."""
+    present = getattr(forge, "in_working_tree", None)
+    if present is None:
+        return ""
+    missing = [p for p in request.paths if not tree.exists(normalize(p)) and present(p)]
+    if not missing:
+        return ""
+    listed = ", ".join(f"`{p}`" for p in missing)
+    return (f"\n{listed} {'is' if len(missing) == 1 else 'are'} in your working tree but not committed on "
+            f"`{base}`, the branch vibeops reads: commit {'it' if len(missing) == 1 else 'them'} there, or pass "
+            "--base with a branch that has it.")
 
 
 def _overwrite_problem(draft: Draft, tree: RepoTree, overwrite: bool) -> str | None:

@@ -250,3 +250,12 @@ def test_the_terminal_report_lists_the_findings_not_only_their_counts(tmp_path):
     severities = [line.split()[1] for line in listed]
     order = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
     assert severities == sorted(severities, key=order.index)  # worst first
+
+
+def test_a_file_only_in_the_working_tree_is_named_as_not_committed(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "k8s-manifests" / "cache.yaml").write_text((repo / "k8s-manifests" / "db.yaml").read_text())
+    result = vibeops("run", "add trivy scan for k8s-manifests/cache.yaml", "--repo", str(repo))
+    assert result.returncode == 2
+    assert "`k8s-manifests/cache.yaml` is in your working tree but not committed on `main`" in result.stderr
+    assert git(repo, "branch", "--list", "vibeops/*") == ""

@@ -36,6 +36,14 @@ class LocalGitForge:
         if probe.returncode != 0:
             raise ForgeError(f"--repo {path}: not a git repository")
 
+    def in_working_tree(self, path: str) -> bool:
+        """Whether `path` is in the user's checkout (committed or not), inside the repository."""
+        try:
+            target = (self.path / path).resolve()
+            return target.is_relative_to(self.path.resolve()) and target.exists()
+        except (OSError, ValueError):
+            return False
+
     def default_branch(self) -> str:
         """origin's HEAD when there is a remote, else main/master, else the checked-out branch."""
         remote = self._git("symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD", check=False).stdout.strip()
