@@ -95,6 +95,7 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         if problems:
             raise IntentError(problems)
     if request.tool == "trivy":
+        problems.extend(_chart_parts(intent, tree))
         problems.extend(_unreadable_targets(intent, tree))
     if problems:
         raise IntentError(problems)
@@ -185,6 +186,20 @@ def _choices(problems: list[str], request: Request, tree: RepoTree) -> tuple[str
     for name in names:
         found += [c for c in all_paths(tree) if posixpath.basename(c) == name]
     return tuple(found) if len(found) > 1 else ()
+
+
+def _chart_parts(intent: Intent, tree: RepoTree) -> list[str]:
+    """A file inside a Helm chart: trivy renders a chart whole, never one template, so the chart is the target."""
+    charts = sorted(helm_chart_roots(tree), key=len, reverse=True)
+    problems = []
+    for target in intent.targets:
+        chart = next((c for c in charts if c != target and (c == ROOT or target.startswith(c + "/"))), None)
+        if chart is not None and tree.is_file(target):
+            where = "the repository root" if chart == ROOT else f"`{chart}`"
+            problems.append(f"`{target}` is part of the Helm chart {where}: trivy renders a chart as a whole "
+                            f"(templates with their values), never one file of it. Scan the chart folder "
+                            f"{where} instead, e.g. `add trivy scan for {chart}`.")
+    return problems
 
 
 def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:

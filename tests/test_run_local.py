@@ -259,3 +259,19 @@ def test_a_file_only_in_the_working_tree_is_named_as_not_committed(tmp_path):
     assert result.returncode == 2
     assert "`k8s-manifests/cache.yaml` is in your working tree but not committed on `main`" in result.stderr
     assert git(repo, "branch", "--list", "vibeops/*") == ""
+
+
+def test_one_template_of_a_helm_chart_is_refused_with_the_chart_folder_to_scan(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    result = vibeops("run", "add trivy scan for charts/shop/templates/deployment.yaml", "--repo", str(repo))
+    assert result.returncode == 2
+    assert "part of the Helm chart `charts/shop`" in result.stderr and "`add trivy scan for charts/shop`" in result.stderr
+    assert "dynamic-scope" not in result.stderr + result.stdout
+    assert git(repo, "branch", "--list", "vibeops/*") == ""
+
+
+def test_a_relative_repo_path_is_the_one_the_user_means(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    result = vibeops("run", "add trivy scan for k8s-manifests/api.yaml", "--repo", ".", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert git(repo, "branch", "--list", "vibeops/*").strip().startswith("vibeops/trivy-config-k8s-manifests-api")

@@ -27,7 +27,7 @@ class LocalGitForge:
     """git runs like every tool (bot.adapters.sandbox): scrubbed environment, no network, limits."""
 
     def __init__(self, path: str | Path, sandbox: Sandbox | None = None, limits: SnapshotLimits | None = None):
-        self.path = Path(path)
+        self.path = Path(path).absolute()  # git runs in the sandbox's own folder: `-C .` must not mean that one
         self.sandbox = sandbox or default_sandbox()
         self.limits = limits or SnapshotLimits.from_environment()
         if not self.path.is_dir():
