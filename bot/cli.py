@@ -235,7 +235,10 @@ def _check(args: argparse.Namespace) -> int:
         return _bad_input(args, problem)
     if "\x00" in args.repo or not repo.is_dir():
         return _bad_input(args, f"--repo {args.repo!r}: no such directory")
-    names = list(args.workflows)
+    # As `run` reads paths: a relative name is first the repository's file (`check .github/workflows/x.yml
+    # --repo DIR`), and only when DIR has none, a file beside you (a draft to judge as a new workflow).
+    names = [str(repo / name) if not Path(name).is_absolute() and (repo / name).is_file() else name
+             for name in args.workflows]
     if args.all:
         names += [str(repo / p) for p in workflow_files(repo)]
     if not names and not args.all:

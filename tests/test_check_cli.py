@@ -120,3 +120,16 @@ def test_fail_closed_when_actionlint_is_missing(trap_repo):
     assert code == 1
     lint = next(c for c in out["files"][0]["checks"] if c["id"] == "actionlint")
     assert lint["findings"][0]["rule"] == "tool-unavailable"
+
+
+def test_check_reads_a_relative_workflow_name_in_the_repository_as_run_does(tmp_path):
+    from tests.conftest import make_repo
+
+    repo = make_repo(tmp_path / "repo", files={".github/workflows/lint.yml": (
+        "on: push\npermissions: {}\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n"
+        "    steps:\n      - run: echo lint\n")})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = vibeops("check", ".github/workflows/lint.yml", "--repo", str(repo), cwd=elsewhere)
+    assert result.returncode in (0, 1), result.stderr
+    assert ".github/workflows/lint.yml" in result.stdout and "cannot read" not in result.stderr
