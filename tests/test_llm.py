@@ -268,3 +268,20 @@ def test_the_repository_can_choose_the_model_and_its_rounds_and_give_context(tmp
     assert report.status == "rejected" and report.llm["calls"] == 1  # one round only
     assert llm.requests[0]["model"] == "repo-choice"
     assert "self-hosted runners labelled `linux-big`" in llm.requests[0]["messages"][1]["content"]
+
+
+def test_a_refused_model_connection_is_said_as_such_not_as_a_500():
+    import socket
+
+    from bot.adapters.llm import LiteLLM, LLMError, LLMSettings
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = LLMSettings(model="openai/any", api_base=f"http://user:pw@127.0.0.1:{port}/v1", api_key="k",
+                           attempts=1, timeout=5)
+    with pytest.raises(LLMError) as caught:
+        LiteLLM(settings, sleep=lambda s: None).complete([{"role": "user", "content": "hi"}])
+    message = str(caught.value)
+    assert f"could not connect to 127.0.0.1:{port}" in message
+    assert "500" not in message and "pw" not in message

@@ -116,12 +116,12 @@ class LiteLLM:
                         model=model, messages=messages, api_base=self.settings.api_base,
                         api_key=self.settings.api_key, timeout=self.settings.timeout, num_retries=0, temperature=0)
                 except retryable as exc:
-                    failures.append(f"{model}: {_describe(exc)}")
+                    failures.append(f"{model}: {_describe(exc, litellm, self.settings)}")
                     if attempt + 1 < self.settings.attempts:
                         self.sleep(self._backoff(attempt))
                     continue
                 except litellm.APIError as exc:  # auth, bad request, unknown model: try the next model
-                    failures.append(f"{model}: {_describe(exc)}")
+                    failures.append(f"{model}: {_describe(exc, litellm, self.settings)}")
                     break
                 return _completion(litellm, response, model)
         raise LLMError("no model answered: " + "; ".join(failures[-3:]))
@@ -155,8 +155,36 @@ def _completion(litellm, response, model: str) -> Completion:
     )
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception, litellm=None, settings: LLMSettings | None = None) -> str:
+    """One line on what went wrong. A refused or dropped connection and a timeout say so: litellm gives
+    them the status 500, which would read as the model's server failing."""
+    if litellm is not None and isinstance(exc, litellm.Timeout):
+        return f"no answer within {settings.timeout:g} s" if settings else "timed out"
+    if litellm is not None and (isinstance(exc, litellm.APIConnectionError) or _connection_failed(exc)):
+        where = _host(settings.api_base) if settings and settings.api_base else "the provider's server"
+        return f"could not connect to {where} (connection refused, reset or unreachable)"
     status = getattr(exc, "status_code", None)
     kind = type(exc).__name__
     message = str(exc).split("\n")[0][:200]
     return f"{kind}" + (f" ({status})" if status else "") + f": {message}"
+
+
+def _connection_failed(exc: BaseException) -> bool:
+    """litellm reports a refused connection to an OpenAI-compatible server as an InternalServerError (500);
+    the exceptions underneath (openai's and httpx's) say what it was."""
+    seen = 0
+    while exc is not None and seen < 10:
+        name = type(exc).__name__
+        if name in ("APIConnectionError", "ConnectError", "ConnectionError", "ConnectionRefusedError") \
+                or str(exc).rstrip(".").endswith("Connection error"):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _host(url: str) -> str:
+    """The host and port of an address, never its credentials or path."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "the configured api_base"
