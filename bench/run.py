@@ -83,9 +83,11 @@ def run_floor(scratch: Path, path: str, text: str) -> float:
     try:
         lint = timed([tool("actionlint"), "-format", "{{json .}}", "-no-color", "-stdin-filename", path, "-"],
                      cwd=repo, stdin=text, ok=(0, 1))
-        # The same environment vibeops gives trivy (its garbage-collector setting), so only vibeops is compared.
+        # The same settings vibeops gives trivy (its garbage-collector setting), so only vibeops is compared;
+        # vibeops also runs it in its sandbox (bot/adapters/sandbox.py), which the floor does not.
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cache.parent), **trivy_environment()}
         scan = timed([tool("trivy"), "config", "--skip-check-update", "--skip-version-check", "-q",
-                      "--format", "json", "--cache-dir", str(cache), TARGET], cwd=repo, env=trivy_environment())
+                      "--format", "json", "--cache-dir", str(cache), TARGET], cwd=repo, env=env)
         return lint + scan
     finally:
         shutil.rmtree(repo)
