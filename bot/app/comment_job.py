@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 
 from bot.app import commands
 from bot.app.delivery import CommentCommand
+from bot.app.ownership import from_fork, own_marker
 from bot.catalog import Catalog
 from bot.forge import ForgeError, ForgeUnavailable
 from bot.pipeline import Services, load_config, revise_pull_request, run_request
 from bot.render import comments
-from bot.app.ownership import from_fork, own_marker
 from bot.repo_config import ROLES, ConfigError, with_min_permission
 from bot.report import OPENED
 
