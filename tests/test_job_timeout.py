@@ -50,6 +50,7 @@ def test_a_job_over_its_limit_is_answered_as_timed_out_and_writes_nothing(fake, 
     assert [b for b in fake.branches(REPO) if b.startswith("vibeops/")] == [] and fake.pulls(REPO) == []
     with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:
         assert [row[0] for row in db.execute("SELECT status FROM jobs")] == ["done"]  # not retried
+    assert 'vibeops_jobs_total{kind="comment",outcome="timed-out"} 1.0' in app.worker.metrics.render()
 
 
 def test_a_job_within_its_limit_runs_as_before(fake, tmp_path, tools):

@@ -9,6 +9,7 @@ from bot.app.comment_job import JobContext, handle_comment
 from bot.app.delivery import CommentCommand, PullRequestChange
 from bot.app.recheck import recheck_pull_request
 from bot.app.jobstore import MAX_ATTEMPTS, Job
+from bot.app.worker import TIMED_OUT
 from bot.render import comments
 
 log = logging.getLogger("vibeops.jobs")
@@ -24,14 +25,14 @@ class JobHandler:
         self.time_limit = time_limit
         self.stopping: list = []  # threads of timed-out jobs, still winding down to their next checkpoint
 
-    def __call__(self, job: Job) -> None:
+    def __call__(self, job: Job) -> str | None:
         if not self.time_limit:
             return self._handle(job)
         outcome = deadline.run_within(lambda: self._handle(job), self.time_limit, name=f"vibeops-job-{job.id}")
         if outcome.timed_out:
             self.stopping = [t for t in self.stopping if t.is_alive()] + [outcome.thread]
             self.timed_out(job)
-            return  # answered; running it again would only time out again
+            return TIMED_OUT  # answered; running it again would only time out again
         if outcome.error is not None:
             raise outcome.error
 

@@ -15,6 +15,7 @@ from bot.app.logs import delivery_id
 from bot.app.metrics import Metrics
 
 log = logging.getLogger("vibeops.worker")
+TIMED_OUT = "timed-out"  # what a handler returns for a job it answered as over its time limit
 
 
 def run_job(handle: Callable[[Job], None], job: Job, metrics: Metrics) -> None:
@@ -23,7 +24,8 @@ def run_job(handle: Callable[[Job], None], job: Job, metrics: Metrics) -> None:
     start = time.perf_counter()
     outcome = "done"
     try:
-        handle(job)
+        if handle(job) == TIMED_OUT:  # answered in the thread as timed out (JobHandler), not retried
+            outcome = TIMED_OUT
     except Exception:
         outcome = "retried" if job.attempts < MAX_ATTEMPTS else "failed"
         log.exception("job %s (%s) failed on attempt %s of %s", job.id, job.kind, job.attempts, MAX_ATTEMPTS)
