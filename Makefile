@@ -48,6 +48,7 @@ bench: $(STAMP)
 	.ci/ensure-packages
 	$(BIN)/python bench/webhook_ack.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/latency.py
 
 # Mutation testing of the safety-critical modules (tests/mutate.py); not part of `make test`.
 # `make mutation MODULE=bot/app/delivery.py` for one module.
