@@ -77,7 +77,10 @@ def test_commands_answer_in_one_status_comment_edited_in_place(opened, github):
     opened.comment("/vibeops help", number=opened.pull, on_pull_request=True)
     opened.work()
     (status,) = status_comments(github, opened.pull)
-    assert "/vibeops add trivy scan for k8s-manifests/api.yaml" in status and "api/Dockerfile" in status
+    # The examples name the repository's own files: its first file trivy reads as a manifest (here the Helm
+    # chart's template) and its first Dockerfile.
+    assert "/vibeops add trivy scan for charts/shop/templates/deployment.yaml" in status
+    assert "/vibeops add trivy scan for api/Dockerfile" in status
     opened.comment("/vibeops retry", number=opened.pull, on_pull_request=True)
     opened.work()
     (status,) = status_comments(github, opened.pull)
@@ -96,7 +99,7 @@ def test_explain_on_an_issue_covers_the_repository_workflows(opened, github):
     opened.comment("/vibeops explain .github/workflows/images.yml")
     opened.work()
     reply = [c["body"] for c in github.comments(REPO, 1) if c["user"] == github.bot_login][-1]
-    assert "calls the reusable workflow `dockersamples/.github/.github/workflows/reusable-docker-build.yaml@main`" in reply
+    assert "calls the reusable workflow `example-platform/workflows/.github/workflows/container-build.yml@main`" in reply
     assert "that change `api/**`" in reply
 
 

@@ -159,9 +159,9 @@ def test_small_tree_dockerfile_and_helm_template():
 
 
 @pytest.mark.parametrize("raw", [
-    "/home/me/wordsmith/k8s-manifests/api.yaml",
+    "/home/me/shop/k8s-manifests/api.yaml",
     "~/k8s-manifests/api.yaml",
-    "C:\\src\\wordsmith\\k8s-manifests\\api.yaml",
+    "C:\\src\\shop\\k8s-manifests\\api.yaml",
 ])
 def test_absolute_path_suggests_the_relative_path(demo_tree, raw):
     found = problems(f"add trivy scan for `{raw}`", demo_tree)
@@ -171,7 +171,7 @@ def test_absolute_path_suggests_the_relative_path(demo_tree, raw):
 
 
 def test_absolute_directory_suggests_the_directory(demo_tree):
-    (found,) = problems("add trivy scan for /work/wordsmith/k8s-manifests", demo_tree)
+    (found,) = problems("add trivy scan for /work/shop/k8s-manifests", demo_tree)
     assert "is an absolute path" in found
     assert found.endswith("(e.g. `k8s-manifests`).")
 
