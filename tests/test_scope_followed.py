@@ -508,3 +508,9 @@ def test_explain_lists_what_a_called_workflow_scans():
 ])
 def test_standard_input_fed_from_a_repository_file(script, tool, expected):
     assert files_of(steps(run(script)), tool) == expected
+
+
+def test_the_cli_offers_every_tool_the_engine_compares():
+    from bot import cli
+
+    assert set(cli._SCOPE_TOOLS) == set(TOOLS)
