@@ -527,3 +527,13 @@ def test_the_cli_offers_every_tool_the_engine_compares():
 ])
 def test_docker_image_steps_run_their_entrypoint_with_args(uses, inputs, tool, expected):
     assert files_of(steps(f"      - uses: {uses}\n        with:\n          {inputs}\n"), tool) == expected
+
+
+def test_a_requested_chart_means_the_files_helm_loads():
+    tree = RepoTree.from_mapping(FILES)
+    intent = requested_intent(("charts/web",), "helm", tree)
+    assert intent.requested_files(tree) == {"charts/web/Chart.yaml", "charts/web/values.yaml",
+                                            "charts/web/templates/deploy.yaml", "charts/web/.helmignore"}
+    report = compare(intent.requested_files(tree), steps(run("helm lint charts/web")), tool="helm",
+                     scanners=intent.scanners)
+    assert report.verdict == "exact"

@@ -174,7 +174,8 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
         tool = scanner_named(str(script))
         return [Invocation(tool, "unknown", unresolved="working-directory is only known at run time")] if tool else []
     text = resolve_expressions(str(script), ctx.env, lenient=True)
-    return _script_invocations(text, ctx, tree, ctx.working_directory, 0)
+    # The same run twice in one step (`flux push …; flux tag …` both unknown) is reported once.
+    return list(dict.fromkeys(_script_invocations(text, ctx, tree, ctx.working_directory, 0)))
 
 
 # Images whose entrypoint is the scanner (so `with.args` are its arguments); hadolint's image only has a CMD.
