@@ -508,3 +508,32 @@ def test_explain_lists_what_a_called_workflow_scans():
 ])
 def test_standard_input_fed_from_a_repository_file(script, tool, expected):
     assert files_of(steps(run(script)), tool) == expected
+
+
+def test_the_cli_offers_every_tool_the_engine_compares():
+    from bot import cli
+
+    assert set(cli._SCOPE_TOOLS) == set(TOOLS)
+
+
+@pytest.mark.parametrize("uses, inputs, tool, expected", [
+    ("docker://hadolint/hadolint:v2.12.0", "entrypoint: hadolint\n          args: docker/api/Dockerfile", "hadolint",
+     {"docker/api/Dockerfile"}),
+    ("docker://hadolint/hadolint:latest", "args: hadolint docker/worker/Dockerfile", "hadolint", {"docker/worker/Dockerfile"}),
+    ("docker://cytopia/yamllint:1", "args: -s k8s/legacy", "yamllint", {"k8s/legacy/old.yaml"}),
+    ("docker://bridgecrew/checkov:3", "args: -d infra", "checkov", {"infra/main.tf"}),
+    ("docker://aquasec/trivy:0.69.1", "args: config k8s/legacy", "trivy", {"k8s/legacy/old.yaml"}),
+    ("docker://example/hadolint-wrapper:1", "args: --all", "hadolint", None),
+])
+def test_docker_image_steps_run_their_entrypoint_with_args(uses, inputs, tool, expected):
+    assert files_of(steps(f"      - uses: {uses}\n        with:\n          {inputs}\n"), tool) == expected
+
+
+def test_a_requested_chart_means_the_files_helm_loads():
+    tree = RepoTree.from_mapping(FILES)
+    intent = requested_intent(("charts/web",), "helm", tree)
+    assert intent.requested_files(tree) == {"charts/web/Chart.yaml", "charts/web/values.yaml",
+                                            "charts/web/templates/deploy.yaml", "charts/web/.helmignore"}
+    report = compare(intent.requested_files(tree), steps(run("helm lint charts/web")), tool="helm",
+                     scanners=intent.scanners)
+    assert report.verdict == "exact"

@@ -215,8 +215,18 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
         return path.lower().endswith((".yaml", ".yml", ".tgz")) or in_chart(path, charts)
     if scanner == "yaml-lint":
         return path.endswith((".yaml", ".yml")) or name == ".yamllint"
-    if scanner == "helm-chart":
-        return True
+    if scanner == "helm-chart":  # a chart's files as helm loads them (after .helmignore); others as named
+        chart = max((c for c in charts if c == "." or path.startswith(c + "/")), key=len, default=None)
+        if chart is None:
+            return True
+        from bot.scope.helm import chart_files
+
+        def load():
+            loaded = chart_files(chart, tree)
+            return loaded if isinstance(loaded, str) else frozenset(loaded)
+
+        kept = tree.memo(("helm-kept", chart), load)
+        return not isinstance(kept, str) and path in kept
     if scanner == "dockerfile-lint":  # a folder asked for means the Dockerfiles in it
         return is_dockerfile(path)
     return False

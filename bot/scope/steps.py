@@ -5,12 +5,13 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import replace
+import shlex
 from collections.abc import Mapping
 
 from bot.globs import checkov_skip_problem, checkov_skips, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
-from bot.scope.context import StepContext, resolve_expressions, resolve_value, step_contexts
+from bot.scope.context import WORKSPACE as WORKSPACE_DIR, StepContext, resolve_expressions, resolve_value, step_contexts
 from bot.scope.filetypes import EXPLICIT, checkov_frameworks, helm_chart_roots, reads_file, unvendored_charts
 from bot.scope.matrix import combinations
 from bot.scope.model import ANY_TOOL, Invocation, ScannerStep
@@ -157,6 +158,10 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
         for pattern, tool in _OTHER_ACTIONS.items():
             if pattern.match(uses):
                 return [Invocation(tool, "unknown", unresolved=f"{tool} steps are not analysed")]
+        if uses.lower().startswith("docker://"):
+            docker = _docker_action(uses, step.with_, ctx, tree)
+            if docker is not None:
+                return docker
         tool = scanner_named(uses)
         if tool and not _INSTALLERS.search(uses):
             return [Invocation(tool, "unknown", unresolved=f"the action {uses.split('@')[0]} is not modelled")]
@@ -172,7 +177,42 @@ def _invocations(step: Step, ctx: StepContext, tree: RepoTree) -> list[Invocatio
         tool = scanner_named(str(script))
         return [Invocation(tool, "unknown", unresolved="working-directory is only known at run time")] if tool else []
     text = resolve_expressions(str(script), ctx.env, lenient=True)
-    return _script_invocations(text, ctx, tree, ctx.working_directory, 0)
+    # The same run twice in one step (`flux push …; flux tag …` both unknown) is reported once.
+    return list(dict.fromkeys(_script_invocations(text, ctx, tree, ctx.working_directory, 0)))
+
+
+# Images whose entrypoint is the scanner (so `with.args` are its arguments); hadolint's image only has a CMD.
+_IMAGE_ENTRYPOINTS = {"aquasec/trivy": "trivy", "bridgecrew/checkov": "checkov", "bridgecrewio/checkov": "checkov",
+                      "cytopia/yamllint": "yamllint", "pipelinecomponents/yamllint": None,
+                      "stackrox/kube-linter": "kube-linter", "hadolint/hadolint": None}
+
+
+def _docker_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) -> list[Invocation] | None:
+    """`uses: docker://IMAGE` runs IMAGE in the workspace with `with.args` (and `with.entrypoint`)."""
+    image = uses[len("docker://"):].split("@")[0]
+    name = re.sub(r"^(?:docker\.io|ghcr\.io|quay\.io)/", "", image.split(":")[0].lower())
+    tool = scanner_named(name)
+    if tool is None:
+        return None
+    try:
+        args = shlex.split(resolve_value(inputs.get("args") or "", ctx.env))
+        entrypoint = resolve_value(inputs.get("entrypoint") or "", ctx.env)
+    except (Unresolved, ValueError) as exc:
+        return [Invocation(tool, "unknown", unresolved=str(exc))]
+    if entrypoint:
+        argv = [entrypoint, *args]
+    elif _IMAGE_ENTRYPOINTS.get(name):
+        argv = [_IMAGE_ENTRYPOINTS[name], *args]
+    elif name in _IMAGE_ENTRYPOINTS and not args and tool == "hadolint":
+        return [Invocation("hadolint", "lint", note="the image's `hadolint -` gets no input in a docker:// step")]
+    else:
+        argv = args
+    if not argv or posixpath.basename(argv[0]) not in _SCANNER_COMMANDS | {"kube-linter"}:
+        return [Invocation(tool, "unknown", unresolved=f"the image {image} runs `{' '.join(argv)[:60]}`, "
+                                                       "which is not followed")]
+    command = Command(tuple(argv), WORKSPACE_DIR, ctx.env)  # GitHub runs it with --workdir /github/workspace
+    found = _recognise(command, ctx, tree)
+    return [found] if found is not None else [Invocation(tool, "unknown", unresolved=f"the image {image} is not modelled")]
 
 
 def _local_action(uses: str, ctx: StepContext, tree: RepoTree) -> list[Invocation]:
