@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import replace
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.globs import checkov_skip_problem, checkov_skips, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
