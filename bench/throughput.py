@@ -256,6 +256,7 @@ class Deployment:
         self.env = app_env(self.github, self.redis.url, scratch)
         self.env.pop("VIBEOPS_GITHUB_REQUEST_INTERVAL")  # production defaults: the rate budget, no fixed pauses
         self.env.pop("VIBEOPS_GITHUB_WRITE_INTERVAL")
+        self.env.pop("VIBEOPS_GITHUB_RATE_BUDGET")
         if pacing:  # the fixed pauses of earlier versions, for comparison
             self.env.update(VIBEOPS_GITHUB_REQUEST_INTERVAL="0.25", VIBEOPS_GITHUB_WRITE_INTERVAL="1.0")
         settings = Settings.from_env(self.env)

@@ -133,3 +133,24 @@ def test_the_app_obeys_a_secondary_limit_answer_on_every_call_of_the_installatio
     other = app.repository(INSTALLATION, REPO)  # another job of the same installation
     other.status_comment(1, "hello again")
     assert sum(clock.slept) - before == pytest.approx(17.0, abs=1)  # held until the Retry-After passed
+
+
+def test_the_budget_can_be_turned_off_only_by_name():
+    from bot.app.jobs import rate_budget
+    from bot.app.settings import Settings, SettingsError
+
+    env = {"WEBHOOK_SECRET": "s", "APP_ID": "1", "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----x"}
+    clock = Clock()
+    on = rate_budget(Settings.from_env({**env, "VIBEOPS_GITHUB_WRITES_PER_MINUTE": "2"}))
+    off = rate_budget(Settings.from_env({**env, "VIBEOPS_GITHUB_WRITES_PER_MINUTE": "2",
+                                         "VIBEOPS_GITHUB_RATE_BUDGET": "off"}))
+    for budget in (on, off):
+        budget.clock, budget.sleep, budget.max_wait = clock, clock.sleep, 7200
+    for _ in range(3):
+        off.take("i-1", writes=1, reads=0)
+    assert clock.slept == []
+    for _ in range(3):
+        on.take("i-1", writes=1, reads=0)
+    assert clock.slept  # the third write waited
+    with pytest.raises(SettingsError, match="VIBEOPS_GITHUB_RATE_BUDGET"):
+        Settings.from_env({**env, "VIBEOPS_GITHUB_RATE_BUDGET": "maybe"})

@@ -143,6 +143,17 @@ class RedisWindows:
             self.redis.set(held_key, until, ex=max(1, int(until - now) + 1))
 
 
+class NoWindows:
+    """No budget (VIBEOPS_GITHUB_RATE_BUDGET=off): for a GitHub Enterprise Server whose administrator turned
+    rate limiting off, or a test double of GitHub. GitHub's own limit answers are still obeyed per call."""
+
+    def try_take(self, key: str, windows, now: float) -> float:
+        return 0.0
+
+    def hold(self, key: str, until: float, now: float) -> None:
+        return None
+
+
 class RateBudget:
     """Waits, when it must, before an installation's calls; `take` blocks until the call fits."""
 

@@ -109,10 +109,12 @@ def default_handler(settings, metrics) -> JobHandler:
 def rate_budget(settings):
     """Each installation's budget under GitHub's secondary limits: shared through Redis by every worker of a
     Redis deployment, kept in the process on the embedded SQLite queue."""
-    from bot.adapters.github_budget import Limits, MemoryWindows, RateBudget, RedisWindows
+    from bot.adapters.github_budget import Limits, MemoryWindows, NoWindows, RateBudget, RedisWindows
 
     limits = Limits(settings.github_writes_per_minute, settings.github_writes_per_hour,
                     settings.github_points_per_minute)
+    if not settings.github_rate_budget:
+        return RateBudget(limits, NoWindows())
     if settings.queue_url:
         from redis import Redis
 

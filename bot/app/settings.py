@@ -36,6 +36,7 @@ class Settings:
     github_writes_per_minute: int = 60
     github_writes_per_hour: int = 375
     github_points_per_minute: int = 675
+    github_rate_budget: bool = True  # off only where GitHub sets no secondary limits (an Enterprise Server so set)
     embedded_worker: bool = True  # SQLite queue only: the web processes run jobs too (False: `vibeops worker` does)
     queue_url: str = ""  # empty: the embedded SQLite queue; redis://…: the shared Redis queue (RQ)
     job_seconds: int = 300  # each job's wall-clock limit; over it the job is answered as timed out
@@ -93,6 +94,9 @@ class Settings:
             if not value.isdigit() or not 1 <= int(value) <= ceiling:
                 raise SettingsError(f"{name} must be a whole number from 1 to {ceiling} (GitHub's own limit)")
             budget[name] = int(value)
+        rate_budget = env.get("VIBEOPS_GITHUB_RATE_BUDGET", "on").strip().lower()
+        if rate_budget not in ("on", "off"):
+            raise SettingsError("VIBEOPS_GITHUB_RATE_BUDGET must be on or off")
         return cls(
             app_id=int(app_id),
             private_key=key,
@@ -110,5 +114,6 @@ class Settings:
             github_writes_per_minute=budget["VIBEOPS_GITHUB_WRITES_PER_MINUTE"],
             github_writes_per_hour=budget["VIBEOPS_GITHUB_WRITES_PER_HOUR"],
             github_points_per_minute=budget["VIBEOPS_GITHUB_POINTS_PER_MINUTE"],
+            github_rate_budget=rate_budget == "on",
             job_seconds=int(job_seconds),
         )
