@@ -9,7 +9,7 @@ from bot.explain import explain
 from bot.request import phrasing_help
 from bot.render import comments
 from bot.render.markdown import inert
-from bot.scope.filetypes import is_dockerfile, is_misconfig_target
+from bot.scope.filetypes import helm_chart_roots, is_dockerfile, is_misconfig_target
 from bot.workflow import Workflow, WorkflowError
 
 _MAX_FILES = 5
@@ -37,7 +37,9 @@ def help_reply(repo) -> str:
     """The grammar, with examples that name real files of this repository."""
     with repo.snapshot(repo.default_branch()) as snapshot:
         tree = snapshot.tree
-        manifest = next((f for f in tree.files if f.endswith((".yaml", ".yml")) and not f.startswith(".github/")
+        charts = helm_chart_roots(tree)  # a chart's template is scanned with its chart, never alone
+        manifest = next((f for f in sorted(tree.files) if f.endswith((".yaml", ".yml")) and not f.startswith(".github/")
+                         and not any(c == "." or f.startswith(c + "/") for c in charts)
                          and is_misconfig_target(f, tree)), None)
         dockerfile = next((f for f in tree.files if is_dockerfile(f)), None)
     examples = [f"/vibeops add trivy scan for {p}" for p in (manifest, dockerfile) if p]
