@@ -79,7 +79,7 @@ def test_commands_answer_in_one_status_comment_edited_in_place(opened, github):
     (status,) = status_comments(github, opened.pull)
     # The examples name the repository's own files: its first file trivy reads as a manifest (here the Helm
     # chart's template) and its first Dockerfile.
-    assert "/vibeops add trivy scan for charts/shop/templates/deployment.yaml" in status
+    assert "/vibeops add trivy scan for k8s-manifests/api.yaml" in status
     assert "/vibeops add trivy scan for api/Dockerfile" in status
     opened.comment("/vibeops retry", number=opened.pull, on_pull_request=True)
     opened.work()
