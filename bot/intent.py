@@ -191,8 +191,9 @@ def _choices(problems: list[str], request: Request, tree: RepoTree) -> tuple[str
 def _chart_parts(intent: Intent, tree: RepoTree) -> list[str]:
     """A file inside a Helm chart: trivy renders a chart whole, never one template, so the chart is the target."""
     charts = sorted(helm_chart_roots(tree), key=len, reverse=True)
+    named = {normalize(p) for p in intent.request.paths if not is_glob(p)}  # asked for by name, not by a glob
     problems = []
-    for target in intent.targets:
+    for target in (t for t in intent.targets if t in named):
         chart = next((c for c in charts if c != target and (c == ROOT or target.startswith(c + "/"))), None)
         if chart is not None and tree.is_file(target):
             where = "the repository root" if chart == ROOT else f"`{chart}`"
