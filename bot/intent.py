@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.globs import is_glob
 from bot.repotree import ROOT, RepoTree, all_paths, normalize
-from bot.request import Request
+from bot.request import RECIPE_TOOLS, Request, part_for
 from bot.scope.filetypes import EXPLICIT, SCANNER_LABELS, helm_chart_roots, reads_file
 
 WORKFLOWS_DIR = ".github/workflows"
@@ -39,13 +39,30 @@ class Intent:
     schedule = property(lambda self: self.request.schedule)
     upload_sarif = property(lambda self: self.request.upload_sarif)
 
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """Every tool asked for (`scan k8s with trivy and checkov`), the first one first."""
+        return self.request.tools or (self.request.tool,)
+
+    def parts(self) -> tuple["Intent", ...]:
+        """One Intent per tool, each with that tool's mode and scanners over the same targets."""
+        if len(self.tools) == 1:
+            return (self,)
+        return tuple(Intent(part_for(self.request, tool), self.targets) for tool in self.tools)
+
     def requested_files(self, tree: RepoTree) -> frozenset[str]:
-        """The files the requested tool reads inside the targets: the scope a workflow must match."""
+        """The files the requested tool reads inside the targets: the scope a workflow must match.
+
+        A glob target means the files it matches, given to the tool by name (today's and later ones).
+        """
+        if len(self.tools) > 1:
+            return frozenset().union(*(part.requested_files(tree) for part in self.parts()))
         charts = helm_chart_roots(tree)
         found: set[str] = set()
         for target in self.targets:
-            named = tree.is_file(target)  # a file asked for by name is read by tools that take names
-            for path in tree.files_under(target):
+            pattern = is_glob(target)
+            named = tree.is_file(target) or pattern  # a file asked for by name is read by tools that take names
+            for path in (tree.glob(target) if pattern else tree.files_under(target)):
                 if any((named and s in EXPLICIT) or reads_file(s, path, tree, charts) for s in self.scanners):
                     found.add(path)
         return frozenset(found)
@@ -55,6 +72,8 @@ class Intent:
             "tool": self.tool, "mode": self.mode, "scanners": list(self.scanners),
             "targets": list(self.targets), "fail_on": list(self.fail_on),
             "triggers": list(self.triggers), "schedule": self.schedule, "upload_sarif": self.upload_sarif,
+            "tools": list(self.tools), "framework": list(self.request.framework),
+            "required_check": self.request.required_check,
         }
 
 
@@ -68,12 +87,25 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         problem, resolved = _check_path(raw, request, tree)
         if problem:
             problems.append(problem)
-        if request.tool == "trivy" and is_glob(raw) and resolved:
+        if request.tool == "trivy" and len(request.tools) <= 1 and is_glob(raw) and resolved:
             # A glob means "the matching files trivy reads", so it drops the others.
             readable = [t for t in resolved if Intent(request, (t,)).requested_files(tree)]
             if not readable:
                 problems.append(f"`{raw}` matches {len(resolved)} file(s), but trivy {request.mode} reads none of them.")
             resolved = readable
+        elif _recipe_tools(request) and is_glob(raw) and resolved:
+            # The recipe passes the pattern itself, so a file added later that matches is scanned too;
+            # every match is given to each tool by name, so each must be a file the tool reads.
+            for part in Intent(request, ()).parts():
+                unread = [t for t in resolved if not reads_file_named(part, t, tree)]
+                if unread:
+                    problems.append(f"`{raw}` matches {_some(unread)}, which {part.tool} does not read; "
+                                    "narrow the pattern.")
+            resolved = [normalize(raw.strip())]
+        elif request.tool == "hadolint" and len(request.tools) <= 1:
+            # hadolint takes files: a folder means the Dockerfiles in it today, one step each.
+            resolved = [f for t in resolved for f in
+                        (sorted(Intent(request, (t,)).requested_files(tree)) if tree.is_dir(t) else [t])]
         targets.extend(t for t in resolved if t not in targets)
     if problems:
         raise IntentError(problems)
@@ -85,11 +117,30 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                 problems.append(f"`{path}` may not be targeted: denied by {denied_by}.")
         if problems:
             raise IntentError(problems)
-    if request.tool == "trivy":
-        problems.extend(_unreadable_targets(intent, tree))
+    if _recipe_tools(request):
+        for part in intent.parts():
+            problems.extend(_unreadable_targets(part, tree))
     if problems:
         raise IntentError(problems)
     return intent
+
+
+def _recipe_tools(request: Request) -> bool:
+    """A recipe covers it and the tool filters files by kind: targets it cannot read are an error."""
+    return request.recipe and all(t == "trivy" or t in RECIPE_TOOLS for t in (request.tools or (request.tool,)))
+
+
+def reads_file_named(part: Intent, path: str, tree: RepoTree) -> bool:
+    """Whether the tool reads `path` when given it by name (hadolint and yamllint would fail on others)."""
+    if part.tool == "checkov":
+        return reads_file("checkov", path, tree) or any(
+            reads_file(s, path, tree) for s in part.scanners)
+    return any(reads_file(s, path, tree) for s in part.scanners)
+
+
+def _some(paths: list[str]) -> str:
+    shown = ", ".join(f"`{p}`" for p in paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
 
 def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None, list[str]]:
@@ -116,14 +167,18 @@ def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None,
 
 def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:
     problems = []
-    label = " or ".join(SCANNER_LABELS[s] for s in intent.scanners)
+    label = " or ".join(SCANNER_LABELS.get(s, s) for s in intent.scanners)
+    named = intent.tool != "trivy"  # the other tools read a file given by name whatever it is
+    what = f"trivy {intent.mode}" if intent.tool == "trivy" else intent.tool
     for target in intent.targets:
         single = Intent(intent.request, (target,))
-        if single.requested_files(tree):
+        if is_glob(target) or (single.requested_files(tree) and not (named and tree.is_file(target))):
+            continue
+        if named and tree.is_file(target) and reads_file_named(intent, target, tree):
             continue
         where = "the repository" if target == ROOT else f"`{target}`"
-        kind = "is not" if tree.is_file(target) else "contains no file that trivy reads as"
-        problems.append(f"trivy {intent.mode} would find nothing to check in {where}: it {kind} {label}.")
+        kind = "is not" if tree.is_file(target) else f"contains no file that {intent.tool} reads as"
+        problems.append(f"{what} would find nothing to check in {where}: it {kind} {label}.")
     return problems
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 DEFAULT_FAIL_ON = ("CRITICAL", "HIGH")
@@ -11,6 +11,19 @@ DEFAULT_TRIGGERS = ("pull_request", "push", "workflow_dispatch")
 
 # Tools without a built-in recipe, and what their steps read (for the scope check); an LLM writes them.
 TOOL_ALIASES = {"kubelinter": "kube-linter", "ct": "chart-testing", "chart-testing": "chart-testing"}
+# Tools with a vetted recipe beyond trivy/actionlint/the gate: (mode, scanners). See bot/recipes.py.
+RECIPE_TOOLS = {"checkov": ("scan", ("checkov",)), "hadolint": ("lint", ("dockerfile-lint",)),
+                "yamllint": ("lint", ("yaml-lint",))}
+# Tools the scope engine reads but no recipe installs: no binary with an honest pin could be found
+# (no wheel on the package index, and no checksum vibeops could read from the tool's own release).
+NO_HONEST_PIN = {
+    "kubeconform": "kubeconform has no wheel on the package index to pin by hash",
+    "kube-linter": "kube-linter has no wheel on the package index to pin by hash",
+    "helm": "helm has no wheel on the package index to pin by hash",
+    "chart-testing": "chart-testing (ct) has no wheel on the package index to pin by hash",
+}
+# checkov --framework values whose files the scope engine knows (bot/scope/filetypes.py).
+CHECKOV_FRAMEWORKS = ("kubernetes", "dockerfile", "terraform", "helm", "github_actions", "cloudformation", "arm")
 TOOL_SCANNERS = {
     "checkov": ("checkov",), "hadolint": ("dockerfile-lint",), "kubeconform": ("k8s-schema",),
     "kube-linter": ("k8s-lint",), "yamllint": ("yaml-lint",), "helm": ("helm-chart",),
@@ -22,6 +35,7 @@ MODEL_HELP = ("To have a model write it, set VIBEOPS_MODEL to a litellm model (e
 RECIPES_HELP = (
     "Built-in recipes: `add trivy scan for PATH…` (trivy config), "
     "`add trivy fs scan for PATH…` (trivy fs, misconfiguration scanner), "
+    "`add checkov scan for PATH…`, `add hadolint check for PATH…`, `add yamllint check for PATH…`, "
     "`add actionlint check` (the repository's workflows), "
     "`add vibeops gate` (vibeops checks every workflow change)."
 )
@@ -51,11 +65,14 @@ class Request:
     recipe: bool = True  # a vetted recipe covers it; otherwise only a model can write it
     fail_on_given: bool = False  # the request said what fails the build (else the repo's scan.fail_on)
     details: str = ""  # what the grammar did not cover, passed to the model as the user's words
+    tools: tuple[str, ...] = ()  # every tool asked for, `tool` first (empty: just `tool`)
+    framework: tuple[str, ...] = ()  # checkov --framework values
+    required_check: bool = False  # always runs (no paths filter on pull requests), quick when nothing changed
 
 
 _HEAD = re.compile(
     r"""^(?:/vibeops\s+)?(?P<verb>add|create|set\s+up|setup)\s+(?:an?\s+)?
-        (?P<tool>[A-Za-z][\w.-]*)\s*
+        (?P<tool>[A-Za-z][\w.-]*)(?P<more>(?:\s*(?:,|\band\b|\+)\s*(?!scan\b|check\b|lint\b)[A-Za-z][\w.-]*)*)\s*
         (?P<words>(?:(?:config|configuration|iac|fs|filesystem|misconfig|misconfiguration|
                         misconfigurations|secret|secrets)\s+)*)
         (?P<noun>scan|scanning|scanner|check|checks|lint|linting|job|workflow|gate)\b""",
@@ -81,6 +98,8 @@ _OPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("only_triggers", r"only\s+on\s+(?P<triggers>pull[\s-]requests?|prs?|pushe?s?)(?:\s+(?:and|or)\s+(?P<more>pull[\s-]requests?|prs?|pushe?s?))?"),
         ("only_triggers", r"on\s+(?P<triggers>pull[\s-]requests?|prs?|pushe?s?)(?:\s+(?:and|or)\s+(?P<more>pull[\s-]requests?|prs?|pushe?s?))?\s+only"),
         ("schedule", r"(?:run\s+)?(?:also\s+)?(?P<when>nightly|daily|every\s+day|weekly|every\s+week)"),
+        ("framework", r"(?:with\s+|using\s+|for\s+)?(?:the\s+)?(?:checkov\s+)?frameworks?\s+(?P<fw>[a-z_]+(?:\s*,\s*[a-z_]+)*)"),
+        ("required", r"(?:as\s+)?an?\s+required\s+(?:status\s+)?check"),
         ("sarif", r"(?:with\s+)?(?:a\s+)?sarif(?:\s+upload)?|(?:and\s+)?upload(?:ing)?\s+(?:the\s+)?(?:results\s+|findings\s+)?to\s+(?:github\s+)?(?:code\s+scanning|the\s+security\s+tab)"),
     )
 )
@@ -106,7 +125,15 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         raise RequestError(f"I could not read {cleaned!r} as a request. " + GRAMMAR_HELP + " " + MODEL_HELP)
     tool = TOOL_ALIASES.get(head["tool"].lower(), head["tool"].lower())
     words = {w.lower() for w in head["words"].split()}
-    if tool not in ("trivy", "actionlint", "vibeops"):
+    tools = _more_tools(tool, head["more"], free_form)
+    if tool in NO_HONEST_PIN and not free_form:
+        raise RequestError(f"There is no built-in recipe for {tool}: no honest pin ({NO_HONEST_PIN[tool]}). "
+                           f"{RECIPES_HELP} {MODEL_HELP}")
+    if tool in RECIPE_TOOLS:
+        if words:
+            raise RequestError(f"{tool} takes no scan mode (got {' '.join(sorted(words))!r}). " + RECIPES_HELP)
+        mode, scanners = RECIPE_TOOLS[tool]
+    elif tool not in ("trivy", "actionlint", "vibeops"):
         if free_form:
             if tool not in TOOL_SCANNERS:
                 return _free_form(cleaned)  # "add a deploy job …": not a tool name, just words
@@ -120,11 +147,15 @@ def parse_request(text: str, free_form: bool = False) -> Request:
     rest = cleaned[head.end():]
     paths, rest = _take_paths(rest, tool, lenient=free_form)
     options, details = parse_options(rest, lenient=free_form)
-    if tool == "trivy" and not paths:
+    if (tool == "trivy" or tool in RECIPE_TOOLS) and not paths:
         raise RequestError(
-            "Say what trivy should scan, e.g. `add trivy scan for k8s-manifests/api.yaml` "
+            f"Say what {tool} should scan, e.g. `add {tool} scan for k8s-manifests/api.yaml` "
             "(or `for the repository`)."
         )
+    if options.get("framework") and "checkov" not in tools:
+        raise RequestError("`framework` is a checkov option; this request does not ask for checkov.")
+    if tool == "checkov" and options.get("framework"):
+        scanners = checkov_scanners(options["framework"])
     return Request(
         text=cleaned,
         tool=tool,
@@ -138,7 +169,39 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         recipe=mode != "llm",
         details=details,
         fail_on_given="fail_on" in options,
+        tools=tools if len(tools) > 1 else (),
+        framework=options.get("framework", ()),
+        required_check=options.get("required", False),
     )
+
+
+def _more_tools(tool: str, more: str | None, free_form: bool) -> tuple[str, ...]:
+    """`add trivy and checkov scan …`: every tool named, each with a recipe (or none when the model writes it)."""
+    named = [TOOL_ALIASES.get(w.lower(), w.lower()) for w in re.split(r"\s*(?:,|\band\b|\+)\s*", more or "") if w]
+    tools = tuple(dict.fromkeys([tool, *named]))
+    if len(tools) > 1:
+        with_recipe = ("trivy", *RECIPE_TOOLS)
+        lacking = [t for t in tools if t not in with_recipe]
+        if lacking and not free_form:
+            raise RequestError(f"No built-in recipe combines {', '.join(lacking)} with other tools; "
+                               f"combinations take {', '.join(with_recipe)}. {MODEL_HELP}")
+    return tools
+
+
+def part_for(request: Request, tool: str) -> Request:
+    """One tool's share of a multi-tool request: the same targets and options, that tool's mode."""
+    if tool == request.tool:
+        return replace(request, tools=())
+    mode, scanners = RECIPE_TOOLS.get(tool, ("config", ("misconfig",)))
+    if tool == "checkov" and request.framework:
+        scanners = checkov_scanners(request.framework)
+    return replace(request, tool=tool, tools=(), mode=mode, scanners=scanners,
+                   framework=request.framework if tool == "checkov" else ())
+
+
+def checkov_scanners(frameworks: tuple[str, ...]) -> tuple[str, ...]:
+    """checkov limited by --framework reads only those frameworks' files (bot/scope/filetypes.py)."""
+    return tuple(f"checkov:{f}" for f in frameworks)
 
 
 def _free_form(text: str) -> Request:
@@ -253,6 +316,15 @@ def _apply_option(found: dict, name: str, match: re.Match[str]) -> None:
         found["schedule"] = _SCHEDULES[" ".join(match["when"].lower().split())]
     elif name == "sarif":
         found["sarif"] = True
+    elif name == "framework":
+        named = tuple(dict.fromkeys(f.strip().lower() for f in match["fw"].split(",") if f.strip()))
+        unknown = [f for f in named if f not in CHECKOV_FRAMEWORKS]
+        if unknown:
+            raise RequestError(f"checkov framework {', '.join(unknown)} has no recipe; "
+                               f"choose from {', '.join(CHECKOV_FRAMEWORKS)}.")
+        found["framework"] = named
+    elif name == "required":
+        found["required"] = True
 
 
 def _trigger_name(word: str) -> str:

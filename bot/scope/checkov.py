@@ -15,7 +15,7 @@ TOOL = "checkov"
 ACTIONS = re.compile(r"^bridgecrewio/checkov-action@", re.IGNORECASE)
 # checkov's CKV_IGNORED_DIRECTORIES default: these folders are never scanned.
 IGNORED_DIRECTORIES = r"(^|/)(node_modules|\.terraform|\.serverless)/"
-_MANY = {"-d", "--directory", "-f", "--file", "--skip-path"}
+_MANY = {"-d", "--directory", "-f", "--file", "--skip-path", "--framework"}
 
 
 def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) -> Invocation:
@@ -56,15 +56,17 @@ def from_command(command: Command, ctx: StepContext, tree: RepoTree) -> Invocati
             if name == "--config-file":
                 return Invocation(TOOL, "unknown", unresolved="settings come from a checkov config file")
         elif current:
-            found.setdefault(current, []).append(word)  # -f/-d take several values
+            found.setdefault(current, []).append(word)  # -f/-d/--framework take several values
             if current == "--skip-path":
                 current = None
     files = found.get("-f", []) + found.get("--file", [])
     dirs = found.get("-d", []) + found.get("--directory", [])
     if not files and not dirs:
         return Invocation(TOOL, "unknown", unresolved="checkov without -d or -f scans nothing")
+    frameworks = [f for value in found.get("--framework", []) for f in value.split(",") if f]
+    scanners = (TOOL,) if not frameworks or "all" in frameworks else tuple(f"{TOOL}:{f}" for f in frameworks)
     return Invocation(TOOL, "scan", targets=tuple(absolute(command.cwd, t) for t in dirs + files),
-                      scanners=(TOOL,), skip_regex=(IGNORED_DIRECTORIES, *found.get("--skip-path", [])),
+                      scanners=scanners, skip_regex=(IGNORED_DIRECTORIES, *found.get("--skip-path", [])),
                       cwd=command.cwd)
 
 
