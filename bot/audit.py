@@ -34,7 +34,10 @@ class FileAudit:
 
 def requested_intent(paths: tuple[str, ...], tool: str, tree: RepoTree) -> Intent:
     """The --requested paths as an Intent, checked like a request's paths (raises IntentError)."""
-    mode, scanners = ("lint", ("workflow-lint",)) if tool == "actionlint" else ("config", ("misconfig",))
+    from bot.request import RECIPE_TOOLS
+
+    mode, scanners = ("lint", ("workflow-lint",)) if tool == "actionlint" else \
+        RECIPE_TOOLS.get(tool, ("config", ("misconfig",)))
     request = Request(text="--requested " + " ".join(paths), tool=tool, mode=mode, scanners=scanners,
                       paths=paths, fail_on=(), triggers=(), schedule=None, upload_sarif=False)
     return resolve_intent(request, tree)

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repo", default=".", help="repository the workflows scan (default: .)")
     check.add_argument("--requested", action="append", default=[], metavar="PATH",
                        help="a path the workflow should scan exactly (repeatable)")
-    check.add_argument("--tool", choices=("trivy", "actionlint"),
+    check.add_argument("--tool", choices=("trivy", "actionlint", "checkov", "hadolint", "yamllint"),
                        help="which scanner's steps --requested is compared with (default: inferred)")
     check.add_argument("--format", choices=("table", "json", "github", "sarif"), default="table",
                        help="table (default), json, github (workflow annotations) or sarif")

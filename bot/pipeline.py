@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.catalog import Catalog
 from bot.forge import Forge, ForgeError, ForgeUnavailable
 from bot.intent import IntentError, resolve_intent
-from bot.recipes import Draft, render
+from bot.recipes import Draft, gate_problem, gate_source_from_environment, render
 from bot.render.markdown import pr_body
 from bot.repotree import RepoTree
 from bot.report import ERROR, OPENED, Report
@@ -28,6 +28,8 @@ class Services:
     max_rounds: int = 3
     server_config: RepoConfig | None = None  # the server's limits on every repository's config
     config: RepoConfig | None = None  # the repository's effective config, set per request
+    # Where the vibeops gate installs vibeops from: a Git URL pinned to a commit (server setting).
+    gate_source: str | None = field(default_factory=gate_source_from_environment)
 
 
 def load_config(forge: Forge, default_branch: str, server: RepoConfig | None) -> RepoConfig:
@@ -82,6 +84,8 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
         request = parse_request(text, free_form=services.llm is not None and generator != "recipe")
     except RequestError as exc:
         return report.but(message=str(exc))
+    if request.tool == "vibeops" and gate_problem(services.gate_source):
+        return report.but(message=gate_problem(services.gate_source))
     # A recipe only when it covers the whole request; anything it would ignore goes to the model.
     use_model = generator == "llm" or not request.recipe or bool(request.details)
     if use_model and services.llm is None:
@@ -132,7 +136,7 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
     with ThreadPoolExecutor(max_workers=1) as pool:
         early = intent.tool == "trivy" and services.config.preview
         preview = pool.submit(run_preview, intent, tree, services.tools) if early else None
-        draft = render(intent, tree, base, services.catalog, services.config.workflow_dir)
+        draft = render(intent, tree, base, services.catalog, services.config.workflow_dir, services.gate_source)
         clash = _overwrite_problem(draft, tree, overwrite)
         if clash:
             if preview is not None:

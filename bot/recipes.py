@@ -286,8 +286,6 @@ _TABLES = {
                  r"s/^\([^:]*\):\([0-9]*\) \([A-Z]*[0-9]*\) \([a-z]*\): \(.*\)$/| \1 | \2 | \3 | \4 | \5 |/p"),
     "yamllint": ("| file | line | rule | level | message |",
                  r"s/^\([^:]*\):\([0-9]*\):[0-9]*: \[\([a-z]*\)\] \(.*\) (\([a-z-]*\))$/| \1 | \2 | \5 | \3 | \4 |/p"),
-    "checkov": ("| check | result | resource | file |",
-                r"s/^Check: \(CKV[A-Z0-9_]*\): \(.*\)$/| \1 \2 | FAILED | | |/p"),
 }
 
 
@@ -309,7 +307,7 @@ def _install_script(tool: str) -> str:
     ]) + "\n"
 
 
-def scan_command(intent: Intent, target: str, tree: RepoTree) -> str:
+def scan_command(intent: Intent, target: str, tree: RepoTree, index: int = 0) -> str:
     """The scanner's command line for one target (a file, a folder, or a glob left to the shell)."""
     tool, fail_on = intent.tool, intent.fail_on
     shown = target if is_glob(target) else _quote(target)
@@ -321,13 +319,15 @@ def scan_command(intent: Intent, target: str, tree: RepoTree) -> str:
         # yamllint fails on errors; --strict fails on warnings too (asked for by MEDIUM or lower).
         strict = bool(fail_on) and max(_SEVERITIES.index(s) for s in fail_on) >= _SEVERITIES.index("MEDIUM")
         words = ["yamllint", "-d", "default", "-f", "parsable", *(["--strict"] if strict else []), shown]
-    else:  # checkov: offline, only the frameworks asked for
+    else:  # checkov: offline, only the frameworks asked for; its own markdown table for the summary
         words = ["checkov", "--skip-download", "--quiet", "--compact"]
         if intent.request.framework:
             words += ["--framework", *intent.request.framework]
         if not fail_on:
             words.append("--soft-fail")
-        words += ["-d" if tree.is_dir(target) else "-f", shown]
+        words += ["-d" if tree.is_dir(target) else "-f", shown, "-o", "cli", "-o", "github_failed_only",
+                  "--output-file-path", f'console,"$RUNNER_TEMP/checkov-{index + 1}.md"']
+        return " ".join(words)
     return " ".join(words) + " | tee -a " + _LOG.format(tool=tool)
 
 
@@ -335,6 +335,13 @@ _SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 
 
 def _summary_script(tool: str) -> str:
+    if tool == "checkov":  # checkov wrote its own markdown table of failed checks per target
+        return "\n".join([
+            'echo "### checkov findings" >> "$GITHUB_STEP_SUMMARY"',
+            'for table in "$RUNNER_TEMP"/checkov-*.md; do',
+            '  if [ -f "$table" ]; then cat "$table" >> "$GITHUB_STEP_SUMMARY"; fi',
+            "done",
+        ]) + "\n"
     header, expression = _TABLES[tool]
     columns = header.count("|") - 1
     log = _LOG.format(tool=tool)
@@ -369,9 +376,9 @@ def _fill_tool(job: CommentedMap, intent: Intent, tree: RepoTree) -> None:
         step = copy.deepcopy(template)
         step["name"] = f"{verb} {'the repository' if target == ROOT else target}"
         if "**" in target:
-            step["run"] = LiteralScalarString(f"shopt -s globstar\n{scan_command(intent, target, tree)}\n")
+            step["run"] = LiteralScalarString(f"shopt -s globstar\n{scan_command(intent, target, tree, index)}\n")
         else:
-            step["run"] = scan_command(intent, target, tree)
+            step["run"] = scan_command(intent, target, tree, index)
         if index:  # every target is scanned even when an earlier one fails; the job still fails
             step.insert(1, "if", "${{ !cancelled() }}")
         if not intent.fail_on and intent.tool == "yamllint":

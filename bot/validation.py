@@ -11,6 +11,7 @@ from bot.intent import Intent
 from bot.repotree import RepoTree
 from bot.report import OPENED, REJECTED, Report
 from bot.scope.steps import scanner_steps
+from bot.scope.model import EXACT, BROADER, MISMATCH, NARROWER, UNKNOWN, ScopeReport
 from bot.scope.verdict import compare
 from bot.workflow import Workflow, WorkflowError
 
@@ -24,10 +25,7 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
     except WorkflowError as exc:
         return report.but(status=REJECTED, message=f"the generated workflow is not valid YAML: {exc}")
     steps = scanner_steps(workflow, with_draft)
-    if intent.scanners:
-        scope = compare(intent.requested_files(with_draft), steps, tool=intent.tool, scanners=intent.scanners)
-    else:  # a free-form request names no scanner whose files could be compared
-        scope = compare(None, steps)
+    scope = scope_for(intent, steps, with_draft)
     config = getattr(services, "config", None)
     ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent,
                        generated=True, catalog=services.catalog, config=config)
@@ -44,6 +42,33 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
             f"the workflow did not pass its checks ({len(blocking)} blocking finding(s); first: "
             f"{first.check_id}/{first.rule}: {first.message}); nothing was written"))
     return report.but(status=OPENED)
+
+
+def scope_for(intent: Intent, steps, tree: RepoTree) -> ScopeReport:
+    """The scope verdict for the request: each tool's steps against that tool's files, combined."""
+    if not intent.scanners:  # a free-form request names no scanner whose files could be compared
+        return compare(None, steps)
+    reports = [compare(part.requested_files(tree), steps, tool=part.tool, scanners=part.scanners)
+               for part in intent.parts()]
+    return reports[0] if len(reports) == 1 else combine(reports)
+
+
+_WORST = (EXACT, NARROWER, BROADER, MISMATCH, UNKNOWN)
+
+
+def combine(reports: list[ScopeReport]) -> ScopeReport:
+    """One report for several tools: exact only when every tool is exact; extra/missing per tool, unioned."""
+    verdicts = {r.verdict for r in reports}
+    if UNKNOWN in verdicts:
+        verdict = UNKNOWN
+    elif MISMATCH in verdicts or {BROADER, NARROWER} <= verdicts:
+        verdict = MISMATCH
+    else:
+        verdict = max(verdicts, key=_WORST.index)
+    union = lambda field: tuple(sorted(set().union(*(getattr(r, field) for r in reports))))  # noqa: E731
+    steps = tuple(s for r in reports for s in r.steps)
+    return ScopeReport(union("requested"), union("scanned"), verdict, union("extra"), union("missing"), steps,
+                       tuple(p for r in reports for p in r.problems))
 
 
 def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
