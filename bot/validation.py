@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 from bot import preview as previews
 from bot.adapters.errors import ToolError
 from bot.checks import CheckContext, run_checks
+from bot.globs import is_glob
 from bot.intent import Intent
 from bot.repotree import RepoTree
 from bot.report import OPENED, REJECTED, Report
@@ -83,6 +85,10 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             return previews.merge("actionlint", files, ())
         if intent.tool == "vibeops":
             return _gate_preview(intent, tree, tools)
+        if len(intent.tools) > 1:
+            return _combined_preview(intent, tree, tools)
+        if intent.tool in ("hadolint", "yamllint", "checkov"):
+            return _tool_preview(intent, tree, tools)
         if intent.tool != "trivy":
             return previews.Preview(intent.tool, fail_on=intent.fail_on,
                                     error=f"vibeops previews trivy and actionlint only, not {intent.tool}")
@@ -96,6 +102,44 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
         return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
     except ToolError as exc:
         return previews.Preview(intent.tool, fail_on=intent.fail_on, error=str(exc))
+
+
+def _tool_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """hadolint, yamllint or checkov run locally, offline, as the recipe's steps run them."""
+    root = str(tree.root)
+    requested = sorted(intent.requested_files(tree))
+    try:
+        if intent.tool == "hadolint":
+            files = previews.from_hadolint(tools.hadolint_lint(tuple(requested), root), requested)
+        elif intent.tool == "yamllint":
+            files = previews.from_yamllint(tools.yamllint_lint(tuple(requested), root), requested)
+        else:
+            files = [part for target in intent.targets
+                     for part in previews.from_checkov(_checkov_reports(intent, target, tree, tools), root)]
+    except ToolError as exc:
+        if "not installed" in str(exc):
+            return previews.Preview(intent.tool, fail_on=intent.fail_on, error=f"no preview: {exc}")
+        raise
+    return previews.merge(intent.tool, files, intent.fail_on)
+
+
+def _checkov_reports(intent: Intent, target: str, tree: RepoTree, tools) -> list[dict]:
+    if is_glob(target):  # the shell hands checkov every match by name
+        return [r for path in tree.glob(target)
+                for r in tools.checkov_scan(path, False, intent.request.framework, str(tree.root))]
+    return tools.checkov_scan(target, tree.is_dir(target), intent.request.framework, str(tree.root))
+
+
+def _combined_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """Several tools: each tool's preview, its findings named `tool/ID`; the first error is reported."""
+    parts = [run_preview(part, tree, tools) for part in intent.parts()]
+    broken = [p for p in parts if p.error]
+    if broken:
+        return previews.Preview(" + ".join(intent.tools), fail_on=intent.fail_on,
+                                error="; ".join(f"{p.tool}: {p.error}" for p in broken))
+    files = [previews.PreviewFile(f.path, tuple(replace(x, id=f"{p.tool}/{x.id}") for x in f.findings), f.checked)
+             for p in parts for f in p.files]
+    return previews.merge(" + ".join(intent.tools), files, intent.fail_on)
 
 
 def _gate_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
