@@ -14,6 +14,7 @@ from bot.scope.filetypes import EXPLICIT, SCANNER_LABELS, helm_chart_roots, read
 
 WORKFLOWS_DIR = ".github/workflows"
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_SHELL_SAFE_GLOB = re.compile(r"[A-Za-z0-9_./*?-]+")
 
 
 class IntentError(ValueError):
@@ -96,6 +97,10 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         elif _recipe_tools(request) and is_glob(raw) and resolved:
             # The recipe passes the pattern itself, so a file added later that matches is scanned too;
             # every match is given to each tool by name, so each must be a file the tool reads.
+            if not _SHELL_SAFE_GLOB.fullmatch(raw.strip()):
+                problems.append(f"`{raw}`: the shell expands this pattern on the runner, so it may use only "
+                                "letters, digits, `._-/` and the wildcards `*`, `**` and `?`.")
+                continue
             for part in Intent(request, ()).parts():
                 unread = [t for t in resolved if not reads_file_named(part, t, tree)]
                 if unread:

@@ -97,6 +97,8 @@ SHAPES = [
      ["config/app.yaml", "k8s/api.yaml"]),
     ("yamllint", "add yamllint check for k8s", ["k8s"], ["k8s/api.yaml", "k8s/db.yaml"]),
     ("yamllint", "add yamllint check for `k8s/*.yaml`", ["k8s/*.yaml"], ["k8s/api.yaml", "k8s/db.yaml"]),
+    ("yamllint", "add yamllint check for the repository", ["."],
+     [".github/workflows/vibeops-yamllint-repo.yml", "config/app.yaml", "k8s/api.yaml", "k8s/db.yaml"]),
     ("checkov", "add checkov scan for k8s/api.yaml", ["k8s/api.yaml"], ["k8s/api.yaml"]),
     ("checkov", "add checkov scan for k8s/api.yaml and infra/main.tf", ["k8s/api.yaml", "infra/main.tf"],
      ["infra/main.tf", "k8s/api.yaml"]),
@@ -184,6 +186,8 @@ def test_a_later_file_matching_a_glob_is_scanned_and_triggers_the_workflow(repo)
     ("add kube-linter check for k8s", "There is no built-in recipe for kube-linter: no honest pin"),
     ("add helm lint for k8s", "There is no built-in recipe for helm: no honest pin"),
     ("add hadolint check for docker with sarif upload", "code scanning"),
+    ("add yamllint check for `k8s/[ad]*.yaml`", "may use only letters, digits"),
+    ("add yamllint check for `k8s/*.yaml;true`", "matches no file"),
 ])
 def test_requests_no_recipe_can_prove_are_refused_and_nothing_is_written(repo, text, message):
     before = git(repo, "for-each-ref", "refs/heads")
