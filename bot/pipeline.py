@@ -134,7 +134,7 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
     # A trivy preview is the slowest part and needs only the intent: start it first.
     # (actionlint's preview lints the draft too, so it runs once the draft exists.)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        early = intent.tool == "trivy" and services.config.preview
+        early = intent.tool in ("trivy", "checkov", "hadolint", "yamllint") and services.config.preview
         preview = pool.submit(run_preview, intent, tree, services.tools) if early else None
         draft = render(intent, tree, base, services.catalog, services.config.workflow_dir, services.gate_source)
         clash = _overwrite_problem(draft, tree, overwrite)

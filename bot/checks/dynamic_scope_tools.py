@@ -47,7 +47,8 @@ def findings_for(ctx, step) -> list[Finding]:
                         ctx.workflow.path, step.line, hint=exc.hint)]
     reported = frozenset(p for p in reported if ctx.tree.is_file(p))
     extra = sorted(reported - static)
-    missing = sorted(static - reported) if exact else []
+    # A file held only in memory (the draft being judged) is not on disk for the tool to see.
+    missing = sorted(p for p in static - reported if p not in ctx.tree.contents) if exact else []
     if not extra and not missing:
         return []
     return [Finding(
@@ -64,7 +65,13 @@ def _reported(ctx, step, targets: tuple[str, ...], root: str) -> tuple[set[str],
     if step.tool == "yamllint":
         return {posixpath.normpath(p) for p in tools.yamllint_lint(targets, root, list_files=True)}, True
     if step.tool == "hadolint":
-        return {posixpath.normpath(str(e.get("file", ""))) for e in tools.hadolint_lint(targets, root)}, False
+        # One run over every hadolint step's files (the preview's run, when they are the requested files).
+        every = sorted({normalize(posixpath.relpath(t, s.checkout_root)) for s in ctx.scope.steps
+                        if s.tool == "hadolint" and s.resolved and s.invocation and s.checkout_root
+                        for t in s.invocation.targets if not is_glob(t)} | set(targets))
+        mine = set(targets)
+        return {path for e in tools.hadolint_lint(tuple(every), root)
+                if (path := posixpath.normpath(str(e.get("file", "")))) in mine}, False
     frameworks = tuple(s.partition(":")[2] for s in step.scanners if s.startswith("checkov:"))
     found: set[str] = set()
     for target in targets:
