@@ -131,6 +131,10 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                         "external checks), so the recipe could not prove what checkov scans; remove it or ask "
                         "for a model-written workflow." for name in (".checkov.yaml", ".checkov.yml")
                         if tree.is_file(name))
+    if request.recipe and "hadolint" in intent.tools and len(intent.tools) > 1:
+        problems.extend(f"hadolint takes Dockerfiles, not folders: name the Dockerfiles in `{t}`, or ask for "
+                        "hadolint on its own (it then lints each Dockerfile in the folder)."
+                        for t in intent.targets if tree.is_dir(t))
     if _recipe_tools(request):
         for part in intent.parts():
             problems.extend(_unreadable_targets(part, tree))

@@ -194,7 +194,7 @@ def _more_tools(tool: str, more: str | None, free_form: bool) -> tuple[str, ...]
 def part_for(request: Request, tool: str) -> Request:
     """One tool's share of a multi-tool request: the same targets and options, that tool's mode."""
     if tool == request.tool:
-        return replace(request, tools=())
+        return replace(request, tools=(), framework=request.framework if tool == "checkov" else ())
     mode, scanners = RECIPE_TOOLS.get(tool, ("config", ("misconfig",)))
     if tool == "checkov" and request.framework:
         scanners = checkov_scanners(request.framework)

@@ -186,6 +186,7 @@ def test_a_later_file_matching_a_glob_is_scanned_and_triggers_the_workflow(repo)
     ("add kube-linter check for k8s", "There is no built-in recipe for kube-linter: no honest pin"),
     ("add helm lint for k8s", "There is no built-in recipe for helm: no honest pin"),
     ("add hadolint check for docker with sarif upload", "code scanning"),
+    ("add trivy and hadolint scan for docker", "hadolint takes Dockerfiles, not folders"),
     ("add yamllint check for `k8s/[ad]*.yaml`", "may use only letters, digits"),
     ("add yamllint check for `k8s/*.yaml;true`", "matches no file"),
 ])
@@ -382,3 +383,13 @@ def test_todays_grammar_reaches_a_recipe_without_a_model():
     assert parse_request("add kubeconform check for k8s", free_form=True).recipe is False  # the model path
     with pytest.raises(IntentError):
         resolve_intent(parse_request("add hadolint check for k8s"), RepoTree.from_mapping({"k8s/a.yaml": "a: 1\n"}))
+
+
+@needs["hadolint"]
+def test_trivy_and_hadolint_on_one_dockerfile(repo):
+    report = run(repo, "add trivy and hadolint scan for docker/api/Dockerfile")
+    assert report["generator"] == "recipe:trivy-config-hadolint"
+    assert report["scope"]["verdict"] == "exact" and report["scope"]["scanned"] == ["docker/api/Dockerfile"]
+    assert all(c["ok"] for c in report["checks"])
+    for tool in ("trivy", "hadolint"):
+        assert checked(repo, report, tool, ["docker/api/Dockerfile"])["scope"]["verdict"] == "exact"
