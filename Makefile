@@ -5,12 +5,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.vibeops-installed
 SEED := add trivy scan for k8s-manifests/api.yaml
+CHECKOV_VERSION := 3.3.30
 
 .PHONY: demo test bench fuzz mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,preview]'
+	# checkov (previews, dynamic scope) pins packaging<24 and litellm needs >=24: its own venv, linked.
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	ln -sf ../checkov/bin/checkov $(BIN)/checkov
 	touch $(STAMP)
 
 # The main job on the embedded default: a throwaway git copy of fixtures/demo (our demo shop), the seed request.
@@ -41,6 +46,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/recipes_bench.py
 	$(BIN)/python bench/scope_eval.py
 	$(BIN)/python bench/request_reader.py
 	$(BIN)/python bench/llm_calls.py

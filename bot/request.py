@@ -61,8 +61,23 @@ TOOL_SCANNERS = {
     "chart-testing": ("helm-chart",), "zizmor": (), "tfsec": (), "kubescape": (), "kics": (), "snyk": (),
     "grype": (),
 }
-# Tools a vetted recipe writes (bot/recipes.py); the recipes add theirs here with a mode in _tool_mode.
-RECIPE_TOOLS = frozenset({"trivy", "actionlint", "vibeops"})
+# Tools with a vetted recipe beyond trivy, actionlint and the gate: (mode, scanners). See bot/recipes.py.
+TOOL_RECIPES = {"checkov": ("scan", ("checkov",)), "hadolint": ("lint", ("dockerfile-lint",)),
+                "yamllint": ("lint", ("yaml-lint",))}
+# Tools a vetted recipe writes (bot/recipes.py); each has a mode in _tool_mode.
+RECIPE_TOOLS = frozenset({"trivy", "actionlint", "vibeops", *TOOL_RECIPES})
+# Tools that can be combined in one workflow, one job each: those whose recipe scans the targets asked for.
+COMBINABLE = ("trivy", *TOOL_RECIPES)
+# Tools the scope engine reads but no recipe installs: no binary with an honest pin could be found
+# (no wheel on the package index, and no checksum vibeops could read from the tool's own release).
+NO_HONEST_PIN = {
+    "kubeconform": "kubeconform has no wheel on the package index to pin by hash",
+    "kube-linter": "kube-linter has no wheel on the package index to pin by hash",
+    "helm": "helm has no wheel on the package index to pin by hash",
+    "chart-testing": "chart-testing (ct) has no wheel on the package index to pin by hash",
+}
+# checkov --framework values whose files the scope engine knows (bot/scope/filetypes.py).
+CHECKOV_FRAMEWORKS = ("kubernetes", "dockerfile", "terraform", "helm", "github_actions", "cloudformation", "arm")
 KNOWN_TOOLS = ("trivy", "actionlint", "vibeops", *TOOL_SCANNERS)
 KINDS = ("dockerfile", "manifest", "chart", "workflow", "terraform")
 NOT_UNDERSTOOD = "not-understood"
@@ -73,12 +88,14 @@ MODEL_HELP = ("To have a model write it, set VIBEOPS_MODEL to a litellm model (e
 RECIPES_HELP = (
     "Built-in recipes: `add trivy scan for PATH…` (trivy config), "
     "`add trivy fs scan for PATH…` (trivy fs, misconfiguration scanner), "
+    "`add checkov scan for PATH…` (optionally `with framework kubernetes`), `add hadolint check for PATH…`, "
+    "`add yamllint check for PATH…`, several at once (`scan k8s with trivy and checkov`), "
     "`add actionlint check` (the repository's workflows), "
     "`add vibeops gate` (vibeops checks every workflow change)."
 )
 OPTIONS_HELP = ("Options, anywhere in the request: `fail on HIGH,CRITICAL` (the default) or `only fail on critical "
                 "issues`, `report only` / `don't fail the build`, `only on pull requests`, `nightly` / `weekly`, "
-                "`upload the results to code scanning`, `as a required check`.")
+                "`upload the results to code scanning`, `as a required check`, for checkov `with framework kubernetes`.")
 GRAMMAR_HELP = (
     "The shortest form is `add <tool> [config|fs] scan for <paths> [options]`, but the words may come in any "
     "order, in English or Korean, e.g. "
@@ -156,6 +173,7 @@ class Request:
     clauses: tuple[Clause, ...] = ()
     unmapped: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    framework: tuple[str, ...] = ()  # checkov --framework values
     tool_given: bool = True
     triggers_given: bool = False
 
@@ -170,8 +188,7 @@ class Request:
         if len(self.tools) == 1:
             return (self,)
         words = {c.value for c in self.clauses if c.field == "mode"}
-        return tuple(replace(self, tool=t, tools=(t,), mode=_tool_mode(t, words)[0],
-                             scanners=_tool_mode(t, words)[1], recipe=t in RECIPE_TOOLS) for t in self.tools)
+        return tuple(part_for(self, t, words) for t in self.tools)
 
     def to_dict(self) -> dict:
         """The typed request, as the JSON report's `understood.request` shows it."""
@@ -189,6 +206,7 @@ class Request:
 _TOKEN = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|'[^'\s][^'\n]*'(?![\w])|[,;]|[^\s,;]+")
 _HANGUL_TAIL = re.compile(r"([\x21-\x7e]+)([\uac00-\ud7a3]+)$")
 _TRAILING = ".?!:)"
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _COMMAND = re.compile(r"^[/@]vibeops(?:\[bot\])?(?![\w-])[:,]?\s*", re.I)
 QUOTED = re.compile(r"""`([^`]+)`|"([^"]+)"|'([^']+)'""")
 
@@ -350,10 +368,6 @@ def _path_like(tok: _Tok) -> bool:
 
 def _korean(tok: _Tok) -> bool:
     return bool(tok.text) and "\uac00" <= tok.text[0] <= "\ud7a3"
-
-
-def _ko_prefix(tok: _Tok, prefixes: tuple[str, ...]) -> bool:
-    return _korean(tok) and tok.text.startswith(prefixes)
 
 
 # --- the reader ---------------------------------------------------------------------------------------------
@@ -666,7 +680,36 @@ def _opt_mode(s: _State, i: int) -> _Span | None:
     return None
 
 
-_OPTION_MATCHERS = (_opt_report_only, _opt_fail, _opt_severity, _opt_triggers, _opt_schedule, _opt_sarif,
+def _opt_framework(s: _State, i: int) -> _Span | None:
+    """checkov's `--framework`: `with framework kubernetes`, `frameworks kubernetes and helm`."""
+    toks = s.toks
+    j = _skip(toks, i, {"with", "using", "for", "the", "checkov", "its"})
+    if _w(toks, j) not in ("framework", "frameworks"):
+        return None
+    j += 1
+    named: list[str] = []
+    while j < len(toks):
+        w = _w(toks, j)
+        if w in (",", "and", "&", "+"):
+            j += 1
+            continue
+        candidates = [part for part in w.split(",") if part]
+        if not candidates or not all(re.fullmatch(r"[a-z0-9_]+", part) for part in candidates):
+            break
+        if not all(part in CHECKOV_FRAMEWORKS for part in candidates):
+            if named:
+                break
+            s.problems.append(f"checkov framework `{w}` has no recipe; choose from "
+                              f"{', '.join(CHECKOV_FRAMEWORKS)}.")
+            return _Span(i, j + 1, "framework", ())
+        named += candidates
+        j += 1
+    if not named:
+        return None
+    return _Span(i, j, "framework", tuple(dict.fromkeys(named)))
+
+
+_OPTION_MATCHERS = (_opt_framework, _opt_report_only, _opt_fail, _opt_severity, _opt_triggers, _opt_schedule, _opt_sarif,
                     _opt_required)
 
 
@@ -902,7 +945,8 @@ def _match_ko_target(s: _State, i: int) -> _Span | None:
         return None
     nxt = toks[i + 1]
     if nxt.text in _TARGET_PARTICLES or nxt.text.startswith(("에 대해", "에대해")) or (
-            _korean(nxt) and nxt.text not in _PARTICLES and not nxt.text.startswith(("이상", "만", "에서만"))):
+            _korean(nxt) and nxt.text not in _PARTICLES and not nxt.text.startswith(("이상", "만", "에서만"))
+            and not _refused(nxt.text)):
         path = _target_tok(s, i, True)
         if path and _tool_name(toks[i]) is None:
             end = _skip_ko(toks, i + 2) if nxt.text in _TARGET_PARTICLES or "대해" in nxt.text else i + 1
@@ -1108,6 +1152,8 @@ def _assemble(text: str, s: _State) -> Request:
                 clauses.append(Clause(shown, "upload_sarif", "yes"))
             elif span.field == "required_check":
                 clauses.append(Clause(shown, "required_check", "yes"))
+            elif span.field == "framework":
+                clauses.append(Clause(shown, "framework", ", ".join(span.value) or "not a checkov framework"))
             elif span.field == "fail_on":
                 clauses.append(Clause(shown, "fail_on", "not a severity"))
             else:
@@ -1139,15 +1185,23 @@ def _assemble(text: str, s: _State) -> Request:
             tools = [DEFAULT_TOOL]
             notes.append("no tool named: using trivy")
     tool = tools[0]
-    if tool in ("actionlint", "vibeops") and modes:
+    if tool in ("actionlint", "vibeops", *TOOL_RECIPES) and modes and "trivy" not in tools:
         word = next(c.text for c in clauses if c.field == "mode")
         raise RequestError(f"{tool} takes no scan mode (got {word!r}). " + RECIPES_HELP)
+    framework = tuple(options.get("framework") or ())
+    if "framework" in options and "checkov" not in tools:
+        raise RequestError("`framework` is a checkov option; this request does not ask for checkov.")
     mode, scanners = _tool_mode(tool, modes)
+    if tool == "checkov" and framework:
+        scanners = checkov_scanners(framework)
     fail_on = options.get("fail_on", DEFAULT_FAIL_ON)
-    if tool == "trivy" and not targets and not unmapped:
+    if (tool == "trivy" or tool in TOOL_RECIPES) and not targets and not unmapped:
         raise RequestError(
-            "Say what trivy should scan, e.g. `add trivy scan for k8s-manifests/api.yaml` "
+            f"Say what {tool} should scan, e.g. `add {tool} scan for k8s-manifests/api.yaml` "
             "(or `for the repository`).")
+    if options.get("upload_sarif") and any(t != "trivy" for t in tools) and all(t in COMBINABLE for t in tools):
+        raise RequestError("Uploading to code scanning is built into the trivy recipes only; ask without "
+                           "`upload to code scanning` (the findings go to the job summary and log).")
     if not targets and tool in ("actionlint", "vibeops"):
         targets = [Target("path", ".github/workflows", "")]
     if tool in ("actionlint", "vibeops"):
@@ -1160,7 +1214,7 @@ def _assemble(text: str, s: _State) -> Request:
         fail_on_given="fail_on" in options, details=" ".join(unmapped), tools=tuple(tools), targets=tuple(targets),
         required_check=bool(options.get("required_check", False)), clauses=tuple(clauses),
         unmapped=tuple(unmapped), notes=tuple(notes), tool_given=tool_given,
-        triggers_given="triggers" in options)
+        triggers_given="triggers" in options, framework=framework)
 
 
 def _reclaim_verbs(spans: list[_Span], toks: list[_Tok]) -> None:
@@ -1192,6 +1246,23 @@ def _reclaim_verbs(spans: list[_Span], toks: list[_Tok]) -> None:
             seen_verb = True
 
 
+def part_for(request: Request, tool: str, words: set[str] | None = None) -> Request:
+    """One tool's share of a multi-tool request: the same targets and options, that tool's mode and scanners."""
+    if words is None:
+        words = {c.value for c in request.clauses if c.field == "mode"}
+    mode, scanners = _tool_mode(tool, words)
+    framework = request.framework if tool == "checkov" else ()
+    if framework:
+        scanners = checkov_scanners(framework)
+    return replace(request, tool=tool, tools=(tool,), mode=mode, scanners=scanners, framework=framework,
+                   recipe=tool in RECIPE_TOOLS)
+
+
+def checkov_scanners(frameworks: tuple[str, ...]) -> tuple[str, ...]:
+    """checkov limited by --framework reads only those frameworks' files (bot/scope/filetypes.py)."""
+    return tuple(f"checkov:{f}" for f in frameworks)
+
+
 def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
     if tool == "trivy":
         mode = "fs" if "fs" in words else "config"
@@ -1203,6 +1274,8 @@ def _tool_mode(tool: str, words: set[str]) -> tuple[str, tuple[str, ...]]:
         return "gate", ("workflow-gate",)
     if tool == "actionlint":
         return "lint", ("workflow-lint",)
+    if tool in TOOL_RECIPES:
+        return TOOL_RECIPES[tool]
     return "llm", TOOL_SCANNERS.get(tool, ())
 
 
@@ -1213,10 +1286,13 @@ def parse_request(text: str, free_form: bool = False) -> Request:
     the model to read (bot.model_request); a clause vibeops never does is refused either way.
     """
     request = read(text)
+    korean = _HANGUL.search(request.text) is not None
     refused = [c for c in request.unmapped if _refused(c)]
     if refused:
         raise RequestError(
-            "I can't do all of this request, so I did nothing: "
+            ("요청 중 " + ", ".join(f"`{c}`" for c in refused) + " 부분은 할 수 없어서 아무것도 하지 않았습니다. "
+             if korean else "")
+            + "I can't do all of this request, so I did nothing: "
             + "; ".join(f"`{c}`: {_REFUSED_WHY}" for c in refused) + ". Ask for the check on its own, e.g. `"
             + _without(request) + "`.", clauses=tuple(refused))
     unknown_tool = _unknown_tool(request)
@@ -1228,7 +1304,9 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         if typo:
             raise RequestError(typo, clauses=request.unmapped)
         raise RequestError(
-            "I did not understand " + ", ".join(f"`{c}`" for c in request.unmapped) + ", and vibeops never "
+            ("요청 중 " + ", ".join(f"`{c}`" for c in request.unmapped) + " 부분을 이해하지 못했습니다. "
+             if korean else "")
+            + "I did not understand " + ", ".join(f"`{c}`" for c in request.unmapped) + ", and vibeops never "
             "drops part of a request. " + _understood_line(request) + " " + OPTIONS_HELP + " " + MODEL_HELP,
             clauses=request.unmapped)
     unknown_tools = [t for t in request.tools if t not in KNOWN_TOOLS]
@@ -1236,7 +1314,16 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         raise RequestError(f"I don't know the tool {unknown_tools[0]!r}. {RECIPES_HELP} {MODEL_HELP}")
     if not request.recipe and not free_form:
         missing = next(t for t in request.tools if t not in RECIPE_TOOLS)
+        if missing in NO_HONEST_PIN:
+            raise RequestError(f"There is no built-in recipe for {missing}: no honest pin ({NO_HONEST_PIN[missing]}). "
+                               f"{RECIPES_HELP} {MODEL_HELP}")
         raise RequestError(f"There is no built-in recipe for {missing} yet. {RECIPES_HELP} {MODEL_HELP}")
+    lacking = [t for t in request.tools if t not in COMBINABLE] if len(request.tools) > 1 else []
+    if lacking and not free_form:
+        raise RequestError(f"No built-in recipe combines {', '.join(lacking)} with other tools; combinations take "
+                           f"{', '.join(COMBINABLE)}. {MODEL_HELP}")
+    if lacking:
+        return replace(request, recipe=False)
     if request.unmapped:
         return replace(request, recipe=False)
     return request
@@ -1253,8 +1340,12 @@ def _unknown_tool(request: Request) -> str | None:
 
 
 def _refused(clause: str) -> bool:
-    first = clause.split()[0].lower().strip(",.;") if clause.split() else ""
-    return first in _REFUSED_VERBS or any(clause.startswith(v) for v in ("삭제", "배포", "지워", "제거"))
+    """A clause vibeops never does: it starts with a verb such as delete or deploy (삭제, 배포), or, in Korean, its
+    object comes first (`db 배포 삭제해줘`)."""
+    words = clause.split()
+    first = words[0].lower().strip(",.;") if words else ""
+    ko = ("삭제", "배포", "지워", "제거")
+    return first in _REFUSED_VERBS or clause.startswith(ko) or (len(words) > 1 and words[1].startswith(ko))
 
 
 def _without(request: Request) -> str:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 from bot import preview as previews
 from bot.adapters.errors import ToolError
 from bot.checks import CheckContext, run_checks
+from bot.globs import is_glob
 from bot.intent import Intent
 from bot.repotree import RepoTree
 from bot.report import OPENED, REJECTED, Report
 from bot.scope.steps import scanner_steps
+from bot.scope.model import EXACT, BROADER, MISMATCH, NARROWER, UNKNOWN, ScopeReport
 from bot.scope.verdict import compare
 from bot.workflow import Workflow, WorkflowError
 
@@ -24,10 +27,7 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
     except WorkflowError as exc:
         return report.but(status=REJECTED, message=f"the generated workflow is not valid YAML: {exc}")
     steps = scanner_steps(workflow, with_draft)
-    if intent.scanners:
-        scope = compare(intent.requested_files(with_draft), steps, tool=intent.tool, scanners=intent.scanners)
-    else:  # a free-form request names no scanner whose files could be compared
-        scope = compare(None, steps)
+    scope = scope_for(intent, steps, with_draft)
     config = getattr(services, "config", None)
     ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent,
                        generated=True, catalog=services.catalog, config=config)
@@ -59,6 +59,33 @@ def understood_with_proof(intent: Intent, workflow: Workflow, scope, path: str) 
     return data
 
 
+def scope_for(intent: Intent, steps, tree: RepoTree) -> ScopeReport:
+    """The scope verdict for the request: each tool's steps against that tool's files, combined."""
+    if not intent.scanners:  # a free-form request names no scanner whose files could be compared
+        return compare(None, steps)
+    reports = [compare(part.requested_files(tree), steps, tool=part.tool, scanners=part.scanners)
+               for part in intent.parts()]
+    return reports[0] if len(reports) == 1 else combine(reports)
+
+
+_WORST = (EXACT, NARROWER, BROADER, MISMATCH, UNKNOWN)
+
+
+def combine(reports: list[ScopeReport]) -> ScopeReport:
+    """One report for several tools: exact only when every tool is exact; extra/missing per tool, unioned."""
+    verdicts = {r.verdict for r in reports}
+    if UNKNOWN in verdicts:
+        verdict = UNKNOWN
+    elif MISMATCH in verdicts or {BROADER, NARROWER} <= verdicts:
+        verdict = MISMATCH
+    else:
+        verdict = max(verdicts, key=_WORST.index)
+    union = lambda field: tuple(sorted(set().union(*(getattr(r, field) for r in reports))))  # noqa: E731
+    steps = tuple(s for r in reports for s in r.steps)
+    return ScopeReport(union("requested"), union("scanned"), verdict, union("extra"), union("missing"), steps,
+                       tuple(p for r in reports for p in r.problems))
+
+
 def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
     """The scan the workflow will run, on exactly the requested targets, in the snapshot."""
     if tree.root is None:
@@ -71,6 +98,10 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             return previews.merge("actionlint", files, ())
         if intent.tool == "vibeops":
             return _gate_preview(intent, tree, tools)
+        if len(intent.tools) > 1:
+            return _combined_preview(intent, tree, tools)
+        if intent.tool in ("hadolint", "yamllint", "checkov"):
+            return _tool_preview(intent, tree, tools)
         if intent.tool != "trivy":
             return previews.Preview(intent.tool, fail_on=intent.fail_on,
                                     error=f"vibeops previews trivy and actionlint only, not {intent.tool}")
@@ -84,6 +115,44 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
         return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
     except ToolError as exc:
         return previews.Preview(intent.tool, fail_on=intent.fail_on, error=str(exc))
+
+
+def _tool_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """hadolint, yamllint or checkov run locally, offline, as the recipe's steps run them."""
+    root = str(tree.root)
+    requested = sorted(intent.requested_files(tree))
+    try:
+        if intent.tool == "hadolint":
+            files = previews.from_hadolint(tools.hadolint_lint(tuple(requested), root), requested)
+        elif intent.tool == "yamllint":
+            files = previews.from_yamllint(tools.yamllint_lint(tuple(requested), root), requested)
+        else:
+            files = [part for target in intent.targets
+                     for part in previews.from_checkov(_checkov_reports(intent, target, tree, tools), root)]
+    except ToolError as exc:
+        if "not installed" in str(exc):
+            return previews.Preview(intent.tool, fail_on=intent.fail_on, error=f"no preview: {exc}")
+        raise
+    return previews.merge(intent.tool, files, intent.fail_on)
+
+
+def _checkov_reports(intent: Intent, target: str, tree: RepoTree, tools) -> list[dict]:
+    if is_glob(target):  # the shell hands checkov every match by name
+        return [r for path in tree.glob(target)
+                for r in tools.checkov_scan(path, False, intent.request.framework, str(tree.root))]
+    return tools.checkov_scan(target, tree.is_dir(target), intent.request.framework, str(tree.root))
+
+
+def _combined_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
+    """Several tools: each tool's preview, its findings named `tool/ID`; the first error is reported."""
+    parts = [run_preview(part, tree, tools) for part in intent.parts()]
+    broken = [p for p in parts if p.error]
+    if broken:
+        return previews.Preview(" + ".join(intent.tools), fail_on=intent.fail_on,
+                                error="; ".join(f"{p.tool}: {p.error}" for p in broken))
+    files = [previews.PreviewFile(f.path, tuple(replace(x, id=f"{p.tool}/{x.id}") for x in f.findings), f.checked)
+             for p in parts for f in p.files]
+    return previews.merge(" + ".join(intent.tools), files, intent.fail_on)
 
 
 def _gate_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:

@@ -74,8 +74,25 @@ def test_annotation_escaping():
                                    "::50%25 of files,%0Asee: a:b")
 
 
+GATE_SOURCE = "git+https://github.com/example-org/vibeops@" + "0123456789abcdef" * 2 + "01234567"
+
+
+def test_the_gate_is_refused_until_the_server_sets_an_install_source_that_cannot_be_taken_over(demo_repo):
+    before = git(demo_repo, "for-each-ref", "refs/heads")
+    for source in ("", "vibeops==0.1.0", "git+https://github.com/example-org/vibeops@main",
+                   "git+https://github.com/example-org/vibeops@v1.2.3", "https://github.com/x/vibeops@" + "a" * 40):
+        code, report = vibeops_json("run", "add vibeops gate", "--repo", str(demo_repo),
+                                    env={"VIBEOPS_GATE_SOURCE": source})
+        assert code == 2 and report["status"] == "error", source
+        assert "VIBEOPS_GATE_SOURCE" in report["message"]
+        if not source:
+            assert "unrelated project" in report["message"] and "check run" in report["message"]
+    assert git(demo_repo, "for-each-ref", "refs/heads") == before  # nothing was written
+
+
 def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope(demo_repo):
-    code, report = vibeops_json("run", "add vibeops gate", "--repo", str(demo_repo))
+    code, report = vibeops_json("run", "add vibeops gate", "--repo", str(demo_repo),
+                                env={"VIBEOPS_GATE_SOURCE": GATE_SOURCE})
     assert code == 0, report["message"]
     assert report["workflow"] == ".github/workflows/vibeops-gate.yml"
     assert report["scope"]["verdict"] == "exact"
@@ -92,4 +109,4 @@ def test_the_gate_recipe_runs_vibeops_on_every_workflow_and_proves_its_own_scope
     assert preview["would_fail"] == 2
     text = git(demo_repo, "show", f"{report['branch']}:{report['workflow']}")
     step = next(s for s in Workflow.parse("g.yml", text).steps() if "run" in s.data)
-    assert step.data["run"] == 'pipx run --spec "vibeops==0.1.0" vibeops check --all --repo . --format github'
+    assert step.data["run"] == f'pipx run --spec "{GATE_SOURCE}" vibeops check --all --repo . --format github'

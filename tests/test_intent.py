@@ -119,6 +119,7 @@ def test_intent_exposes_the_request(demo_tree):
     assert intent.to_dict() == {
         "tool": "trivy", "mode": "fs", "scanners": ["misconfig", "secret"], "targets": ["k8s-manifests"],
         "fail_on": ["CRITICAL"], "triggers": ["pull_request"], "schedule": "0 3 * * 1", "upload_sarif": True,
+        "tools": ["trivy"], "framework": [], "required_check": False,
     }
 
 

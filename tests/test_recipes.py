@@ -95,7 +95,9 @@ def test_common_hardening(tree, text):
     draft = make(text, tree)
     doc = parsed(draft).doc
     assert dict(doc["permissions"]) == {"contents": "read"}
-    assert doc["concurrency"]["group"] == "${{ github.workflow }}-${{ github.ref }}"
+    # A scheduled run has a group of its own, so a push never cancels it.
+    event = "${{ github.event_name }}-" if "nightly" in text else ""
+    assert doc["concurrency"]["group"] == "${{ github.workflow }}-" + event + "${{ github.ref }}"
     assert doc["concurrency"]["cancel-in-progress"] is True
     jobs = parsed(draft).jobs
     assert jobs
@@ -195,7 +197,12 @@ def test_several_files_one_scan_step_each(tree):
 def test_scan_steps_follow_checkout(tree):
     draft = make("add trivy scan for k8s-manifests/api.yaml and web/Dockerfile", tree)
     uses = [str(s.get("uses", "")).split("@")[0] for s in steps(draft)]
-    assert uses == ["actions/checkout", "aquasecurity/trivy-action", "aquasecurity/trivy-action"]
+    assert uses == ["actions/checkout", "aquasecurity/trivy-action", "aquasecurity/trivy-action", ""]
+    summary = steps(draft)[-1]  # the findings table: written to the job summary and printed to the log
+    assert summary["name"] == "Write the findings table" and summary["if"] == NOT_CANCELLED
+    assert [s["with"]["output"] for s in scan_steps(draft)] == ["${{ runner.temp }}/trivy-1.txt",
+                                                                "${{ runner.temp }}/trivy-2.txt"]
+    assert 'cat "$report"' in summary["run"] and '>> "$GITHUB_STEP_SUMMARY"' in summary["run"]
 
 
 def test_directory_target(tree):
@@ -291,7 +298,11 @@ def test_sarif_upload(tree):
     for scan, upload in zip(scans, uploads):
         assert order.index(upload) == order.index(scan) + 1
         assert upload["with"]["sarif_file"] == scan["with"]["output"]
-    assert order[-1] == uploads[-1]
+    assert order[-2] == uploads[-1]
+    # In SARIF mode the findings still reach the log and the job summary, as a table.
+    summary = order[-1]
+    assert summary["if"] == NOT_CANCELLED and '| tee -a "$GITHUB_STEP_SUMMARY"' in summary["run"]
+    assert all(s["with"]["output"] in summary["run"] for s in scans)
 
 
 def test_sarif_upload_for_the_repository_report_only(tree):

@@ -324,7 +324,7 @@ def test_unknown_tool():
     assert "Built-in recipes" in message and "trivy" in message and "actionlint" in message
 
 
-@pytest.mark.parametrize("tool", ["checkov", "hadolint", "kubeconform", "zizmor"])
+@pytest.mark.parametrize("tool", ["zizmor", "tfsec"])
 def test_known_tool_without_recipe(tool):
     with pytest.raises(RequestError) as err:
         parse_request(f"add {tool} scan for k8s-manifests")
@@ -334,9 +334,35 @@ def test_known_tool_without_recipe(tool):
     assert "add trivy scan for PATH" in message
 
 
+@pytest.mark.parametrize("tool", ["kubeconform", "kube-linter", "helm", "chart-testing"])
+def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
+    with pytest.raises(RequestError) as err:
+        parse_request(f"add {tool} check for k8s-manifests")
+    message = str(err.value)
+    assert f"There is no built-in recipe for {tool}: no honest pin" in message and "VIBEOPS_MODEL" in message
+    assert parse_request(f"add {tool} check for k8s-manifests", free_form=True).recipe is False
+
+
+@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint"])
+def test_tools_with_a_recipe(tool):
+    request = parse_request(f"add {tool} scan for k8s-manifests")
+    assert request.recipe and request.tool == tool and not request.details and request.tools == ()
+
+
 def test_checkov_is_case_insensitive():
-    with pytest.raises(RequestError, match="no built-in recipe for checkov"):
-        parse_request("Add Checkov check for terraform")
+    request = parse_request("Add Checkov check for terraform")
+    assert request.tool == "checkov" and request.recipe
+
+
+def test_several_tools_and_options():
+    request = parse_request("add trivy, checkov and hadolint scan for k8s with framework kubernetes "
+                            "as a required check")
+    assert request.tools == ("trivy", "checkov", "hadolint") and request.tool == "trivy"
+    assert request.framework == ("kubernetes",) and request.required_check
+    with pytest.raises(RequestError, match="checkov option"):
+        parse_request("add hadolint check for k8s with framework kubernetes")
+    with pytest.raises(RequestError, match="No built-in recipe combines kubeconform"):
+        parse_request("add trivy and kubeconform scan for k8s")
 
 
 @pytest.mark.parametrize("text", [

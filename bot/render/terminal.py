@@ -85,7 +85,7 @@ def preview_lines(report: Report) -> list[str]:
         return lines + [f"  {f.path:<50} {sum(1 for x in f.findings if x.severity == 'ERROR')} blocking, "
                         f"{sum(1 for x in f.findings if x.severity != 'ERROR')} other" for f in preview.files]
     header = "  " + " ".join(f"{s[:4]:>5}" for s in SEVERITY_ORDER)
-    lines = [f"preview   trivy: {preview.failing} finding(s) would fail the build "
+    lines = [f"preview   {preview.tool}: {preview.failing} finding(s) would fail the build "
              f"(fail on {', '.join(preview.fail_on) or 'nothing'})", f"  {'':<40}" + header]
     for file in preview.files:
         counts = file.counts

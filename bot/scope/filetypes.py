@@ -209,6 +209,8 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
     if scanner == "checkov":  # its IaC frameworks; secrets scanning (every file) is not counted
         return (is_misconfig_target(path, tree, charts) or name in ("kustomization.yaml", "kustomization.yml")
                 or is_workflow_file(path) or in_chart(path, charts) or path.endswith(".bicep"))
+    if scanner.startswith("checkov:"):  # checkov --framework NAME: only that framework's files
+        return _checkov_framework(scanner.partition(":")[2], path, tree, charts)
     if scanner == "k8s-schema":  # kubeconform filters every walked path by extension, named files too
         return path.lower().endswith((".yaml", ".yml", ".json"))
     if scanner == "k8s-lint":  # kube-linter: .yaml/.yml (any case) and .tgz charts from a folder, and chart dirs
@@ -230,6 +232,22 @@ def reads_file(scanner: str, path: str, tree: RepoTree, charts: frozenset[str] |
     if scanner == "dockerfile-lint":  # a folder asked for means the Dockerfiles in it
         return is_dockerfile(path)
     return False
+
+
+def _checkov_framework(framework: str, path: str, tree: RepoTree, charts: frozenset[str]) -> bool:
+    if framework == "dockerfile":
+        return is_dockerfile(path)
+    if framework == "terraform":
+        return is_terraform(path)
+    if framework == "helm":
+        return in_chart(path, charts)
+    if framework == "github_actions":
+        return is_workflow_file(path)
+    if not path.endswith(_K8S_EXT):
+        return False
+    docs = _load_documents(tree.read_text(path) or "", path.endswith(".json")) or []
+    test = {"kubernetes": _is_kubernetes, "cloudformation": _is_cloudformation, "arm": _is_arm}.get(framework)
+    return test is not None and any(test(doc) for doc in docs)
 
 
 SCANNER_LABELS = {
