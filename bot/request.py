@@ -352,10 +352,6 @@ def _korean(tok: _Tok) -> bool:
     return bool(tok.text) and "\uac00" <= tok.text[0] <= "\ud7a3"
 
 
-def _ko_prefix(tok: _Tok, prefixes: tuple[str, ...]) -> bool:
-    return _korean(tok) and tok.text.startswith(prefixes)
-
-
 # --- the reader ---------------------------------------------------------------------------------------------
 
 
