@@ -189,6 +189,7 @@ class Request:
 _TOKEN = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"|'[^'\s][^'\n]*'(?![\w])|[,;]|[^\s,;]+")
 _HANGUL_TAIL = re.compile(r"([\x21-\x7e]+)([\uac00-\ud7a3]+)$")
 _TRAILING = ".?!:)"
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _COMMAND = re.compile(r"^[/@]vibeops(?:\[bot\])?(?![\w-])[:,]?\s*", re.I)
 QUOTED = re.compile(r"""`([^`]+)`|"([^"]+)"|'([^']+)'""")
 
@@ -898,7 +899,8 @@ def _match_ko_target(s: _State, i: int) -> _Span | None:
         return None
     nxt = toks[i + 1]
     if nxt.text in _TARGET_PARTICLES or nxt.text.startswith(("에 대해", "에대해")) or (
-            _korean(nxt) and nxt.text not in _PARTICLES and not nxt.text.startswith(("이상", "만", "에서만"))):
+            _korean(nxt) and nxt.text not in _PARTICLES and not nxt.text.startswith(("이상", "만", "에서만"))
+            and not _refused(nxt.text)):
         path = _target_tok(s, i, True)
         if path and _tool_name(toks[i]) is None:
             end = _skip_ko(toks, i + 2) if nxt.text in _TARGET_PARTICLES or "대해" in nxt.text else i + 1
@@ -1209,10 +1211,13 @@ def parse_request(text: str, free_form: bool = False) -> Request:
     the model to read (bot.model_request); a clause vibeops never does is refused either way.
     """
     request = read(text)
+    korean = _HANGUL.search(request.text) is not None
     refused = [c for c in request.unmapped if _refused(c)]
     if refused:
         raise RequestError(
-            "I can't do all of this request, so I did nothing: "
+            ("요청 중 " + ", ".join(f"`{c}`" for c in refused) + " 부분은 할 수 없어서 아무것도 하지 않았습니다. "
+             if korean else "")
+            + "I can't do all of this request, so I did nothing: "
             + "; ".join(f"`{c}`: {_REFUSED_WHY}" for c in refused) + ". Ask for the check on its own, e.g. `"
             + _without(request) + "`.", clauses=tuple(refused))
     unknown_tool = _unknown_tool(request)
@@ -1224,7 +1229,9 @@ def parse_request(text: str, free_form: bool = False) -> Request:
         if typo:
             raise RequestError(typo, clauses=request.unmapped)
         raise RequestError(
-            "I did not understand " + ", ".join(f"`{c}`" for c in request.unmapped) + ", and vibeops never "
+            ("요청 중 " + ", ".join(f"`{c}`" for c in request.unmapped) + " 부분을 이해하지 못했습니다. "
+             if korean else "")
+            + "I did not understand " + ", ".join(f"`{c}`" for c in request.unmapped) + ", and vibeops never "
             "drops part of a request. " + _understood_line(request) + " " + OPTIONS_HELP + " " + MODEL_HELP,
             clauses=request.unmapped)
     unknown_tools = [t for t in request.tools if t not in KNOWN_TOOLS]
@@ -1249,8 +1256,12 @@ def _unknown_tool(request: Request) -> str | None:
 
 
 def _refused(clause: str) -> bool:
-    first = clause.split()[0].lower().strip(",.;") if clause.split() else ""
-    return first in _REFUSED_VERBS or any(clause.startswith(v) for v in ("삭제", "배포", "지워", "제거"))
+    """A clause vibeops never does: it starts with a verb such as delete or deploy (삭제, 배포), or, in Korean, its
+    object comes first (`db 배포 삭제해줘`)."""
+    words = clause.split()
+    first = words[0].lower().strip(",.;") if words else ""
+    ko = ("삭제", "배포", "지워", "제거")
+    return first in _REFUSED_VERBS or clause.startswith(ko) or (len(words) > 1 and words[1].startswith(ko))
 
 
 def _without(request: Request) -> str:
