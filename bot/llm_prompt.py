@@ -130,8 +130,9 @@ def _existing_workflows(tree: RepoTree) -> str:
 
 def _intent_text(intent: Intent, tree: RepoTree, workflow_path: str, default_branch: str) -> str:
     requested = sorted(intent.requested_files(tree)) if intent.scanners else []
+    tools = intent.request.tools
     lines = [
-        f"- Tool: {intent.tool}",
+        f"- Tool: {intent.tool}" if len(tools) == 1 else f"- Tools: {', '.join(tools)} (one job per tool)",
         f"- Workflow file: {workflow_path}",
         f"- Default branch: {default_branch}",
         "- Targets (scan exactly these): " + (", ".join(intent.targets) or "none named"),
@@ -143,4 +144,7 @@ def _intent_text(intent: Intent, tree: RepoTree, workflow_path: str, default_bra
                                                                  if intent.schedule else ""))
     if intent.upload_sarif:
         lines.append("- Upload results to code scanning (SARIF)")
+    if intent.request.required_check:
+        lines.append("- A required status check: run on every pull request (no `paths:` filter on pull_request) and "
+                     "succeed quickly when no target changed")
     return "\n".join(lines)

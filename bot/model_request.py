@@ -73,6 +73,8 @@ def messages_for(request: Request) -> list[dict]:
 
 def parse_reading(reply: str) -> dict:
     """The model's JSON object, validated against REQUEST_SCHEMA's allowlist; ModelReadingError otherwise."""
+    if len(reply) > 100_000:
+        raise ModelReadingError("the reply is too long")
     block = _JSON_BLOCK.search(reply)
     text = (block.group(1) if block else reply).strip()
     if len(text) > 20_000:

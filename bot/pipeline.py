@@ -15,7 +15,7 @@ from bot.render.markdown import inert, pr_body
 from bot.repotree import RepoTree, normalize
 from bot.report import ERROR, OPENED, REJECTED, Report
 from bot.repo_config import CONFIG_PATHS, ConfigError, RepoConfig, layered, parse_config
-from bot.request import MODEL_HELP, RequestError, parse_request, understood
+from bot.request import MODEL_HELP, RequestError, parse_request, read, understood
 from bot.validation import run_preview, validate
 
 
@@ -97,7 +97,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
     try:
         request = parse_request(text, free_form=services.llm is not None and generator != "recipe")
     except RequestError as exc:
-        return report.but(message=str(exc), understood=refused(exc))
+        return report.but(message=str(exc), understood=refused(exc, text))
     understanding = None
     if request.unmapped and services.llm is not None:
         # The model understands first (a typed request, validated); a recipe then writes when it can.
@@ -107,7 +107,7 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
         try:
             request, understanding = understand(request, services.llm)
         except RequestError as exc:
-            return report.but(message=str(exc), understood=refused(exc))
+            return report.but(message=str(exc), understood=refused(exc, text))
         except LLMError as exc:
             return report.but(message=f"the model failed ({exc}); nothing was written")
     report = report.but(understood=understood(request), llm=_understanding_llm(understanding))
@@ -161,11 +161,20 @@ def run_request(text: str, services: Services, base: str | None = None, overwrit
                       message=f"{verb} branch {published.branch} with {draft.path}")
 
 
-def refused(exc: RequestError) -> dict:
-    """The JSON `understood` of a refused request: the clauses at fault and why."""
-    return {"request": None, "refused": str(exc), "choices": list(exc.choices),
-            "clauses": [{"clause": c, "field": "not-understood", "value": "", "workflow": "not done", "line": None,
-                         "ok": False} for c in exc.clauses]}
+def refused(exc: RequestError, text: str) -> dict:
+    """The JSON `understood` of a refused request: every clause as read, the ones at fault marked, and why."""
+    try:
+        rows = understood(read(text))["clauses"]
+    except RequestError:
+        rows = []
+    at_fault = set(exc.clauses)
+    why = "refused" if "I can't do" in str(exc) else ""
+    rows = [dict(r, workflow="not done", ok=False, value=r["value"] or why) if r["clause"] in at_fault else r
+            for r in rows]
+    seen = {r["clause"] for r in rows}
+    rows += [{"clause": c, "field": "not-understood", "value": why, "workflow": "not done", "line": None, "ok": False}
+             for c in exc.clauses if c not in seen]
+    return {"request": None, "refused": str(exc), "choices": list(exc.choices), "clauses": rows}
 
 
 def _understanding_llm(usage: dict | None) -> dict | None:

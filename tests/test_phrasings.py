@@ -27,6 +27,7 @@ def test_the_corpus_is_big_and_covers_every_group():
     assert groups == {"seed", "en", "ko", "typo", "refusal", "model"}
     assert sum(1 for e in CORPUS if e["group"] == "ko") >= 20
     assert sum(1 for e in CORPUS if "refused" in e) >= 20
+    assert sum(1 for e in CORPUS if e.get("forbidden")) == 7
     assert len({e["text"] for e in CORPUS}) == len(CORPUS)  # no duplicate phrasings
 
 
@@ -75,9 +76,16 @@ def test_phrasing_is_refused_with_a_specific_message(entry):
     assert "does not exist" not in message
 
 
-@pytest.mark.parametrize("entry", [e for e in CORPUS if e["group"] == "refusal" and "clauses" in e], ids=_id)
+FORBIDDEN = [e for e in CORPUS if e.get("forbidden")]
+
+
+@pytest.mark.parametrize("entry", FORBIDDEN, ids=_id)
 def test_a_clause_vibeops_never_does_is_refused_even_with_a_model(entry):
-    if entry["clauses"] == ["make coffee"]:
-        pytest.skip("not a forbidden action: with a model it goes to the model to read")
-    with pytest.raises(RequestError):
+    with pytest.raises(RequestError) as err:
         parse_request(entry["text"], free_form=True)
+    assert "never deletes, deploys, changes or sends anything" in str(err.value)
+
+
+def test_a_clause_that_is_merely_not_understood_goes_to_the_model_when_there_is_one():
+    request = parse_request("add trivy scan for k8s nightly and make coffee", free_form=True)
+    assert request.unmapped == ("make coffee",) and request.recipe is False

@@ -158,8 +158,17 @@ def test_a_clause_it_cannot_do_is_refused_by_name_with_exit_2_and_nothing_writte
     assert branches(shop) == []
     code, report = vibeops_json("run", "add trivy scan for k8s-manifests/api.yaml and delete the db deployment",
                                 "--repo", str(shop))
-    assert code == 2 and report["understood"]["clauses"][0]["clause"] == "delete the db deployment"
-    assert report["understood"]["clauses"][0]["field"] == "not-understood"
+    assert code == 2
+    rows = report["understood"]["clauses"]
+    assert [r["field"] for r in rows] == ["verb", "tools", "object", "targets", "not-understood"]
+    assert rows[-1]["clause"] == "delete the db deployment" and rows[-1]["workflow"] == "not done"
+    assert not rows[-1]["ok"] and all(r["ok"] for r in rows[:-1])
+
+
+def test_a_korean_request_is_refused_in_korean_too(shop):
+    result = vibeops("run", "trivy로 k8s-manifests/api.yaml 검사하고 db 배포 삭제해줘", "--repo", str(shop))
+    assert result.returncode == 2 and branches(shop) == []
+    assert "부분은 할 수 없어서 아무것도 하지 않았습니다" in result.stderr and "`db 배포 삭제해줘`" in result.stderr
 
 
 def test_a_word_that_is_not_a_severity_is_named_as_such(shop):

@@ -19,7 +19,7 @@ def run_report(report: Report, repo: str | None = None) -> str:
     if report.branch:
         lines.append(f"  branch    {report.branch} @ {report.commit[:12] if report.commit else '-'}"
                      f"  (from {report.base})")
-    if report.understood:
+    if report.understood and (report.understood.get("clauses") or report.understood.get("notes")):
         lines += ["", *understood_lines(report.understood)]
     if report.llm:
         llm = report.llm

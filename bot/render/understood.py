@@ -15,7 +15,10 @@ def rows(data: dict | None) -> list[tuple[str, str, str]]:
     found = []
     for row in data.get("clauses") or []:
         label = _LABELS.get(row["field"], row["field"])
-        meaning = f"{label}: {row['value']}" if row.get("value") and row["field"] not in ("verb",) else label
+        if row["field"] == "not-understood":
+            meaning = "REFUSED" if row.get("value") == "refused" else label
+        else:
+            meaning = f"{label}: {row['value']}" if row.get("value") and row["field"] != "verb" else label
         proof = row.get("workflow") or ""
         if row.get("ok") is False and proof and "✗" not in proof and row["field"] != "not-understood":
             proof += " ✗"
