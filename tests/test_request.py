@@ -346,7 +346,7 @@ def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
 @pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint"])
 def test_tools_with_a_recipe(tool):
     request = parse_request(f"add {tool} scan for k8s-manifests")
-    assert request.recipe and request.tool == tool and not request.details and request.tools == ()
+    assert request.recipe and request.tool == tool and not request.details and request.tools == (tool,)
 
 
 def test_checkov_is_case_insensitive():
@@ -361,8 +361,10 @@ def test_several_tools_and_options():
     assert request.framework == ("kubernetes",) and request.required_check
     with pytest.raises(RequestError, match="checkov option"):
         parse_request("add hadolint check for k8s with framework kubernetes")
-    with pytest.raises(RequestError, match="No built-in recipe combines kubeconform"):
+    with pytest.raises(RequestError, match="no built-in recipe for kubeconform: no honest pin"):
         parse_request("add trivy and kubeconform scan for k8s")
+    with pytest.raises(RequestError, match="No built-in recipe combines actionlint"):
+        parse_request("add trivy and actionlint check for k8s")
 
 
 @pytest.mark.parametrize("text", [
@@ -414,11 +416,12 @@ def test_request_error_is_a_value_error():
 def test_several_tools_keep_request_tool_and_split_per_tool():
     req = parse_request("scan k8s with trivy and checkov, only fail on critical issues", free_form=True)
     assert req.tools == ("trivy", "checkov") and req.tool == "trivy" and req.mode == "config"
-    assert req.recipe is False  # checkov has no recipe in RECIPE_TOOLS yet
+    assert req.recipe is True  # both have a recipe: one workflow, one job each
     trivy, checkov = req.per_tool()
     assert (trivy.tool, trivy.tools, trivy.mode, trivy.scanners, trivy.recipe) == (
         "trivy", ("trivy",), "config", ("misconfig",), True)
-    assert (checkov.tool, checkov.tools, checkov.scanners, checkov.recipe) == ("checkov", ("checkov",), ("checkov",), False)
+    assert (checkov.tool, checkov.tools, checkov.mode, checkov.scanners, checkov.recipe) == (
+        "checkov", ("checkov",), "scan", ("checkov",), True)
     assert trivy.fail_on == checkov.fail_on == ("CRITICAL",) and trivy.paths == checkov.paths == ("k8s",)
     single = parse_request("add trivy scan for k8s")
     assert single.per_tool() == (single,) and single.tools == ("trivy",)
