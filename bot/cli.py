@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except UsageError as exc:
         if as_json:
-            print(json.dumps({"ok": False, "status": "error", "error": f"usage: {exc}"}))
+            print(json.dumps({"ok": False, "status": "error", "error": f"usage: {exc}", "message": f"usage: {exc}"}))
         else:
             sys.stderr.write(exc.usage + f"vibeops: error: {exc}\n")
         return 2
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the edge: an unexpected failure is an error, never "findings"
         message = f"unexpected {type(exc).__name__}: {str(exc)[:300]}"
         if as_json:
-            print(json.dumps({"ok": False, "status": "error", "error": message, "hint": BUG_HINT}))
+            print(json.dumps({"ok": False, "status": "error", "error": message, "message": message,
+                              "hint": BUG_HINT}))
         print(f"vibeops: {message}\n({BUG_HINT})", file=sys.stderr)
         return 2
 

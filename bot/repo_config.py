@@ -232,8 +232,7 @@ def _validate(data, spec: dict) -> list[tuple[str, int | None, str]]:
             continue
         if kind == "type":
             wanted = error.validator_value
-            message = (f"must be {'an' if wanted[0] in 'aeio' else 'a'} {wanted}, not {type(value).__name__}"
-                       f" ({_short(value)})")
+            message = f"must be {'an' if wanted[0] in 'aeio' else 'a'} {wanted}, not {_kind(value)} ({_short(value)})"
         elif kind == "enum":
             message = f"{_short(value)} is not one of {', '.join(map(str, error.validator_value))}"
         elif kind == "pattern":
@@ -246,6 +245,15 @@ def _validate(data, spec: dict) -> list[tuple[str, int | None, str]]:
             message = error.message[:200]
         problems.append((key, line, message))
     return sorted(problems, key=lambda p: (p[1] or 0))
+
+
+def _kind(value) -> str:
+    """The YAML reader's word for a value's type (`list`, not ruamel's `CommentedSeq`)."""
+    for kind, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str"), (Mapping, "mapping"),
+                       (list, "list")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def _short(value) -> str:

@@ -88,7 +88,7 @@ def check(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
                     raise YAMLLimitError("a mapping key must be a plain value, not a mapping or list", line)
                 add(sizes[event.anchor], line)
             elif isinstance(event, ScalarEvent):
-                _check_tag(event, "scalar", line)
+                _check_tag(event, line)
                 if event.style is None and len(event.value) > MAX_SCALAR_DIGITS and _NUMBER.match(event.value):
                     raise YAMLLimitError(f"a number of {len(event.value)} digits (the limit is {MAX_SCALAR_DIGITS})",
                                          line)
@@ -97,7 +97,7 @@ def check(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
                 add(1, line)
             elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
                 kind = "mapping" if isinstance(event, MappingStartEvent) else "sequence"
-                _check_tag(event, kind, line)
+                _check_tag(event, line)
                 if in_key_position():
                     raise YAMLLimitError("a mapping key must be a plain value, not a mapping or list", line)
                 if len(stack) >= limits.max_depth:
@@ -115,7 +115,7 @@ def check(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
         return
 
 
-def _check_tag(event, kind: str, line: int | None) -> None:
+def _check_tag(event, line: int | None) -> None:
     tag = getattr(event, "tag", None)
     if tag is None:
         return

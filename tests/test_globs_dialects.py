@@ -181,3 +181,18 @@ def test_helmignore_is_linear():
     from bot.globs import HelmIgnore
 
     assert not HelmIgnore("*a" * 200 + "x\n").ignores("a" * 5000)
+
+
+# --- trivy's documented skip examples (docs: "Skipping Files and Directories") -----------------------------
+
+@pytest.mark.parametrize("pattern, skipped, kept", [
+    ("**/foo", ["foo", "a/foo", "a/b/foo"], ["foo/x", "afoo"]),
+    ("**/.terraform", ["x/.terraform", ".terraform"], ["x/.terraform-docs"]),
+    ("testdata/*/bar", ["testdata/a/bar"], ["testdata/a/b/bar", "testdata/bar"]),
+    ("Gemfile.lock", ["Gemfile.lock"], ["a/Gemfile.lock"]),
+])
+def test_trivy_documented_skip_examples(pattern, skipped, kept):
+    for path in skipped:
+        assert trivy_skip_match([pattern], path), (pattern, path)
+    for path in kept:
+        assert not trivy_skip_match([pattern], path), (pattern, path)

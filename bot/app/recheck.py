@@ -6,7 +6,7 @@ from bot.app.commands import StaticOnly, without_tool_checks
 from bot.app.delivery import PullRequestChange
 from bot.app.ownership import from_fork, own_marker
 from bot.audit import FileAudit, audit_workflow
-from bot.findings import Severity
+from bot.findings import CheckResult, Finding, Severity
 from bot.intent import IntentError, resolve_intent
 from bot.pipeline import load_config
 from bot.render.markdown import code, inert
@@ -44,6 +44,11 @@ def recheck_pull_request(change: PullRequestChange, repo, ctx) -> str:
         tree = snapshot.tree
         for path in workflows:
             text = tree.read_text(path)
+            if text is None and tree.is_file(path):  # there, but not UTF-8 text: a finding, never a pass
+                audits.append(FileAudit(path, (CheckResult("scope", (Finding(
+                    "scope", "unreadable-workflow", Severity.ERROR, "cannot analyse: the file is not UTF-8 text",
+                    path, None),)),), None))
+                continue
             if text is None:
                 continue  # deleted by the pull request
             intent = _requested(marker, tree, config) if marker and path == marker.get("workflow") else None
