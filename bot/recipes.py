@@ -374,8 +374,12 @@ def _install_script(tool: str) -> str:
         "EOF",
         f'"$RUNNER_TEMP/{tool}-venv/bin/pip" install --require-hashes --only-binary :all: '
         f'-r "$RUNNER_TEMP/{tool}-requirements.txt"',
-        f'echo "$RUNNER_TEMP/{tool}-venv/bin" >> "$GITHUB_PATH"',
     ]) + "\n"
+
+
+def _program(tool: str) -> str:
+    """The tool in the job's own venv, by its full path: nothing is added to PATH for later steps."""
+    return f'"$RUNNER_TEMP/{tool}-venv/bin/{tool}"'
 
 
 def scan_command(intent: Intent, target: str, tree: RepoTree, index: int = 0) -> str:
@@ -385,13 +389,13 @@ def scan_command(intent: Intent, target: str, tree: RepoTree, index: int = 0) ->
     if tool == "hadolint":
         flags = ["--no-fail"] if not fail_on else ["--failure-threshold",
                                                   _HADOLINT_THRESHOLD[max(fail_on, key=_SEVERITIES.index)]]
-        words = ["hadolint", "--no-color", *flags, shown]
+        words = [_program("hadolint"), "--no-color", *flags, shown]
     elif tool == "yamllint":
         # yamllint fails on errors; --strict fails on warnings too (asked for by MEDIUM or lower).
         strict = bool(fail_on) and max(_SEVERITIES.index(s) for s in fail_on) >= _SEVERITIES.index("MEDIUM")
-        words = ["yamllint", "-d", "default", "-f", "parsable", *(["--strict"] if strict else []), shown]
+        words = [_program("yamllint"), "-d", "default", "-f", "parsable", *(["--strict"] if strict else []), shown]
     else:  # checkov: offline, only the frameworks asked for; its own markdown table for the summary
-        words = ["checkov", "--skip-download", "--quiet", "--compact"]
+        words = [_program("checkov"), "--skip-download", "--quiet", "--compact"]
         if intent.request.framework:
             words += ["--framework", *intent.request.framework]
         if not fail_on:

@@ -240,6 +240,13 @@ def test_tools_are_installed_only_from_hash_pinned_wheels(repo, tool, package):
 
 
 @needs["hadolint"]
+def in_venv(runner_temp: Path, tool: str, binary: str) -> None:
+    """The tool where a recipe's install step puts it: `$RUNNER_TEMP/TOOL-venv/bin/TOOL`."""
+    target = runner_temp / f"{tool}-venv" / "bin" / tool
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(binary)
+
+
 def test_hadolint_summary_is_a_markdown_table_of_the_real_findings(repo, tmp_path):
     tree = RepoTree.from_directory(repo)
     draft = render(resolve_intent(parse_request("add hadolint check for docker/api/Dockerfile"), tree), tree,
@@ -247,8 +254,8 @@ def test_hadolint_summary_is_a_markdown_table_of_the_real_findings(repo, tmp_pat
     steps = [s.data for s in Workflow.parse("w.yml", draft.text).steps()]
     scan = next(s for s in steps if s["name"] == "Lint docker/api/Dockerfile")
     summary = next(s for s in steps if s["name"] == "Write the findings table")
-    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-           "PATH": str(Path(TOOLS.hadolint).parent) + ":/usr/bin:/bin"}
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "PATH": "/usr/bin:/bin"}
+    in_venv(tmp_path, "hadolint", TOOLS.hadolint)  # where the install step puts it
     scanned = subprocess.run(["bash", "-eo", "pipefail", "-c", scan["run"]], cwd=repo, env=env,
                              capture_output=True, text=True)
     assert scanned.returncode == 0, scanned.stderr  # warnings only: below the default failure threshold
@@ -268,8 +275,8 @@ def test_yamllint_fails_on_errors_and_writes_its_table(repo, tmp_path):
     draft = render(resolve_intent(parse_request("add yamllint check for k8s/api.yaml"), tree), tree,
                    "main", default_catalog())
     steps = [s.data for s in Workflow.parse("w.yml", draft.text).steps()]
-    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-           "PATH": str(Path(TOOLS.yamllint).parent) + ":/usr/bin:/bin"}
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "PATH": "/usr/bin:/bin"}
+    in_venv(tmp_path, "yamllint", TOOLS.yamllint)  # where the install step puts it
     scan = subprocess.run(["bash", "-eo", "pipefail", "-c", steps[2]["run"]], cwd=repo, env=env,
                           capture_output=True, text=True)
     assert scan.returncode == 1 and "[error]" in scan.stdout

@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.globs import checkov_skip_problem, checkov_skips, is_glob, trivy_skip_match
+from bot.globs import checkov_skip_problem, checkov_skips, glob_match, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import WORKSPACE as WORKSPACE_DIR, StepContext, resolve_expressions, resolve_value, step_contexts
@@ -293,6 +293,8 @@ def _script_or_runner(command: Command, ctx: StepContext, tree: RepoTree) -> Inv
         tool = scanner_named(" ".join(argv[1:3]))
         return Invocation(tool, "unknown", unresolved=f"`{' '.join(argv[:3])}` runs a task that is not followed") \
             if tool else None
+    if _VENV_PROGRAM.match(argv[0]):
+        return None  # a program of the job's own venv ($RUNNER_TEMP/NAME-venv/bin/PROG): read by its name
     if "/" in argv[0] or argv[0].endswith((".sh", ".bash", ".py")):
         tool = scanner_named(argv[0])
         if tool is None and ctx.checkout_root and "$" not in argv[0]:
@@ -302,6 +304,10 @@ def _script_or_runner(command: Command, ctx: StepContext, tree: RepoTree) -> Inv
         return Invocation(tool, "unknown", unresolved=f"the script {argv[0]} runs {tool}; scripts are not followed") \
             if tool else None
     return None
+
+
+_VENV_PROGRAM = re.compile(r"^(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\}|\$\{\{ *runner\.temp *\}\})/[A-Za-z0-9_.-]+-venv/bin/"
+                           r"[A-Za-z0-9_.-]+$")
 
 
 def _script_scanner(text: str | None) -> str | None:
