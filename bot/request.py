@@ -1066,7 +1066,9 @@ def _next_span(s: _State, i: int) -> _Span:
         single = i + 1 >= len(toks) or _w(toks, i + 1) in _SEPARATORS or _starts_known(s, i + 1)
         if prev != "separator" or single:
             path = _target_tok(s, i, True, folder=prev == "connector")
-            if path and (prev != "separator" or not _is_english_word_run(toks, i)):
+            # After `and`, a word followed by more plain words starts a new clause, unless what follows is a
+            # clause we read (`k8s and infra with framework kubernetes`, `… and docker with trivy`).
+            if path and (prev != "separator" or not _is_english_word_run(toks, i) or _starts_known(s, i + 1)):
                 return _Span(i, i + 1, "targets", Target(_path_kind(path), path, ""))
     return _Span(i, i + 1, NOT_UNDERSTOOD)
 

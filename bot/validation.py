@@ -30,7 +30,8 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
     scope = scope_for(intent, steps, with_draft)
     config = getattr(services, "config", None)
     ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent,
-                       generated=True, catalog=services.catalog, config=config)
+                       generated=True, catalog=services.catalog, config=config,
+                       gate_source=getattr(services, "gate_source", None))
     checks = run_checks(ctx)
     if config is not None and not config.preview:
         result = previews.Preview(intent.tool, fail_on=intent.fail_on, error=f"turned off by {config.where('preview')}")

@@ -167,7 +167,7 @@ def test_a_combination_misreading_one_tool_is_not_exact(repo):
 def test_a_later_file_matching_a_glob_is_scanned_and_triggers_the_workflow(repo):
     report = run(repo, "add yamllint check for `k8s/*.yaml`")
     text = report["workflow_text"]
-    assert "yamllint -d default -f parsable k8s/*.yaml |" in text  # the pattern, not today's files
+    assert "/yamllint-venv/bin/yamllint\" -d default -f parsable k8s/*.yaml |" in text  # the pattern, not today's files
     workflow = Workflow.parse("w.yml", text)
     assert "k8s/*.yaml" in workflow.triggers["pull_request"]["paths"]
     (repo / "k8s/cache.yaml").write_text(SERVICE.replace("db", "cache"))
@@ -185,7 +185,7 @@ def test_a_later_file_matching_a_glob_is_scanned_and_triggers_the_workflow(repo)
     ("add yamllint check for k8s/notes.txt", "yamllint would find nothing to check in `k8s/notes.txt`"),
     ("add checkov scan for k8s with framework terraform",
      "checkov would find nothing to check in `k8s`: it contains no file that checkov reads as a terraform file"),
-    ("add checkov scan for k8s with framework nomad", "checkov framework nomad has no recipe"),
+    ("add checkov scan for k8s with framework nomad", "checkov framework `nomad` has no recipe"),
     ("add kubeconform check for k8s", "There is no built-in recipe for kubeconform: no honest pin"),
     ("add kube-linter check for k8s", "There is no built-in recipe for kube-linter: no honest pin"),
     ("add helm lint for k8s", "There is no built-in recipe for helm: no honest pin"),

@@ -35,6 +35,8 @@ class CheckContext:
     generated: bool = False  # written by vibeops (recipe or model), so the guardrails are strict
     catalog: Catalog | None = None
     config: object | None = None  # the repository's effective RepoConfig
+    # The server's VIBEOPS_GATE_SOURCE: the one Git URL (pinned to a commit) the gate may `pipx run --spec`.
+    gate_source: str | None = None
 
 
 def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...]:

@@ -123,8 +123,10 @@ def program(word: Word) -> str | None:
     return None
 
 
-def check(command: SimpleCommand) -> list[tuple[str, str]]:
-    """(rule, message) for every way the command leaves the allowlist; [] when it is on it."""
+def check(command: SimpleCommand, trusted: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(rule, message) for every way the command leaves the allowlist; [] when it is on it.
+
+    `trusted`: install specs the server vouches for (VIBEOPS_GATE_SOURCE), which `pipx run --spec` may name."""
     if not command.words:
         return []
     name = program(command.words[0])
@@ -149,7 +151,7 @@ def check(command: SimpleCommand) -> list[tuple[str, str]]:
         bad = [v for v in values if v not in _SHOPT]
         return [("command-not-allowed", f"`shopt {' '.join(bad)}` is not an allowed shell option")] if bad else []
     if name == "pipx":
-        return _pipx(words)
+        return _pipx(words, trusted)
     if name == "set":
         bad = [w.value for w in words if w.value not in _SET_WORDS]
         return [("command-not-allowed", f"`set {' '.join(bad)}` is not an allowed shell option")] if bad else []
@@ -244,11 +246,15 @@ def _pip(words: list[Word]) -> list[tuple[str, str]]:
     return problems
 
 
-def _pipx(words: list[Word]) -> list[tuple[str, str]]:
-    """`pipx run --spec name==version APP args`, where APP's own command line is on the allowlist."""
+def _pipx(words: list[Word], trusted: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """`pipx run --spec name==version APP args`, where APP's own command line is on the allowlist; the spec
+    may also be exactly one the server vouches for (the gate's Git URL pinned to a commit)."""
     values = [w.value for w in words]
     if values[:2] != ["run", "--spec"] or len(values) < 4:
         return [("package-install", "pipx may only `run --spec name==version APP …`")]
+    if values[2] in trusted and words[2].literal:
+        return [] if values[3] == "vibeops" else [("command-not-allowed", f"pipx runs `{values[3]}` from the gate's "
+                                                                          "source; only `vibeops` comes from it")]
     if not _PINNED.match(values[2]):
         return [("package-install", f"pipx runs `{values[2]}`, which is not pinned as `name==version` from PyPI")]
     app = values[3]
