@@ -1068,7 +1068,7 @@ def _next_span(s: _State, i: int) -> _Span:
             path = _target_tok(s, i, True, folder=prev == "connector")
             # After `and`, a word followed by more plain words starts a new clause, unless what follows is a
             # clause we read (`k8s and infra with framework kubernetes`, `… and docker with trivy`).
-            if path and (prev != "separator" or not _is_english_word_run(toks, i) or _starts_known(s, i + 1)):
+            if path and (prev != "separator" or not _is_english_word_run(toks, i) or _starts_option_or_tool(s, i + 1)):
                 return _Span(i, i + 1, "targets", Target(_path_kind(path), path, ""))
     return _Span(i, i + 1, NOT_UNDERSTOOD)
 
@@ -1080,6 +1080,11 @@ def _starts_known(s: _State, i: int) -> bool:
         return False
     return any(m(s, i) is not None for m in _OPTION_MATCHERS) or _match_tool(s, i) is not None \
         or _w(s.toks, i) in _CONNECTORS | _COURTESY | _OBJECTS
+
+
+def _starts_option_or_tool(s: _State, i: int) -> bool:
+    """An option or a tool starts at token i (`with framework kubernetes`, `with trivy`)."""
+    return i < len(s.toks) and (any(m(s, i) is not None for m in _OPTION_MATCHERS) or _match_tool(s, i) is not None)
 
 
 def _is_english_word_run(toks: list[_Tok], i: int) -> bool:

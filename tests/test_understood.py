@@ -330,5 +330,6 @@ def test_the_understood_table_keeps_user_and_workflow_text_inert():
          "line": 3, "ok": True}], "notes": ["@team"]})
     row = table.splitlines()[2]
     assert row.count(" | ") == 2  # three cells, whatever the text held
-    assert "`line @admin \\| 'x' <b>`" in row  # the user's words as code: no mention, no HTML
+    assert "`line @\u200badmin \\| 'x' <\u200bb>`" in row  # the user's words as code, inert: no mention, no HTML
+    assert "@admin" not in row and "<b>" not in row
     assert "@root" not in row and "<i>" not in row and "@team" not in table

@@ -40,10 +40,15 @@ def understood_table(data: dict | None) -> str:
 def _code(text: str) -> str:
     """The user's words in a table cell, as code: no pipe, line break or backquote can leave the cell."""
     cleaned = " ".join(str(text).split()).replace("|", "\\|").replace("`", "'")
-    return f"`{cleaned}`" if cleaned else ""
+    # Inert too (no HTML comment, mention or reference even in a code span): a body holds one marker, ours.
+    from bot.render.markdown import inert  # markdown imports this module
+
+    return f"`{inert(cleaned)}`" if cleaned else ""
 
 
 def _plain(text: str) -> str:
     """What the workflow says, as text: no pipes, no HTML, and no @mention that would notify anyone."""
+    from bot.render.markdown import inert  # markdown imports this module
+
     cleaned = " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return cleaned.replace("@", "@\u2060")
+    return inert(cleaned)
