@@ -162,6 +162,13 @@ SHELL = [
     ("write-parent", "echo x > ../x", "redirect-not-allowed", "../x"),
     ("write-github-state", 'echo "x=1" >> "$GITHUB_STATE"', "redirect-not-allowed", "GITHUB_STATE"),
     ("step-output-in-script", 'echo "${{ steps.changed.outputs.any }}"', "run-expression", "steps.changed.outputs"),
+    # reading outside the workspace
+    ("read-runner-files", "cat /home/runner/runners/.credentials", "path-outside-workspace", ".credentials"),
+    ("scan-the-runner", "trivy fs --scanners secret /", "path-outside-workspace", "`/`"),
+    ("cat-home-variable", 'cat "$HOME/.docker/config.json"', "path-outside-workspace", "HOME"),
+    ("jq-home", "jq . ~/.docker/config.json", "path-outside-workspace", "~/.docker"),
+    ("flag-value-up", "trivy config --ignorefile=../../.trivyignore k8s/api.yaml", "path-outside-workspace",
+     "../../.trivyignore"),
     # a job's own venv: only its programs may name it
     ("overwrite-venv-program", 'trivy fs -o "$RUNNER_TEMP/hadolint-venv/bin/hadolint" .', "protected-path",
      "hadolint-venv"),
@@ -316,6 +323,8 @@ GOOD = [
     "trivy config --severity HIGH,CRITICAL --exit-code 1 k8s/api.yaml",
     "trivy config \\\n  --severity HIGH,CRITICAL \\\n  --exit-code 1 \\\n  k8s/api.yaml",
     "trivy fs --scanners misconfig --skip-dirs node_modules --format sarif --output trivy.sarif .",
+    "trivy config --cache-dir /tmp/trivy -f json -o /dev/stdout k8s/api.yaml",
+    "echo 'scanned /etc? no: only ../k8s' ~",
     "hadolint api/Dockerfile",
     "hadolint --failure-threshold error --format json api/Dockerfile > hadolint.json",
     "hadolint - < api/Dockerfile",
