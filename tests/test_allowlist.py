@@ -329,6 +329,7 @@ GOOD = [
     "hadolint --failure-threshold error --format json api/Dockerfile > hadolint.json",
     "hadolint - < api/Dockerfile",
     "checkov -f k8s/api.yaml --framework kubernetes --quiet",
+    "checkov --skip-download --framework dockerfile kubernetes -d k8s",
     "checkov -d k8s --skip-download --compact -o cli -o json --output-file-path ${{ runner.temp }}/checkov",
     "pip install --require-hashes -r requirements.txt",
     "pip install --no-deps --require-hashes 'checkov==3.3.30' --hash=sha256:" + "a" * 64,
