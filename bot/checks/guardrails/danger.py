@@ -37,8 +37,6 @@ def classic(command: SimpleCommand, script: Script) -> str | None:
             return f"pipes a download into `{base}`"
         if any(w.substituted for w in command.words[1:]) and downloads:
             return f"runs a downloaded script with `{base}`"
-        if "-c" in args and any(w.substituted for w in command.words) and downloads:
-            return f"runs a downloaded script with `{base} -c`"
     if base in ("eval", "source", ".") and any(w.substituted for w in command.words[1:]) and downloads:
         return f"runs a downloaded script with `{base}`"
     positional = [a for a in args if not a.startswith("-")]

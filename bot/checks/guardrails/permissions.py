@@ -46,7 +46,7 @@ def _only_read(ctx) -> list[Finding]:
             continue
         for scope, level in granted.items() if isinstance(granted, Mapping) else ():
             scope, level = str(scope), str(level)
-            if level in ("read", "none") and scope != "id-token":
+            if level == "none" or (level == "read" and scope != "id-token"):
                 continue
             if scope == "security-events" and level == "write" and sarif:
                 continue
