@@ -250,6 +250,8 @@ YAML = [
      "permission-not-allowed", "OIDC"),
     ("write-all", draft(run("trivy config k8s/api.yaml"), top="permissions: write-all\n"), "permission-not-allowed",
      "write-all"),
+    ("permissions-as-a-list", draft(run("trivy config k8s/api.yaml"), top="permissions: [contents]\n"),
+     "permission-not-allowed", "permissions: "),
     ("pull-requests-write", draft(run("trivy config k8s/api.yaml"), top="permissions:\n  pull-requests: write\n"),
      "permission-not-allowed", "pull-requests: write"),
     ("security-events-without-upload", draft(run("trivy config k8s/api.yaml"),
