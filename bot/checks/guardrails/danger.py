@@ -47,9 +47,8 @@ def classic(command: SimpleCommand, script: Script) -> str | None:
     if base in ("terraform", "tofu", "terragrunt") and ("destroy" in positional
                                                         or ("apply" in positional and "-destroy" in args)):
         return "destroys infrastructure (`terraform destroy`)"
-    if base == "rm" and _recursive_force(args) and any(a in _ROOT_TARGETS for a in positional):
-        return "deletes the file system (`rm -rf` of the root, home or workspace)"
-    return None
+    destroys_root = base == "rm" and _recursive_force(args) and any(a in _ROOT_TARGETS for a in positional)
+    return "deletes the file system (`rm -rf` of the root, home or workspace)" if destroys_root else None
 
 
 def describe(command: SimpleCommand, script: Script) -> str | None:
