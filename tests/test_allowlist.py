@@ -108,6 +108,8 @@ SHELL = [
     ("helm-delete", "helm delete api", "forbidden-run", "uninstalls a Helm release"),
     ("eval-string", 'eval "echo hi"', "forbidden-run", "runs code through `eval`"),
     ("rm-build", "rm -rf build", "forbidden-run", "deletes files"),
+    ("rm-without-force", "rm -r /", "forbidden-run", "deletes files"),
+    ("terraform-plan", "terraform plan -destroy", "forbidden-run", "live infrastructure"),
     ("rm-in-xargs", "find . -name '*.yaml' | xargs rm", "command-not-allowed", "`rm`"),
     # installing from anywhere
     ("npx-latest", "npx -y evil-pkg@latest", "forbidden-run", "installs software with `npx`"),
