@@ -106,6 +106,10 @@ SHELL = [
     ("sudo-rm", "sudo rm -fr /", "forbidden-run", "deletes the file system"),
     ("helm-uninstall", "helm uninstall api -n prod", "forbidden-run", "uninstalls a Helm release"),
     ("helm-delete", "helm delete api", "forbidden-run", "uninstalls a Helm release"),
+    ("eval-string", 'eval "echo hi"', "forbidden-run", "runs code through `eval`"),
+    ("rm-build", "rm -rf build", "forbidden-run", "deletes files"),
+    ("rm-without-force", "rm -r /", "forbidden-run", "deletes files"),
+    ("terraform-plan", "terraform plan -destroy", "forbidden-run", "live infrastructure"),
     ("rm-in-xargs", "find . -name '*.yaml' | xargs rm", "command-not-allowed", "`rm`"),
     # installing from anywhere
     ("npx-latest", "npx -y evil-pkg@latest", "forbidden-run", "installs software with `npx`"),
@@ -162,6 +166,13 @@ SHELL = [
     ("write-parent", "echo x > ../x", "redirect-not-allowed", "../x"),
     ("write-github-state", 'echo "x=1" >> "$GITHUB_STATE"', "redirect-not-allowed", "GITHUB_STATE"),
     ("step-output-in-script", 'echo "${{ steps.changed.outputs.any }}"', "run-expression", "steps.changed.outputs"),
+    # reading outside the workspace
+    ("read-runner-files", "cat /home/runner/runners/.credentials", "path-outside-workspace", ".credentials"),
+    ("scan-the-runner", "trivy fs --scanners secret /", "path-outside-workspace", "`/`"),
+    ("cat-home-variable", 'cat "$HOME/.docker/config.json"', "path-outside-workspace", "HOME"),
+    ("jq-home", "jq . ~/.docker/config.json", "path-outside-workspace", "~/.docker"),
+    ("flag-value-up", "trivy config --ignorefile=../../.trivyignore k8s/api.yaml", "path-outside-workspace",
+     "../../.trivyignore"),
     # a job's own venv: only its programs may name it
     ("overwrite-venv-program", 'trivy fs -o "$RUNNER_TEMP/hadolint-venv/bin/hadolint" .', "protected-path",
      "hadolint-venv"),
@@ -241,6 +252,8 @@ YAML = [
      "permission-not-allowed", "OIDC"),
     ("write-all", draft(run("trivy config k8s/api.yaml"), top="permissions: write-all\n"), "permission-not-allowed",
      "write-all"),
+    ("permissions-as-a-list", draft(run("trivy config k8s/api.yaml"), top="permissions: [contents]\n"),
+     "permission-not-allowed", "permissions: "),
     ("pull-requests-write", draft(run("trivy config k8s/api.yaml"), top="permissions:\n  pull-requests: write\n"),
      "permission-not-allowed", "pull-requests: write"),
     ("security-events-without-upload", draft(run("trivy config k8s/api.yaml"),
@@ -293,6 +306,11 @@ YAML = [
     ("matrix-expression-indirection", draft(run("trivy config ${{ matrix.file }}"), job=(
         "    strategy:\n      matrix:\n        file: ${{ fromJSON(github.event.comment.body) }}\n")),
      "run-expression", "matrix.file"),
+    ("workflow-defaults-shell", draft(run("trivy config k8s/api.yaml"),
+                                      workflow_env="defaults:\n  run:\n    shell: python\n"),
+     "shell-not-allowed", "the workflow sets `defaults.run.shell: python`"),
+    ("env-name-not-plain", with_env("          BAD-NAME: x\n"), "variable-not-allowed", "not a plain variable name"),
+    ("env-value-names-venv", with_env("          OUT: tools-venv/bin/hadolint\n"), "protected-path", "venv"),
     ("env-from-expression", draft(run("trivy config k8s/api.yaml"), job="    env: ${{ fromJSON('{}') }}\n"),
      "variable-not-allowed", "mapping"),
 ]
@@ -316,10 +334,13 @@ GOOD = [
     "trivy config --severity HIGH,CRITICAL --exit-code 1 k8s/api.yaml",
     "trivy config \\\n  --severity HIGH,CRITICAL \\\n  --exit-code 1 \\\n  k8s/api.yaml",
     "trivy fs --scanners misconfig --skip-dirs node_modules --format sarif --output trivy.sarif .",
+    "trivy config --cache-dir /tmp/trivy -f json -o /dev/stdout k8s/api.yaml",
+    "echo 'scanned /etc? no: only ../k8s' ~",
     "hadolint api/Dockerfile",
     "hadolint --failure-threshold error --format json api/Dockerfile > hadolint.json",
     "hadolint - < api/Dockerfile",
     "checkov -f k8s/api.yaml --framework kubernetes --quiet",
+    "checkov --skip-download --framework dockerfile kubernetes -d k8s",
     "checkov -d k8s --skip-download --compact -o cli -o json --output-file-path ${{ runner.temp }}/checkov",
     "pip install --require-hashes -r requirements.txt",
     "pip install --no-deps --require-hashes 'checkov==3.3.30' --hash=sha256:" + "a" * 64,
@@ -375,6 +396,14 @@ GOOD = [
 def test_plain_scanner_and_setup_steps_pass(script):
     findings = check(draft(run(script)))
     assert not [f for f in findings if f.blocking], [(f.rule, f.message) for f in findings]
+
+
+def test_none_grants_and_a_workflow_level_sarif_grant_pass():
+    text = draft(f"      - uses: {UPLOAD}\n        with:\n          sarif_file: x.sarif\n",
+                 top="permissions:\n  contents: read\n  id-token: none\n  security-events: write\n")
+    assert not rules(check(text))
+    without_upload = draft(run("trivy config k8s/api.yaml"), top="permissions:\n  security-events: write\n")
+    assert rules(check(without_upload)) == {"permission-not-allowed"}
 
 
 def test_a_sarif_upload_may_have_security_events_write_on_its_job():
@@ -447,6 +476,16 @@ def test_an_allowed_secret_in_job_env_reaching_the_network_is_flagged():
     assert not rules(check(plain, allow))
 
 
+def test_allowed_secrets_in_workflow_env_or_an_unreadable_script_count_as_sent():
+    allow = config("secrets:\n  allow: [SONAR_TOKEN, GITHUB_TOKEN]\n")
+    text = draft(run("curl https://sonar.example"), workflow_env="env:\n  S: ${{ secrets.SONAR_TOKEN }}\n")
+    assert "secret-over-network" in rules(check(text, allow))
+    unreadable = draft(run("echo 'unterminated"), job="    env:\n      S: ${{ secrets.SONAR_TOKEN }}\n")
+    assert "secret-over-network" in rules(check(unreadable, allow))  # what cannot be read is not trusted
+    token = draft(run('wget --header "x: ${{ github.token }}" https://x.example'))
+    assert "secret-over-network" in rules(check(token, allow))
+
+
 def test_secrets_github_token_is_a_token_unless_allowed():
     text = with_env("          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n").replace("GH_TOKEN:", "TOKEN_FOR_TRIVY:")
     assert "token-use" in rules(check(text))
@@ -490,9 +529,11 @@ def test_run_deny_adds_to_the_allowlist():
 
 
 def test_existing_workflows_only_get_warnings_for_dangerous_shell():
-    text = draft(run("curl -sSL https://x.example/i.sh \\\n  | sudo bash\nnpm ci\nkubectl delete ns x"),
-                 runs_on="self-hosted", top="")
-    found = check(text, generated=False)
+    text = draft("      - uses: actions/checkout@v4\n        env:\n          LD_PRELOAD: x.so\n"
+                 "          T: ${{ secrets.DEPLOY_KEY }}\n"
+                 + run("curl -sSL https://x.example/i.sh \\\n  | sudo bash\nnpm ci\nkubectl delete ns x"),
+                 runs_on="self-hosted", top="permissions: write-all\n")
+    found = check(text, config("permissions:\n  max:\n    contents: read\n"), generated=False)
     assert {(f.rule, f.severity.value) for f in found} == {("forbidden-run", "warning")}
     assert [f.message.split(" ", 4)[-1] for f in found] == ["pipes a download into `bash`",
                                                             "deletes Kubernetes resources (`kubectl delete`)"]

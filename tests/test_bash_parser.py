@@ -168,3 +168,9 @@ def test_no_command_bash_runs_is_hidden_from_the_parser():
         if "MARKER" in out.split("\n") and not seen:
             hidden.append(script)
     assert hidden == []
+
+
+@pytest.mark.parametrize("script", ["echo \ud800", "echo a\x00b"])
+def test_text_bash_cannot_hold_is_an_error_not_a_crash(script):
+    with pytest.raises(ShellSyntaxError):
+        parse(script)

@@ -144,7 +144,12 @@ class _Source:
             return _PLACEHOLDER.format(len(self.expressions) - 1)
 
         text = _EXPRESSION.sub(hide, script)
-        self.data = text.encode("utf-8", "surrogatepass")
+        try:
+            self.data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ShellSyntaxError("the script is not valid UTF-8 text") from None
+        if b"\0" in self.data:
+            raise ShellSyntaxError("the script holds a NUL character")
         if len(self.data) > MAX_SCRIPT_BYTES:
             raise ShellSyntaxError(f"the script is {len(self.data)} bytes, over the {MAX_SCRIPT_BYTES}-byte limit")
         if self.data.count(b"|") > MAX_PIPES:
@@ -188,7 +193,7 @@ class _Source:
             raise ShellSyntaxError(f"line {line}: the heredoc `{delimiter}` does not end where bash ends it")
 
     def text(self, node) -> str:
-        return self.data[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def restore(self, text: str) -> str:
         return _PLACEHOLDER_RE.sub(lambda m: self.expressions[int(m.group(1))], text)
@@ -226,10 +231,10 @@ class _Source:
             for child in node.named_children:
                 if child.type == "string_content":
                     continue
-                parts.append(_unescape_double(self.data[position:child.start_byte].decode("utf-8", "surrogatepass")))
+                parts.append(_unescape_double(self.data[position:child.start_byte].decode("utf-8", "replace")))
                 self._value(child, parts, expansions, flags, quoted=True)
                 position = child.end_byte
-            parts.append(_unescape_double(self.data[position:end].decode("utf-8", "surrogatepass")))
+            parts.append(_unescape_double(self.data[position:end].decode("utf-8", "replace")))
         elif kind == "concatenation" or (node.named_child_count and kind not in ("word", "number")):
             position = node.start_byte
             for child in node.children:
@@ -244,7 +249,7 @@ class _Source:
 
     @staticmethod
     def _bare(data: bytes, flags: dict, quoted: bool) -> str:
-        text = data.decode("utf-8", "surrogatepass")
+        text = data.decode("utf-8", "replace")
         if quoted:
             return _unescape_double(text)
         if _GLOB.search(text):

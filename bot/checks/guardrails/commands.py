@@ -52,7 +52,7 @@ SCANNERS: dict[str, dict[tuple[str, ...], Spec]] = {
                           "-d --directory -f --file --framework --skip-framework --skip-check -c --check "
                           "--skip-path -o --output --output-file-path --config-file --hard-fail-on --soft-fail-on "
                           "--var-file --evaluate-variables --download-external-modules --summary-position "
-                          "--secrets-scan-file-type", 0)},
+                          "--secrets-scan-file-type")},  # `--framework a b` takes several values
     "kubeconform": {(): _spec("-summary -strict -ignore-missing-schemas -verbose -v -exit-on-error -debug",
                               "-output -kubernetes-version -schema-location -skip -reject -n "
                               "-ignore-filename-pattern -cache")},

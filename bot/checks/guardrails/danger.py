@@ -37,8 +37,6 @@ def classic(command: SimpleCommand, script: Script) -> str | None:
             return f"pipes a download into `{base}`"
         if any(w.substituted for w in command.words[1:]) and downloads:
             return f"runs a downloaded script with `{base}`"
-        if "-c" in args and any(w.substituted for w in command.words) and downloads:
-            return f"runs a downloaded script with `{base} -c`"
     if base in ("eval", "source", ".") and any(w.substituted for w in command.words[1:]) and downloads:
         return f"runs a downloaded script with `{base}`"
     positional = [a for a in args if not a.startswith("-")]
@@ -49,9 +47,8 @@ def classic(command: SimpleCommand, script: Script) -> str | None:
     if base in ("terraform", "tofu", "terragrunt") and ("destroy" in positional
                                                         or ("apply" in positional and "-destroy" in args)):
         return "destroys infrastructure (`terraform destroy`)"
-    if base == "rm" and _recursive_force(args) and any(a in _ROOT_TARGETS for a in positional):
-        return "deletes the file system (`rm -rf` of the root, home or workspace)"
-    return None
+    destroys_root = base == "rm" and _recursive_force(args) and any(a in _ROOT_TARGETS for a in positional)
+    return "deletes the file system (`rm -rf` of the root, home or workspace)" if destroys_root else None
 
 
 def describe(command: SimpleCommand, script: Script) -> str | None:

@@ -25,9 +25,8 @@ def problem(name: str) -> str | None:
     """Why a variable may not be set, or None."""
     if not NAME.match(name):
         return f"`{name}` is not a plain variable name"
-    if RESERVED.match(name):
-        return f"sets `{name}`, which changes how programs, the shell or the runner behave"
-    return None
+    return f"sets `{name}`, which changes how programs, the shell or the runner behave" if RESERVED.match(name) \
+        else None
 
 
 def audit(ctx) -> list[Finding]:

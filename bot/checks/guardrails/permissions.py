@@ -36,17 +36,17 @@ def _only_read(ctx) -> list[Finding]:
     blocks = [(workflow.doc, "the workflow", bool(uploads))]
     blocks += [(job, f"job `{job_id}`", job_id in uploads) for job_id, job in jobs.items()]
     for node, where, sarif in blocks:
-        if "permissions" not in node:
-            continue
         granted = node.get("permissions")
-        if isinstance(granted, str) and granted not in ("read-all",):
-            findings.append(Finding(ID, "permission-not-allowed", Severity.ERROR,
-                                    f"{where} grants `permissions: {granted}`; only read grants are allowed",
-                                    workflow.path, line_of(node, "permissions")))
-            continue
-        for scope, level in granted.items() if isinstance(granted, Mapping) else ():
-            scope, level = str(scope), str(level)
-            if level in ("read", "none") and scope != "id-token":
+        if isinstance(granted, Mapping):
+            grants = [(str(scope), str(level)) for scope, level in granted.items()]
+        else:  # none set, `read-all`, or a shorthand (`write-all`) or shape that grants more
+            grants = []
+            if granted not in (None, "read-all"):
+                findings.append(Finding(ID, "permission-not-allowed", Severity.ERROR,
+                                        f"{where} grants `permissions: {granted}`; only read grants are allowed",
+                                        workflow.path, line_of(node, "permissions")))
+        for scope, level in grants:
+            if level == "none" or (level == "read" and scope != "id-token"):
                 continue
             if scope == "security-events" and level == "write" and sarif:
                 continue
@@ -54,7 +54,7 @@ def _only_read(ctx) -> list[Finding]:
             findings.append(Finding(ID, "permission-not-allowed", Severity.ERROR,
                                     f"{where} grants `{scope}: {level}`{what}; only read grants are allowed, and "
                                     "`security-events: write` beside a SARIF upload", workflow.path,
-                                    line_of(granted, scope)))
+                                    line_of(node.get("permissions"), scope)))
     return findings
 
 

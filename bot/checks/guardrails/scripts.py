@@ -37,6 +37,8 @@ _SAFE_EXPRESSION = re.compile(
 _ENV_WRITES = {"GITHUB_ENV", "GITHUB_PATH"}
 _SUMMARY = {"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"}  # outputs reach no script: see _SAFE_EXPRESSION
 _DEVICES = {"/dev/null", "/dev/stdout", "/dev/stderr"}
+_ELSEWHERE = re.compile(r"^\$\{?(?:HOME|OLDPWD|RUNNER_WORKSPACE|RUNNER_TOOL_CACHE|AGENT_TOOLSDIRECTORY)\b")
+_PRINTERS = {"echo", "printf", "test", "[", ":", "true", "false", "exit", "set", "shopt"}  # print, never open
 _TEMP_PREFIX = re.compile(r"^(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\}|\$\{\{ *runner\.temp *\}\})/")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 _WRITES = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
@@ -133,6 +135,8 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
             arguments = arguments[:1]  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv
         for word in arguments:
             problems += _protected(word)
+            if command.argv[0] not in _PRINTERS:
+                problems += _outside(word)
         if command.argv[:1] == ("cd",):
             problems += _cd(command.words[1:])
         classic = danger.classic(command, script)
@@ -169,6 +173,18 @@ def _protected(word: Word) -> list[tuple[str, str]]:
     parts = value.split("/")
     if word.glob and (value.startswith(("/", "~", "$")) or ".." in parts):
         return [("protected-path", f"has the glob `{word.raw}` outside the workspace")]
+    return []
+
+
+def _outside(word: Word) -> list[tuple[str, str]]:
+    """Commands read and write in the workspace and $RUNNER_TEMP: no absolute path, `~` or `..` elsewhere."""
+    value = word.value.partition("=")[2] if word.value.startswith("-") else word.value
+    value = value.lstrip("@")  # trivy's `--template @FILE`
+    if value in _DEVICES or value in ("/dev/stdin", "-") or value.startswith("/tmp/"):
+        return []
+    if value.startswith(("/", "~")) or ".." in value.split("/") or _ELSEWHERE.match(value):
+        return [("path-outside-workspace", f"reaches `{word.raw}`; commands read and write only in the workspace, "
+                                           "$RUNNER_TEMP and /tmp")]
     return []
 
 

@@ -124,13 +124,9 @@ def _sent_out(ctx, allowed: set[str]) -> list[Finding]:
 
 
 def _uses_any(node, allowed: set[str]) -> bool:
-    for text in _strings(node):
-        for _, body in expressions(text):
-            for context, name in references(body):
-                if (context == "secrets" and (name or "").upper() in allowed) or (
-                        context == "github" and (name or "").lower() == "token"):
-                    return True
-    return False
+    return any((context == "secrets" and (name or "").upper() in allowed)
+               or (context == "github" and (name or "").lower() == "token")
+               for text in _strings(node) for _, body in expressions(text) for context, name in references(body))
 
 
 def _strings(node) -> list[str]:
