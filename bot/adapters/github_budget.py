@@ -1,4 +1,4 @@
-"""How fast vibeops may call GitHub: a per-installation budget sized from GitHub's documented secondary limits.
+"""How fast vibeops may call GitHub: a per-installation budget under GitHub's secondary limits.
 
 GitHub's REST API documentation ("Rate limits for the REST API", secondary rate limits) asks integrations
 to stay under, per user or installation:

@@ -1,4 +1,6 @@
-"""gunicorn settings for the App: `gunicorn -c python:bot.app.gunicorn_conf 'bot.app.web:create_app()'`.
+"""gunicorn settings for the App: JSON logs, metrics across processes, and the job process.
+
+Run: `gunicorn -c python:bot.app.gunicorn_conf 'bot.app.web:create_app()'`.
 
 - JSON logs: gunicorn's error log and its access log (one line per request, with the delivery ID taken
   from the X-GitHub-Delivery header) use the App's formatter (bot.app.logs).
