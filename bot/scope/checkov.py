@@ -155,7 +155,7 @@ def _from_argv(words: list[str], cwd: str, ctx: StepContext, tree: RepoTree) -> 
     if "all" in frameworks or not frameworks:
         frameworks = ["all"]
     skips = tuple(p for p in settings.get("--skip-path", []) if p)
-    costly = [p for p in skips if risky(p)]
+    costly = [p for p in skips if risky(p) and not _linear(p)]  # RE2 runs any other pattern in linear time
     if costly or len(skips) > 100:
         return Invocation(TOOL, "unknown", unresolved=f"--skip-path `{(costly or skips)[0][:80]}` is too costly to "
                                                       "evaluate here (nested repetition or too many patterns)")
@@ -203,6 +203,20 @@ def skip_matches(patterns: tuple[str, ...], walked: str) -> bool:
         if _search(pattern, walked):
             return True
     return False
+
+
+def _linear(pattern: str) -> bool:
+    """Whether RE2 (no backtracking) can run the pattern as checkov would compile it."""
+    compiled = _compile(pattern)
+    if compiled is None:
+        return True  # not a regex: checkov matches it as plain text
+    try:
+        from bot.globs import re2_search
+
+        re2_search(compiled.pattern, "")
+        return True
+    except ValueError:
+        return False
 
 
 def _search(pattern: str, walked: str) -> bool:

@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.globs import checkov_skip_problem, checkov_skips, glob_match, is_glob, trivy_skip_match
+from bot.globs import checkov_skips, glob_match, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import WORKSPACE as WORKSPACE_DIR, StepContext, resolve_expressions, resolve_value, step_contexts
@@ -232,6 +232,13 @@ def _local_action(uses: str, ctx: StepContext, tree: RepoTree) -> list[Invocatio
 def _script_invocations(text: str, ctx: StepContext, tree: RepoTree, cwd: str, nesting: int) -> list[Invocation]:
     found: list[Invocation] = []
     for command in split_commands(text, ctx.env, cwd):
+        if not command.argv and command.problem:
+            # A script bash's grammar (or our bounds) cannot read: unknown for any scanner it names, never
+            # "scans nothing".
+            tool = scanner_named(text[:100_000])
+            if tool:
+                found.append(Invocation(tool, "unknown", unresolved=command.problem))
+            continue
         runs = [command]
         if command.argv and command.argv[0] == "xargs":
             expanded = expand_xargs(command, tree, ctx.checkout_root)
@@ -495,8 +502,8 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
                 checkout_root=ctx.checkout_root)
     if any("\x00" in t for t in invocation.targets):
         invocation = replace(invocation, unresolved="a target path contains a NUL byte, which no program can be given")
-    unresolved = invocation.unresolved or next(
-        (problem for problem in map(checkov_skip_problem, invocation.skip_regex) if problem), None)
+    # A --skip-path checkov cannot compile is matched as plain text, as checkov does (bot/scope/checkov.py).
+    unresolved = invocation.unresolved
     if unresolved:
         return ScannerStep(**base, roots=(), files=frozenset(), resolved=False, reason=unresolved)
     if not invocation.targets:
