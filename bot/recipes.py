@@ -115,9 +115,11 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
     if intent.schedule:  # a push must not cancel the nightly scan, nor the scan a push
         doc["concurrency"]["group"] = "${{ github.workflow }}-${{ github.event_name }}-${{ github.ref }}"
     _pin_actions(doc, catalog)
-    title = title_for(intent)
-    if len(title) <= 72:
-        doc["name"] = _describe(intent)
+    # The workflow's name says what it scans, however long the targets: the Actions list shows it.
+    described = _describe(intent)
+    if len(described) > 72:
+        described = _describe(intent, shown_targets=1)
+    doc["name"] = described if len(described) <= 72 else described[:71].rstrip() + "…"
     text = dump_yaml(doc)
     if len(parts) > 1:
         body = text.split("\n")
@@ -125,7 +127,7 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
             body.pop(0)
         text = (f"# Written by vibeops from its vetted `{name}` recipe: one job per tool "
                 f"({', '.join(p.tool for p in parts)}), each on exactly the requested files.\n" + "\n".join(body))
-    return Draft(path=path, text=text, generator=f"recipe:{name}", slug=slug, title=title,
+    return Draft(path=path, text=text, generator=f"recipe:{name}", slug=slug, title=title_for(intent),
                  notes=review_notes(intent, doc))
 
 
@@ -173,7 +175,7 @@ def title_for(intent: Intent) -> str:
     return f"Add {_describe(intent)}"
 
 
-def _describe(intent: Intent) -> str:
+def _describe(intent: Intent, shown_targets: int = 3) -> str:
     if not intent.request.recipe:
         shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:3])
         return f"{intent.tool} workflow" + (f" for {shown}" if shown else "")
@@ -185,8 +187,8 @@ def _describe(intent: Intent) -> str:
         what = f"{intent.tool} {'scan' if intent.tool == 'checkov' else 'check'}"
     else:
         what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"
-    shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:3])
-    more = f" and {len(intent.targets) - 3} more" if len(intent.targets) > 3 else ""
+    shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:shown_targets])
+    more = f" and {len(intent.targets) - shown_targets} more" if len(intent.targets) > shown_targets else ""
     return f"{what} for {shown}{more}"
 
 

@@ -416,8 +416,8 @@ def test_long_target_lists_are_truncated_with_a_hash():
     assert draft.slug == slug
     assert draft.path == f".github/workflows/vibeops-{slug}.yml"
     assert draft.title.endswith(" and 9 more")
-    # the title is too long for `name:`, which keeps the recipe's own name
-    assert parsed(draft).doc["name"] == "Trivy config scan"
+    # the title is too long for `name:`, which still says what the workflow scans
+    assert parsed(draft).doc["name"] == "trivy config scan for deploy/service-number-0/manifest.yaml and 11 more"
     assert list(parsed(draft).doc["on"]["pull_request"]["paths"])[-1] == draft.path
 
     fewer = resolve_intent(parse_request("add trivy scan for deploy/service-number-[0-9]/manifest.yaml"), tree)
@@ -428,3 +428,21 @@ def test_long_target_lists_are_truncated_with_a_hash():
 def test_short_slug_has_no_hash(tree):
     slug = slug_for(resolve_intent(parse_request("add trivy scan for k8s-manifests/api.yaml"), tree))
     assert not re.search(r"-[0-9a-f]{8}$", slug)
+
+
+def test_the_workflow_name_says_what_it_scans_even_for_long_targets(tmp_path):
+    from bot.catalog import default_catalog
+    from bot.intent import resolve_intent
+    from bot.recipes import render
+    from bot.repotree import RepoTree
+    from bot.request import parse_request
+    from bot.workflow import Workflow
+
+    long_dir = "deploy/production/eu-west-1/kubernetes/manifests/services"
+    files = {f"{long_dir}/payments-{n}.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+             for n in range(2)}
+    tree = RepoTree.from_mapping(files)
+    intent = resolve_intent(parse_request(f"add trivy scan for {long_dir}/payments-0.yaml and "
+                                          f"{long_dir}/payments-1.yaml"), tree)
+    name = Workflow.parse("w.yml", render(intent, tree, "main", default_catalog()).text).doc["name"]
+    assert name.startswith("trivy config scan for deploy/production/") and len(name) <= 72
