@@ -341,3 +341,14 @@ def test_sandbox_settings_come_from_the_environment():
     for bad in ({"VIBEOPS_TOOL_TIMEOUT": "-1"}, {"VIBEOPS_SANDBOX": "maybe"}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             Sandbox.from_environment(bad)
+
+
+def test_a_repositorys_actionlint_config_cannot_silence_the_lint_of_a_written_workflow(tmp_path):
+    from bot.adapters.tools import Tools
+
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "actionlint.yaml").write_text("paths:\n  .github/workflows/**/*.yml:\n    ignore:\n"
+                                                        "      - '.*'\n")
+    broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n"
+    found = Tools.from_environment().lint_workflow(broken, ".github/workflows/x.yml", str(tmp_path))
+    assert found, "the repository's actionlint.yaml silenced the finding"

@@ -30,7 +30,7 @@ log = logging.getLogger("vibeops.snapshot")
 SNAPSHOT_PREFIX = "vibeops-snapshot-"
 # Folders vibeops makes under the temporary folder (`owned_folder`); what a killed process left is
 # removed when the next one starts.
-KINDS = ("snapshot", "tool", "trivy", "zizmor", "index")
+KINDS = ("snapshot", "tool", "trivy", "zizmor", "index", "actionlint")
 _OWNED = re.compile(r"vibeops-(?:%s)-(\d+)\.([0-9a-f]+)-" % "|".join(KINDS))
 _STALE_SECONDS = 6 * 3600
 # This process's incarnation: after a restart a new process may have the old one's PID.

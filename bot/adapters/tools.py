@@ -116,10 +116,16 @@ class Tools:
         return path
 
     def lint_workflow(self, text: str, path: str, repo_root: str | None) -> list[dict]:
-        """actionlint's errors for `text` as if it were at `path` (read from stdin, so nothing is written)."""
-        argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"),
-                "-format", "{{json .}}", "-no-color", "-stdin-filename", path, "-"]
-        result = self.run(argv, "actionlint", cwd=repo_root, stdin=text)
+        """actionlint's errors for `text` as if it were at `path` (read from stdin, so nothing is written).
+
+        actionlint gets an empty config file of ours: a repository's `.github/actionlint.yaml` could
+        otherwise silence findings on the workflow vibeops writes."""
+        with owned_folder("actionlint") as own:
+            config = Path(own, "actionlint-empty.yaml")
+            config.write_text("{}\n")
+            argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"), "-config-file", str(config),
+                    "-format", "{{json .}}", "-no-color", "-stdin-filename", path, "-"]
+            result = self.run(argv, "actionlint", cwd=repo_root, stdin=text, readable=(str(config),))
         if result.returncode not in (0, 1):
             raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "actionlint") or []
