@@ -343,12 +343,14 @@ def test_sandbox_settings_come_from_the_environment():
             Sandbox.from_environment(bad)
 
 
-def test_a_repositorys_actionlint_config_cannot_silence_the_lint_of_a_written_workflow(tmp_path):
+def test_a_repositorys_actionlint_config_cannot_silence_findings(tmp_path):
     from bot.adapters.tools import Tools
 
-    (tmp_path / ".github").mkdir()
-    (tmp_path / ".github" / "actionlint.yaml").write_text("paths:\n  .github/workflows/**/*.yml:\n    ignore:\n"
-                                                        "      - '.*'\n")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "actionlint.yaml").write_text(  # actionlint itself honours this for files
+        "paths:\n  .github/workflows/x.yml:\n    ignore:\n      - 'property'\n")
     broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n"
-    found = Tools.from_environment().lint_workflow(broken, ".github/workflows/x.yml", str(tmp_path))
-    assert found, "the repository's actionlint.yaml silenced the finding"
+    (tmp_path / ".github" / "workflows" / "x.yml").write_text(broken)
+    tools = Tools.from_environment()
+    assert tools.lint_files([".github/workflows/x.yml"], str(tmp_path)), "the repository's config silenced it"
+    assert tools.lint_workflow(broken, ".github/workflows/x.yml", str(tmp_path))

@@ -132,9 +132,12 @@ class Tools:
 
     def lint_files(self, paths: list[str], repo_root: str) -> list[dict]:
         """actionlint's errors for existing files of a repository checkout."""
-        argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"),
-                "-format", "{{json .}}", "-no-color", *paths]
-        result = self.run(argv, "actionlint", cwd=repo_root)
+        with owned_folder("actionlint") as own:  # our empty config: the repository's cannot silence findings
+            config = Path(own, "actionlint-empty.yaml")
+            config.write_text("{}\n")
+            argv = [self._binary(self.actionlint, "actionlint", "VIBEOPS_ACTIONLINT"), "-config-file", str(config),
+                    "-format", "{{json .}}", "-no-color", *paths]
+            result = self.run(argv, "actionlint", cwd=repo_root, readable=(str(config), repo_root))
         if result.returncode not in (0, 1):
             raise ToolError(f"actionlint exited {result.returncode}: {_tail(result.stderr)}")
         return _json(result.stdout, "actionlint") or []
