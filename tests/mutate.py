@@ -40,15 +40,21 @@ OUT = ROOT / "bench" / "out"
 
 # The modules issue #20 names, with the tests that exercise them.
 MODULES: dict[str, list[str]] = {
-    "bot/app/delivery.py": ["tests/test_webhook.py", "tests/test_delivery.py"],
-    "bot/app/web.py": ["tests/test_webhook.py", "tests/test_metrics_logs.py"],
-    "bot/repo_config.py": ["tests/test_repo_config.py", "tests/test_app_config.py"],
-    "bot/scope/verdict.py": ["tests/test_scope.py", "tests/test_scope_corpus.py", "tests/test_check_cli.py"],
-    "bot/scope/trivy.py": ["tests/test_scope.py", "tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
-    "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
-    "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
-    "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
+    "bot/app/delivery.py": ["tests/test_webhook.py", "tests/test_delivery.py", "tests/test_intake.py",
+                            "tests/test_mutants_intake.py"],
+    "bot/app/web.py": ["tests/test_webhook.py", "tests/test_intake.py", "tests/test_metrics_logs.py",
+                       "tests/test_mutants_intake.py"],
+    "bot/repo_config.py": ["tests/test_repo_config.py", "tests/test_app_config.py", "tests/test_config_layering.py",
+                           "tests/test_mutants_layering.py"],
+    "bot/scope/verdict.py": ["tests/test_scope.py", "tests/test_scope_corpus.py", "tests/test_check_cli.py",
+                             "tests/test_mutants_scope.py"],
+    "bot/scope/trivy.py": ["tests/test_scope.py", "tests/test_scope_scanners.py", "tests/test_scope_corpus.py",
+                           "tests/test_mutants_scope.py"],
+    "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
+    "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
+    "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
 }
+
 _LOGGERS = {"log", "logger", "logging"}
 _SWAPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE,
           ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}

@@ -13,10 +13,9 @@ from bot.app.jobstore import JobStore
 from bot.app.settings import Settings
 from bot.app.web import EVENT_LABELS, create_app, event_label
 from bot.app.worker import Worker
-from tests.conftest import PROJECT
+from tests.realdata import realdata
 
 SECRET = "intake-secret"
-HOOKS = PROJECT / "fixtures" / "github" / "webhooks"
 PATH = "/api/github/webhooks"
 
 
@@ -32,7 +31,7 @@ def app(tmp_path, rsa_private_key_pem):
 
 
 def comment_payload(comment_id: int = 7, repo: str = "acme/wordsmith", body: str = "/vibeops help") -> dict:
-    payload = json.loads((HOOKS / "issue_comment/created.payload.json").read_text())
+    payload = json.loads(realdata("webhooks", "issue_comment", "created.payload.json").read_text())
     payload["comment"]["body"], payload["comment"]["id"] = body, comment_id
     payload["repository"]["full_name"] = repo
     payload["installation"] = {"id": 99, "node_id": "x"}
@@ -40,7 +39,7 @@ def comment_payload(comment_id: int = 7, repo: str = "acme/wordsmith", body: str
 
 
 def pull_payload(sha: str, action: str = "synchronize", number: int = 3) -> dict:
-    payload = json.loads((HOOKS / "pull_request/synchronize.payload.json").read_text())
+    payload = json.loads(realdata("webhooks", "pull_request", "synchronize.payload.json").read_text())
     payload["action"] = action
     payload["number"] = payload["pull_request"]["number"] = number
     payload["pull_request"]["head"]["sha"] = sha

@@ -1,0 +1,1 @@
+"""Behaviour tests written to kill surviving mutants (tests/mutate.py, issue 20)."""
