@@ -230,17 +230,41 @@ def _col(source: str, offsets: list[int], lineno: int, byte_col: int) -> int:
     return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
+_DURATIONS_ENV = "VIBEOPS_MUTATION_DURATIONS"
+
+
+def pytest_runtest_logreport(report) -> None:
+    """A pytest hook (`-p tests.mutate`): each test's duration, so mutant runs can try the fastest first."""
+    target = os.environ.get(_DURATIONS_ENV)
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps([report.nodeid, report.duration, report.failed]) + "\n")
+
+
 def coverage_map(copy_root: Path, module: str, tests: list[str]) -> tuple[dict[int, set[str]], float]:
     """line → test node IDs that ran it, and how long the whole set of tests took."""
     data_file = copy_root / ".mutation-coverage"
+    durations_file = copy_root / ".mutation-durations"
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-                             f"--cov={Path(module).parent.as_posix()}", "--cov-context=test",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "-p", "tests.mutate", f"--cov={Path(module).parent.as_posix()}", "--cov-context=test",
                              "--cov-report=", *tests], cwd=copy_root, capture_output=True, text=True,
-                            env={**os.environ, "COVERAGE_FILE": str(data_file)})
+                            env={**os.environ, "COVERAGE_FILE": str(data_file), _DURATIONS_ENV: str(durations_file)})
     took = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"mutation: the tests fail before any mutation:\n{result.stdout[-3000:]}")
+    DURATIONS.clear()
+    failing: set[str] = set()
+    if durations_file.exists():
+        for raw in durations_file.read_text().splitlines():
+            nodeid, seconds, failed = json.loads(raw)
+            DURATIONS[nodeid] = DURATIONS.get(nodeid, 0.0) + seconds
+            if failed:
+                failing.add(nodeid)
+    if result.returncode not in (0, 1) or (result.returncode == 1 and not failing):
+        raise SystemExit(f"mutation: the tests cannot run:\n{result.stdout[-3000:]}")
+    if failing:  # a test that fails on the original module would "kill" every mutant: leave it out, loudly
+        print(f"mutation: {len(failing)} test(s) fail before any mutation and are left out:", file=sys.stderr)
+        for nodeid in sorted(failing):
+            print(f"  {nodeid}", file=sys.stderr)
     from coverage import CoverageData
 
     data = CoverageData(basename=str(data_file))
@@ -250,10 +274,13 @@ def coverage_map(copy_root: Path, module: str, tests: list[str]) -> tuple[dict[i
     for measured in data.measured_files():
         if Path(measured).resolve() == Path(target):
             for line, contexts in data.contexts_by_lineno(measured).items():
-                tests_here = {c.rsplit("|", 1)[0] for c in contexts if c}
+                tests_here = {c.rsplit("|", 1)[0] for c in contexts if c} - failing
                 if tests_here:
                     by_line[line] = tests_here
     return by_line, took
+
+
+DURATIONS: dict[str, float] = {}  # test node ID → seconds (setup + call + teardown) in the coverage run
 
 
 def run_mutant(copy_root: Path, module: str, mutant: Mutant, tests: set[str], timeout: float) -> str:
@@ -262,7 +289,7 @@ def run_mutant(copy_root: Path, module: str, mutant: Mutant, tests: set[str], ti
     target.write_text(mutant.source)
     try:
         result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                                 *sorted(tests)], cwd=copy_root, capture_output=True, text=True, timeout=timeout)
+                                 *sorted(tests, key=lambda t: (DURATIONS.get(t, 0.0), t))], cwd=copy_root, capture_output=True, text=True, timeout=timeout)
         return "survived" if result.returncode == 0 else "killed"
     except subprocess.TimeoutExpired:
         return "killed (timeout)"
@@ -320,7 +347,14 @@ def mutate_module(module: str, tests: list[str], jobs: int) -> dict:
                 entry = {k: v for k, v in asdict(mutant).items() if k != "source"}
                 done.append({**entry, "outcome": outcome, "tests": len(covering),
                              "reason": known.get(mutant.key)})
+                progress(done[-1])
             return done
+
+        total = len(all_mutants)
+
+        def progress(entry: dict) -> None:
+            print(f"  [{total - len(queue):>3}/{total}] line {entry['line']:>4} {entry['kind']:<16} {entry['outcome']}",
+                  file=sys.stderr, flush=True)
 
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             for part in pool.map(work, copies):
