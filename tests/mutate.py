@@ -210,7 +210,18 @@ def mutants(source: str) -> list[Mutant]:
             for kind, replacement in _alternatives(node):
                 splice(node, f"({ast.unparse(replacement)})", kind)
     found.sort(key=lambda m: (m.line, m.kind, m.mutated))
-    return found
+    return _distinct(found)
+
+
+def _distinct(found: list[Mutant]) -> list[Mutant]:
+    """Two mutants that read the same on one line (`4` → `5` twice) get `#2`, `#3` on their kind (the walk order of the AST, which is fixed)."""
+    seen: dict[str, int] = {}
+    out = []
+    for mutant in found:
+        count = seen[mutant.key] = seen.get(mutant.key, 0) + 1
+        out.append(mutant if count == 1 else Mutant(mutant.line, f"{mutant.kind}#{count}", mutant.original,
+                                                     mutant.mutated, mutant.source))
+    return out
 
 
 _FSTRING_PARTS: dict[int, set[int]] = {}
@@ -271,12 +282,19 @@ def coverage_map(copy_root: Path, module: str, tests: list[str]) -> tuple[dict[i
     data.read()
     target = str((copy_root / module).resolve())
     by_line: dict[int, set[str]] = {}
+    at_import: set[int] = set()  # lines run only while the module is imported (constants, decorators, defaults)
     for measured in data.measured_files():
         if Path(measured).resolve() == Path(target):
             for line, contexts in data.contexts_by_lineno(measured).items():
                 tests_here = {c.rsplit("|", 1)[0] for c in contexts if c} - failing
                 if tests_here:
                     by_line[line] = tests_here
+                elif "" in contexts:
+                    at_import.add(line)
+    # What runs at import time shapes every later call: any test that runs this module may notice it.
+    users = set().union(*by_line.values()) if by_line else set()
+    for line in at_import:
+        by_line[line] = users
     return by_line, took
 
 

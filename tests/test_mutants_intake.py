@@ -1,1 +1,142 @@
-"""Behaviour tests written to kill surviving mutants (tests/mutate.py, issue 20)."""
+"""Webhook intake, pinned down where mutants survived (tests/mutate.py, issue 20).
+
+Deliveries are built on the fake GitHub's shapes (tests/payloads.py) and sent to the real Flask app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from bot.app.delivery import (CommentCommand, PullRequestChange, command_text, parse_command, parse_pull_request)
+from bot.app.jobstore import JobStore
+from bot.app.settings import Settings
+from bot.app.web import create_app
+from bot.app.worker import Worker
+from tests import payloads
+
+SECRET = "mutant-secret"
+PATH = "/api/github/webhooks"
+MAX = 25 * 1024 * 1024
+
+
+@pytest.fixture
+def app(tmp_path, rsa_private_key_pem):
+    settings = Settings(app_id=1, private_key=rsa_private_key_pem.decode(), webhook_secret=SECRET, data_dir=tmp_path)
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    return create_app(settings, store=store, worker=Worker(store, lambda job: None), start_worker=False)
+
+
+def comment(body: str = "/vibeops help", **kwargs) -> dict:
+    return payloads.issue_comment_created("acme/app", 4, 11, body, installation_id=7, **kwargs)
+
+
+def pull(action: str = "synchronize", merged: bool = False) -> dict:
+    return {"action": action, "installation": {"id": 7}, "repository": {"full_name": "acme/app"},
+            "pull_request": {"number": 3, "merged": merged, "head": {"sha": "a" * 40, "ref": "feature"}}}
+
+
+# --- the body limit ------------------------------------------------------------------------------------------
+
+
+def test_the_body_limit_is_exactly_25_mib(app):
+    client = app.test_client()
+    padding = MAX - len(b'{"pad": ""}')
+    body = b'{"pad": "' + b"x" * padding + b'"}'
+    assert len(body) == MAX
+    headers = {"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "big-1",
+               "X-Hub-Signature-256": payloads.sign(body, SECRET)}
+    at_limit = client.post(PATH, data=body, headers=headers)
+    assert at_limit.status_code == 200 and "ignored" in at_limit.get_json()  # read, verified, not a command
+    over = body[:-2] + b'x"}'
+    headers["X-Hub-Signature-256"] = payloads.sign(over, SECRET)
+    assert client.post(PATH, data=over, headers=headers).status_code == 413
+
+
+# --- what a command is --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("    /vibeops help", None),  # four spaces: a code block
+    ("   /vibeops help", "help"),  # three: still a paragraph
+    ("\t/vibeops help", None),
+    (" \t/vibeops help", None),
+    ("  \t/vibeops help", None),
+    ("@vibeops help", "help"),
+    ("@vibeops", ""),
+    ("@vibeopsx help", None),
+    ("#vibeops help", None),
+    ("\n\n/vibeops add trivy\nscan k8s  \n", "add trivy\nscan k8s"),
+])
+def test_markdown_decides_what_a_command_is(body, expected):
+    assert command_text(body) == expected
+
+
+# --- parse_command: what is missing gets a reason, never a crash --------------------------------------------
+
+
+def test_a_delivery_missing_its_parts_is_ignored_with_a_reason():
+    base = comment()
+    assert parse_command("issue_comment", "d", {"action": "created"}, "bot") == (None, "not a /vibeops command")
+    no_user = {**base, "comment": {"body": "/vibeops help", "id": 1}}
+    del no_user["sender"]
+    command, why = parse_command("issue_comment", "d", no_user, "bot")
+    assert why == "" and command.author == "" and command.comment_id == 1
+    for missing in ("installation", "repository"):
+        partial = {k: v for k, v in base.items() if k != missing}
+        assert parse_command("issue_comment", "d", partial, "bot") == (None, "delivery has no installation or repository")
+    no_issue = {k: v for k, v in base.items() if k != "issue"}
+    assert parse_command("issue_comment", "d", no_issue, "bot") == (None, "delivery has no issue or pull request number")
+    review = payloads.review_comment_created("acme/app", 3, 12, "/vibeops help", installation_id=7)
+    del review["pull_request"]
+    assert parse_command("pull_request_review_comment", "d", review, "bot") == (
+        None, "delivery has no issue or pull request number")
+
+
+def test_a_bot_sender_is_ignored_even_when_the_comment_names_a_user():
+    sent_by_bot = comment()
+    sent_by_bot["sender"] = {**sent_by_bot["sender"], "type": "Bot"}
+    assert parse_command("issue_comment", "d", sent_by_bot, "bot") == (None, "comments by bots are ignored")
+    assert parse_command("issue_comment", "d", comment(), "bot")[0] is not None
+
+
+def test_a_comment_without_an_id_has_id_zero_and_commands_are_frozen():
+    payload = comment()
+    del payload["comment"]["id"]
+    command, _ = parse_command("issue_comment", "d", payload, "bot")
+    assert command.comment_id == 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        command.text = "add anything"  # type: ignore[misc]
+    assert CommentCommand.from_dict(json.loads(json.dumps(command.to_dict()))) == command
+
+
+# --- parse_pull_request -------------------------------------------------------------------------------------
+
+
+def test_a_pull_request_delivery_missing_its_parts_is_ignored_with_a_reason():
+    why = "delivery has no installation, repository or head commit"
+    assert parse_pull_request("d", {"action": "opened"}) == (None, why)
+    for broken in ({"installation": None}, {"repository": None}):
+        assert parse_pull_request("d", {**pull(), **broken}) == (None, why)
+    headless = pull()
+    del headless["pull_request"]["head"]
+    assert parse_pull_request("d", headless) == (None, why)
+    for key, value in (("number", None), ("head", {"ref": "x"})):
+        changed = pull()
+        changed["pull_request"][key] = value
+        assert parse_pull_request("d", changed) == (None, why)
+    change, why = parse_pull_request("d", pull())
+    assert why == "" and change.head_ref == "feature" and change.closed_unmerged is False
+
+
+def test_a_pull_request_change_survives_the_queue_and_old_jobs_default_to_open():
+    change, _ = parse_pull_request("d", pull("closed"))
+    assert change.closed_unmerged is True
+    assert PullRequestChange.from_dict(json.loads(json.dumps(change.to_dict()))) == change
+    old = {k: v for k, v in change.to_dict().items() if k != "closed_unmerged"}
+    assert PullRequestChange.from_dict(old).closed_unmerged is False
+    assert PullRequestChange("d", 1, "a/b", 2, "s", "r").closed_unmerged is False
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        change.head_sha = "b" * 40  # type: ignore[misc]
