@@ -140,3 +140,84 @@ def test_a_pull_request_change_survives_the_queue_and_old_jobs_default_to_open()
     assert PullRequestChange("d", 1, "a/b", 2, "s", "r").closed_unmerged is False
     with pytest.raises(dataclasses.FrozenInstanceError):
         change.head_sha = "b" * 40  # type: ignore[misc]
+
+
+# --- the web app ---------------------------------------------------------------------------------------------
+
+
+def post(app, payload: dict, event: str = "issue_comment", delivery: str = "w-1"):
+    body = payloads.dumps(payload)
+    return app.test_client().post(PATH, data=body, headers=payloads.headers(event, delivery, body, SECRET))
+
+
+def series(app) -> set[str]:
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    return {line for line in text.splitlines() if line.startswith("vibeops_deliveries_total{")}
+
+
+class DownStore(JobStore):
+    """A queue that is down: every delivery it is handed fails to be recorded (an adapter passed in)."""
+
+    def accept(self, *args, **kwargs) -> bool:
+        raise OSError("queue is down")
+
+
+def test_a_queue_that_is_down_is_503_and_counted_as_unavailable(tmp_path, rsa_private_key_pem):
+    settings = Settings(app_id=1, private_key=rsa_private_key_pem.decode(), webhook_secret=SECRET, data_dir=tmp_path)
+    store = DownStore(tmp_path / "jobs.sqlite3")
+    app = create_app(settings, store=store, worker=Worker(store, lambda job: None), start_worker=False)
+    answer = post(app, comment())
+    assert answer.status_code == 503 and "redeliver" in answer.get_json()["error"]
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="unavailable"} 1.0' in series(app)
+
+
+def test_only_webhook_requests_are_counted_and_errors_answer_json(app):
+    client = app.test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    wrong_method = client.get(PATH)
+    assert wrong_method.status_code == 405 and wrong_method.get_json()["error"] == "Method Not Allowed"
+    assert client.get("/nowhere").get_json()["error"] == "Not Found"
+    assert post(app, pull("closed", merged=True), event="pull_request").get_json() == {
+        "ignored": "pull_request.closed is not handled"}
+    assert post(app, comment("just a comment"), delivery="w-2").get_json() == {"ignored": "not a /vibeops command"}
+    assert series(app) == {'vibeops_deliveries_total{event="pull_request",outcome="ignored"} 1.0',
+                           'vibeops_deliveries_total{event="issue_comment",outcome="ignored"} 1.0',
+                           'vibeops_deliveries_total{event="other",outcome="ignored"} 1.0'}
+
+
+def test_an_accepted_delivery_wakes_the_started_worker_at_once(tmp_path, rsa_private_key_pem):
+    import time
+
+    settings = Settings(app_id=1, private_key=rsa_private_key_pem.decode(), webhook_secret=SECRET, data_dir=tmp_path)
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    handled = []
+    worker = Worker(store, handled.append, poll_seconds=120)  # without a wake-up it would sleep two minutes
+    app = create_app(settings, store=store, worker=worker, start_worker=True)
+    try:
+        time.sleep(0.5)  # the worker has found the queue empty and sleeps
+        assert post(app, comment(), delivery="wake-1").status_code == 202
+        deadline = time.monotonic() + 30
+        while not handled and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(handled) == 1
+    finally:
+        worker.stop(timeout=10)
+
+
+def test_the_embedded_worker_runs_here_on_sqlite_only(tmp_path, rsa_private_key_pem):
+    key = rsa_private_key_pem.decode()
+    sqlite = Settings(app_id=1, private_key=key, webhook_secret=SECRET, data_dir=tmp_path, worker_heartbeat_seconds=7)
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    worker = create_app(sqlite, store=store, start_worker=False).extensions["vibeops"]["worker"]
+    assert isinstance(worker, Worker) and worker.lease_seconds == 21  # a job's lease: three missed heartbeats
+    separate = dataclasses.replace(sqlite, embedded_worker=False)
+    assert create_app(separate, store=store, start_worker=False).extensions["vibeops"]["worker"] is None
+
+
+def test_a_redis_queue_web_process_only_enqueues(tmp_path, rsa_private_key_pem, redis_url):
+    settings = Settings(app_id=1, private_key=rsa_private_key_pem.decode(), webhook_secret=SECRET, data_dir=tmp_path,
+                        queue_url=redis_url)
+    app = create_app(settings, start_worker=False)
+    assert app.extensions["vibeops"]["worker"] is None
+    assert post(app, comment(), delivery="r-1").status_code == 202
+    assert app.test_client().get("/readyz").get_json() == {"status": "ready", "queued": 1}
