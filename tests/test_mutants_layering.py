@@ -136,6 +136,7 @@ def test_an_empty_file_is_the_defaults_and_lists_become_tuples():
     ("trigger: {min_permission: god}\n", "trigger.min_permission", 1, "'god' is not one of read, triage, write"),
     ("secrets: {allow: ['1x']}\n", "secrets.allow", 1, "'1x' does not match ^[A-Za-z_]"),
     ("draft: 2\nenabled: 1\n", "draft", 1, "must be a boolean, not int (2)"),  # the first in the file
+    ("labels: 3\nenabled: 'x'\n", "labels", 1, "must be an array, not int (3)"),  # not the first by key or text
     ("workflow_dir: .github/workflows/../x\n", "workflow_dir", 1, "must stay inside .github/workflows"),
     ("workflow_dir: .github/workflows/./x\n", "workflow_dir", 1, "must stay inside .github/workflows"),
     ("branch_prefix: a..b/\n", "branch_prefix", 1, "is not a usable branch name prefix"),

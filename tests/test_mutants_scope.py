@@ -50,6 +50,8 @@ def test_only_the_named_tools_steps_count_but_an_unknown_scanner_counts_for_ever
     report = compare({"a"}, steps + (unknown,), tool="trivy")
     assert report.verdict == "unknown" and report.steps == (steps[0], unknown)
     assert report.problems == ("job `scan` step 3 (step 2): a remote reusable workflow",)
+    unresolved_checkov = step("checkov", set(), resolved=False, index=4, reason="a matrix value")
+    assert compare({"a"}, steps + (unresolved_checkov,), tool="trivy").verdict == "exact"  # another tool's problem
     resolved_other = step(ANY_TOOL, {"z"}, resolved=True, index=3)
     assert compare({"a"}, steps + (resolved_other,), tool="trivy").verdict == "exact"
 
