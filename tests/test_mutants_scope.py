@@ -169,3 +169,10 @@ def test_trivy_action_inputs_become_its_settings():
     assert not unknown.resolved and "steps.x.outputs.t" in unknown.reason
     unknown_ref = action(scan_type="config", scan_ref="${{ steps.x.outputs.t }}")
     assert not unknown_ref.resolved and "steps.x.outputs.t" in unknown_ref.reason
+
+
+def test_a_trivy_config_file_whose_name_starts_with_two_dots_is_still_in_the_repository():
+    named = run("trivy config -c ..conf.yaml .", {"..conf.yaml": "scan:\n  skip-dirs: [k8s]\n"})
+    assert named.resolved and named.files == {"Dockerfile", "ops/web.yaml"}
+    outside = run("cd k8s && trivy config -c ../../up.yaml .")
+    assert not outside.resolved and outside.reason == "trivy config file ../../up.yaml is not in the repository"
