@@ -221,3 +221,57 @@ def test_a_redis_queue_web_process_only_enqueues(tmp_path, rsa_private_key_pem, 
     assert app.extensions["vibeops"]["worker"] is None
     assert post(app, comment(), delivery="r-1").status_code == 202
     assert app.test_client().get("/readyz").get_json() == {"status": "ready", "queued": 1}
+
+
+def test_an_app_made_without_starting_its_worker_leaves_jobs_queued(tmp_path, rsa_private_key_pem):
+    import time
+
+    settings = Settings(app_id=1, private_key=rsa_private_key_pem.decode(), webhook_secret=SECRET, data_dir=tmp_path)
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    handled = []
+    worker = Worker(store, handled.append, poll_seconds=0.05)
+    app = create_app(settings, store=store, worker=worker, start_worker=False)
+    try:
+        assert post(app, comment(), delivery="idle-1").status_code == 202
+        time.sleep(1.0)
+        assert handled == [] and app.test_client().get("/readyz").get_json()["queued"] == 1
+    finally:
+        worker.stop(timeout=10)
+
+
+SHUTDOWN = """
+import sys, time
+from pathlib import Path
+from bot.app.jobstore import JobStore
+from bot.app.settings import Settings
+from bot.app.web import create_app
+from bot.app.worker import Worker
+from tests import payloads
+
+folder = Path(sys.argv[1])
+settings = Settings(app_id=1, private_key=(folder / "key.pem").read_text(), webhook_secret="s", data_dir=folder)
+store = JobStore(folder / "jobs.sqlite3")
+
+def handle(job):
+    time.sleep(1.5)
+    (folder / "finished").write_text("yes")
+
+app = create_app(settings, store=store, worker=Worker(store, handle, poll_seconds=0.05), start_worker=True)
+body = payloads.dumps(payloads.issue_comment_created("acme/app", 4, 11, "/vibeops help", installation_id=7))
+answer = app.test_client().post("/api/github/webhooks", data=body, headers=payloads.headers("issue_comment", "x-1", body, "s"))
+assert answer.status_code == 202, answer.status_code
+time.sleep(0.5)  # the job is in hand; the process now exits normally
+"""
+
+
+def test_a_graceful_shutdown_finishes_the_job_in_hand(tmp_path, rsa_private_key_pem):
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT
+
+    (tmp_path / "key.pem").write_bytes(rsa_private_key_pem)
+    result = subprocess.run([sys.executable, "-c", SHUTDOWN, str(tmp_path)], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "finished").read_text() == "yes"
