@@ -176,3 +176,19 @@ def test_a_trivy_config_file_whose_name_starts_with_two_dots_is_still_in_the_rep
     assert named.resolved and named.files == {"Dockerfile", "ops/web.yaml"}
     outside = run("cd k8s && trivy config -c ../../up.yaml .")
     assert not outside.resolved and outside.reason == "trivy config file ../../up.yaml is not in the repository"
+
+
+def test_trivy_yaml_is_looked_up_in_the_checkout_not_the_workspace_root():
+    tree = RepoTree.from_mapping({**BASE, "trivy.yaml": "scan:\n  skip-dirs: [k8s]\n"})
+
+    def scanned(run_step: str) -> frozenset[str]:
+        text = ("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+                "        with:\n          path: src\n" + run_step)
+        (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), tree)
+        assert found.resolved, found.reason
+        return found.files
+
+    # From the workspace root there is no trivy.yaml (the repository is under src/): nothing is skipped.
+    assert scanned("      - run: trivy config src\n") == EVERY_CONFIG
+    # From inside the checkout, its trivy.yaml applies.
+    assert scanned("      - run: trivy config .\n        working-directory: src\n") == {"Dockerfile", "ops/web.yaml"}
