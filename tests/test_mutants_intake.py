@@ -217,7 +217,7 @@ def test_the_embedded_worker_runs_here_on_sqlite_only(tmp_path, rsa_private_key_
 def test_a_redis_queue_web_process_only_enqueues(tmp_path, rsa_private_key_pem, redis_url):
     settings = Settings(app_id=1, private_key=rsa_private_key_pem.decode(), webhook_secret=SECRET, data_dir=tmp_path,
                         queue_url=redis_url)
-    app = create_app(settings, start_worker=False)
+    app = create_app(settings)  # start_worker defaults to True: there is no worker here to start
     assert app.extensions["vibeops"]["worker"] is None
     assert post(app, comment(), delivery="r-1").status_code == 202
     assert app.test_client().get("/readyz").get_json() == {"status": "ready", "queued": 1}
