@@ -162,3 +162,27 @@ def test_long_values_are_cut_at_80_characters_in_messages():
 
 def test_a_usable_prefix_and_directory_pass():
     assert repo("branch_prefix: bot-x/\nworkflow_dir: .github/workflows/vibeops\n").branch_prefix == "bot-x/"
+
+
+def test_the_built_in_defaults_are_the_schemas_documented_defaults():
+    from bot.repo_config import schema
+
+    props = schema()["properties"]
+    config = repo("")
+    assert config.enabled is props["enabled"]["default"] is True
+    assert config.draft is props["draft"]["default"] is False
+    assert config.preview is props["preview"]["default"] is True
+    assert config.delete_closed_branches is props["delete_closed_branches"]["default"] is False
+    assert config.zizmor is props["zizmor"]["properties"]["enabled"]["default"] is True
+    assert config.recheck_all_pulls is props["recheck"]["properties"]["all_pulls"]["default"] is False
+    assert config.llm_max_rounds == props["llm"]["properties"]["max_rounds"]["default"] == 3
+    with pytest.raises(AttributeError):  # frozen: a config read once cannot be changed by whoever holds it
+        config.enabled = False  # type: ignore[misc]
+
+
+def test_a_config_without_limits_names_defaults_and_equality_ignores_the_limits():
+    assert repo("").where("labels") == "`labels` (default)"
+    assert repo("labels: [a]\n").where("labels") == "`labels` (.github/vibeops.yml:1)"
+    mine = repo("draft: false\n")
+    assert layered(server("draft: false\n"), mine) == mine  # the same settings, whatever bounded them
+    assert repo("actions: {allow: [a/b]}\n").action_allowed("c/d") is False
