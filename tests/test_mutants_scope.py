@@ -192,3 +192,13 @@ def test_trivy_yaml_is_looked_up_in_the_checkout_not_the_workspace_root():
     assert scanned("      - run: trivy config src\n") == EVERY_CONFIG
     # From inside the checkout, its trivy.yaml applies.
     assert scanned("      - run: trivy config .\n        working-directory: src\n") == {"Dockerfile", "ops/web.yaml"}
+
+
+def test_the_last_trivy_config_option_wins_and_trivy_config_env_names_one_too():
+    confs = {"a.yaml": "scan:\n  skip-dirs: [k8s]\n", "b.yaml": "scan:\n  skip-dirs: [ops]\n"}
+    last = run("trivy config -c a.yaml -c b.yaml .", confs)
+    assert last.files == {"Dockerfile", "k8s/api.yaml", "k8s/db.yaml"}
+    assert last.invocation.config_file.endswith("/b.yaml")
+    assert run("trivy config --config a.yaml .", confs).files == {"Dockerfile", "ops/web.yaml"}
+    from_env = run("TRIVY_CONFIG=b.yaml trivy config .", confs)
+    assert from_env.files == {"Dockerfile", "k8s/api.yaml", "k8s/db.yaml"} and from_env.invocation.config_file.endswith("/b.yaml")
