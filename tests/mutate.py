@@ -335,9 +335,9 @@ def equivalents(module: str) -> dict[str, str]:
     return found
 
 
-def mutate_module(module: str, tests: list[str], jobs: int) -> dict:
+def mutate_module(module: str, tests: list[str], jobs: int, lines: set[int] | None = None) -> dict:
     source = (ROOT / module).read_text()
-    all_mutants = mutants(source)
+    all_mutants = [m for m in mutants(source) if not lines or m.line in lines]
     known = equivalents(module)
     with tempfile.TemporaryDirectory(prefix="vibeops-mutation-") as scratch:
         copies = [make_copy(Path(scratch) / f"copy-{n}") for n in range(jobs)]
@@ -381,7 +381,8 @@ def mutate_module(module: str, tests: list[str], jobs: int) -> dict:
     counted = [r for r in results if r["outcome"] != "equivalent"]
     killed = [r for r in counted if r["outcome"].startswith("killed")]
     score = 100.0 * len(killed) / len(counted) if counted else 100.0
-    stale = sorted(set(known) - {f"{r['line']}:{r['kind']}:{r['mutated']}" for r in results})
+    checked = {k for k in known if not lines or int(k.split(":", 1)[0]) in lines}
+    stale = sorted(checked - {f"{r['line']}:{r['kind']}:{r['mutated']}" for r in results})
     return {"module": module, "tests": tests, "mutants": len(results), "equivalent": len(results) - len(counted),
             "killed": len(killed), "score": round(score, 1), "stale_equivalents": stale,
             "survivors": [r for r in counted if not r["outcome"].startswith("killed")], "results": results}
@@ -393,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every module of the safety list")
     parser.add_argument("--tests", nargs="+", help="the test files to draw from (default: the module's list)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--lines", help="only the mutants on these lines, e.g. 29,31,46 (to re-check survivors)")
     parser.add_argument("--min-score", type=float, default=90.0)
     args = parser.parse_args(argv)
     modules = list(MODULES) if args.all else args.modules
@@ -405,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         if not tests:
             parser.error(f"{module}: no default tests; pass --tests")
         start = time.perf_counter()
-        report = mutate_module(module, tests, max(1, args.jobs))
+        lines = {int(n) for n in args.lines.split(",")} if args.lines else None
+        report = mutate_module(module, tests, max(1, args.jobs), lines)
         report["seconds"] = round(time.perf_counter() - start, 1)
         (OUT / f"mutation-{module.replace('/', '_')}.json").write_text(json.dumps(report, indent=2))
         print(f"{module}: {report['score']}% ({report['killed']} of {report['mutants'] - report['equivalent']} "
