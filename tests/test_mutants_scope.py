@@ -202,3 +202,8 @@ def test_the_last_trivy_config_option_wins_and_trivy_config_env_names_one_too():
     assert run("trivy config --config a.yaml .", confs).files == {"Dockerfile", "ops/web.yaml"}
     from_env = run("TRIVY_CONFIG=b.yaml trivy config .", confs)
     assert from_env.files == {"Dockerfile", "k8s/api.yaml", "k8s/db.yaml"} and from_env.invocation.config_file.endswith("/b.yaml")
+
+
+def test_only_trivy_repo_reads_a_url_like_target_as_remote():
+    found = run("trivy config git@ops", {"git@ops/web.yaml": POD})
+    assert found.resolved and found.files == {"git@ops/web.yaml"}
