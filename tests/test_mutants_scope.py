@@ -207,3 +207,5 @@ def test_the_last_trivy_config_option_wins_and_trivy_config_env_names_one_too():
 def test_only_trivy_repo_reads_a_url_like_target_as_remote():
     found = run("trivy config git@ops", {"git@ops/web.yaml": POD})
     assert found.resolved and found.files == {"git@ops/web.yaml"}
+    local = run("trivy repo --scanners misconfig k8s")  # a local folder: trivy repo reads its files
+    assert local.resolved and local.files == {"k8s/api.yaml", "k8s/db.yaml"}
