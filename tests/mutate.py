@@ -40,15 +40,21 @@ OUT = ROOT / "bench" / "out"
 
 # The modules issue #20 names, with the tests that exercise them.
 MODULES: dict[str, list[str]] = {
-    "bot/app/delivery.py": ["tests/test_webhook.py", "tests/test_delivery.py"],
-    "bot/app/web.py": ["tests/test_webhook.py", "tests/test_metrics_logs.py"],
-    "bot/repo_config.py": ["tests/test_repo_config.py", "tests/test_app_config.py"],
-    "bot/scope/verdict.py": ["tests/test_scope.py", "tests/test_scope_corpus.py", "tests/test_check_cli.py"],
-    "bot/scope/trivy.py": ["tests/test_scope.py", "tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
-    "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
-    "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
-    "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py"],
+    "bot/app/delivery.py": ["tests/test_webhook.py", "tests/test_delivery.py", "tests/test_intake.py",
+                            "tests/test_mutants_intake.py"],
+    "bot/app/web.py": ["tests/test_webhook.py", "tests/test_intake.py", "tests/test_metrics_logs.py",
+                       "tests/test_mutants_intake.py"],
+    "bot/repo_config.py": ["tests/test_repo_config.py", "tests/test_app_config.py", "tests/test_config_layering.py",
+                           "tests/test_mutants_layering.py"],
+    "bot/scope/verdict.py": ["tests/test_scope.py", "tests/test_scope_corpus.py", "tests/test_check_cli.py",
+                             "tests/test_mutants_scope.py"],
+    "bot/scope/trivy.py": ["tests/test_scope.py", "tests/test_scope_scanners.py", "tests/test_scope_corpus.py",
+                           "tests/test_mutants_scope.py"],
+    "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
+    "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
+    "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
 }
+
 _LOGGERS = {"log", "logger", "logging"}
 _SWAPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE,
           ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
@@ -204,7 +210,18 @@ def mutants(source: str) -> list[Mutant]:
             for kind, replacement in _alternatives(node):
                 splice(node, f"({ast.unparse(replacement)})", kind)
     found.sort(key=lambda m: (m.line, m.kind, m.mutated))
-    return found
+    return _distinct(found)
+
+
+def _distinct(found: list[Mutant]) -> list[Mutant]:
+    """Two mutants that read the same on one line (`4` → `5` twice) get `#2`, `#3` on their kind (the walk order of the AST, which is fixed)."""
+    seen: dict[str, int] = {}
+    out = []
+    for mutant in found:
+        count = seen[mutant.key] = seen.get(mutant.key, 0) + 1
+        out.append(mutant if count == 1 else Mutant(mutant.line, f"{mutant.kind}#{count}", mutant.original,
+                                                     mutant.mutated, mutant.source))
+    return out
 
 
 _FSTRING_PARTS: dict[int, set[int]] = {}
@@ -224,30 +241,64 @@ def _col(source: str, offsets: list[int], lineno: int, byte_col: int) -> int:
     return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
+_DURATIONS_ENV = "VIBEOPS_MUTATION_DURATIONS"
+
+
+def pytest_runtest_logreport(report) -> None:
+    """A pytest hook (`-p tests.mutate`): each test's duration, so mutant runs can try the fastest first."""
+    target = os.environ.get(_DURATIONS_ENV)
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps([report.nodeid, report.duration, report.failed]) + "\n")
+
+
 def coverage_map(copy_root: Path, module: str, tests: list[str]) -> tuple[dict[int, set[str]], float]:
     """line → test node IDs that ran it, and how long the whole set of tests took."""
     data_file = copy_root / ".mutation-coverage"
+    durations_file = copy_root / ".mutation-durations"
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
-                             f"--cov={Path(module).parent.as_posix()}", "--cov-context=test",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "-p", "tests.mutate", f"--cov={Path(module).parent.as_posix()}", "--cov-context=test",
                              "--cov-report=", *tests], cwd=copy_root, capture_output=True, text=True,
-                            env={**os.environ, "COVERAGE_FILE": str(data_file)})
+                            env={**os.environ, "COVERAGE_FILE": str(data_file), _DURATIONS_ENV: str(durations_file)})
     took = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"mutation: the tests fail before any mutation:\n{result.stdout[-3000:]}")
+    DURATIONS.clear()
+    failing: set[str] = set()
+    if durations_file.exists():
+        for raw in durations_file.read_text().splitlines():
+            nodeid, seconds, failed = json.loads(raw)
+            DURATIONS[nodeid] = DURATIONS.get(nodeid, 0.0) + seconds
+            if failed:
+                failing.add(nodeid)
+    if result.returncode not in (0, 1) or (result.returncode == 1 and not failing):
+        raise SystemExit(f"mutation: the tests cannot run:\n{result.stdout[-3000:]}")
+    if failing:  # a test that fails on the original module would "kill" every mutant: leave it out, loudly
+        print(f"mutation: {len(failing)} test(s) fail before any mutation and are left out:", file=sys.stderr)
+        for nodeid in sorted(failing):
+            print(f"  {nodeid}", file=sys.stderr)
     from coverage import CoverageData
 
     data = CoverageData(basename=str(data_file))
     data.read()
     target = str((copy_root / module).resolve())
     by_line: dict[int, set[str]] = {}
+    at_import: set[int] = set()  # lines run only while the module is imported (constants, decorators, defaults)
     for measured in data.measured_files():
         if Path(measured).resolve() == Path(target):
             for line, contexts in data.contexts_by_lineno(measured).items():
-                tests_here = {c.rsplit("|", 1)[0] for c in contexts if c}
+                tests_here = {c.rsplit("|", 1)[0] for c in contexts if c} - failing
                 if tests_here:
                     by_line[line] = tests_here
+                elif "" in contexts:
+                    at_import.add(line)
+    # What runs at import time shapes every later call: any test that runs this module may notice it.
+    users = set().union(*by_line.values()) if by_line else set()
+    for line in at_import:
+        by_line[line] = users
     return by_line, took
+
+
+DURATIONS: dict[str, float] = {}  # test node ID → seconds (setup + call + teardown) in the coverage run
 
 
 def run_mutant(copy_root: Path, module: str, mutant: Mutant, tests: set[str], timeout: float) -> str:
@@ -256,7 +307,7 @@ def run_mutant(copy_root: Path, module: str, mutant: Mutant, tests: set[str], ti
     target.write_text(mutant.source)
     try:
         result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                                 *sorted(tests)], cwd=copy_root, capture_output=True, text=True, timeout=timeout)
+                                 *sorted(tests, key=lambda t: (DURATIONS.get(t, 0.0), t))], cwd=copy_root, capture_output=True, text=True, timeout=timeout)
         return "survived" if result.returncode == 0 else "killed"
     except subprocess.TimeoutExpired:
         return "killed (timeout)"
@@ -284,9 +335,9 @@ def equivalents(module: str) -> dict[str, str]:
     return found
 
 
-def mutate_module(module: str, tests: list[str], jobs: int) -> dict:
+def mutate_module(module: str, tests: list[str], jobs: int, lines: set[int] | None = None) -> dict:
     source = (ROOT / module).read_text()
-    all_mutants = mutants(source)
+    all_mutants = [m for m in mutants(source) if not lines or m.line in lines]
     known = equivalents(module)
     with tempfile.TemporaryDirectory(prefix="vibeops-mutation-") as scratch:
         copies = [make_copy(Path(scratch) / f"copy-{n}") for n in range(jobs)]
@@ -314,7 +365,14 @@ def mutate_module(module: str, tests: list[str], jobs: int) -> dict:
                 entry = {k: v for k, v in asdict(mutant).items() if k != "source"}
                 done.append({**entry, "outcome": outcome, "tests": len(covering),
                              "reason": known.get(mutant.key)})
+                progress(done[-1])
             return done
+
+        total = len(all_mutants)
+
+        def progress(entry: dict) -> None:
+            print(f"  [{total - len(queue):>3}/{total}] line {entry['line']:>4} {entry['kind']:<16} {entry['outcome']}",
+                  file=sys.stderr, flush=True)
 
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             for part in pool.map(work, copies):
@@ -323,7 +381,8 @@ def mutate_module(module: str, tests: list[str], jobs: int) -> dict:
     counted = [r for r in results if r["outcome"] != "equivalent"]
     killed = [r for r in counted if r["outcome"].startswith("killed")]
     score = 100.0 * len(killed) / len(counted) if counted else 100.0
-    stale = sorted(set(known) - {f"{r['line']}:{r['kind']}:{r['mutated']}" for r in results})
+    checked = {k for k in known if not lines or int(k.split(":", 1)[0]) in lines}
+    stale = sorted(checked - {f"{r['line']}:{r['kind']}:{r['mutated']}" for r in results})
     return {"module": module, "tests": tests, "mutants": len(results), "equivalent": len(results) - len(counted),
             "killed": len(killed), "score": round(score, 1), "stale_equivalents": stale,
             "survivors": [r for r in counted if not r["outcome"].startswith("killed")], "results": results}
@@ -335,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every module of the safety list")
     parser.add_argument("--tests", nargs="+", help="the test files to draw from (default: the module's list)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--lines", help="only the mutants on these lines, e.g. 29,31,46 (to re-check survivors)")
     parser.add_argument("--min-score", type=float, default=90.0)
     args = parser.parse_args(argv)
     modules = list(MODULES) if args.all else args.modules
@@ -347,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         if not tests:
             parser.error(f"{module}: no default tests; pass --tests")
         start = time.perf_counter()
-        report = mutate_module(module, tests, max(1, args.jobs))
+        lines = {int(n) for n in args.lines.split(",")} if args.lines else None
+        report = mutate_module(module, tests, max(1, args.jobs), lines)
         report["seconds"] = round(time.perf_counter() - start, 1)
         (OUT / f"mutation-{module.replace('/', '_')}.json").write_text(json.dumps(report, indent=2))
         print(f"{module}: {report['score']}% ({report['killed']} of {report['mutants'] - report['equivalent']} "

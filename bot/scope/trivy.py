@@ -137,7 +137,7 @@ def _config_file_settings(flags: Mapping[str, list[str]], env: Mapping[str, str]
     explicit = (flags.get("-c") or flags.get("--config") or [env.get("TRIVY_CONFIG", "")])[-1]
     path = posixpath.normpath(posixpath.join(cwd, explicit or "trivy.yaml"))
     repo_path = posixpath.relpath(path, ctx.checkout_root or WORKSPACE)
-    if repo_path.startswith("..") or not tree.is_file(repo_path):
+    if repo_path == ".." or repo_path.startswith("../") or not tree.is_file(repo_path):  # `..x.yaml` is inside
         return f"trivy config file {explicit} is not in the repository" if explicit else {}
     try:
         data = load_yaml(tree.read_text(repo_path) or "") or {}
