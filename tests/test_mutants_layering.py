@@ -126,9 +126,9 @@ def test_an_empty_file_is_the_defaults_and_lists_become_tuples():
 
 
 @pytest.mark.parametrize("text, key, line, message", [
-    ("enabled: [1]\n", "enabled", 1, "must be a boolean, not CommentedSeq ([1])"),
+    ("enabled: [1]\n", "enabled", 1, "must be a boolean, not list ([1])"),
     ("commands: 3\n", "commands", 1, "must be an array, not int (3)"),
-    ("enabled: {a: 1}\n", "enabled", 1, "must be a boolean, not CommentedMap ({'a': 1})"),  # a mapping, not a key list
+    ("enabled: {a: 1}\n", "enabled", 1, "must be a boolean, not mapping ({'a': 1})"),  # a mapping, not a key list
     ("[1]\n", "(top level)", None, "must be an object"),
     ("labels: []\ntrigger:\n  foo: 1\n", "trigger.foo", 3, "unknown key (known here: min_permission, users, teams)"),
     ("llm: {max_rounds: 11}\n", "llm.max_rounds", 1, "11 is out of range (maximum 10)"),
