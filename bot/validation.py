@@ -64,7 +64,9 @@ def scope_for(intent: Intent, steps, tree: RepoTree) -> ScopeReport:
     """The scope verdict for the request: each tool's steps against that tool's files, combined."""
     if not intent.scanners:  # a free-form request names no scanner whose files could be compared
         return compare(None, steps)
-    reports = [compare(part.requested_files(tree), steps, tool=part.tool, scanners=part.scanners)
+    # `checkov:kubernetes` narrows the files asked for; the steps record what checkov reads as `checkov`.
+    reports = [compare(part.requested_files(tree), steps, tool=part.tool,
+                       scanners=tuple(dict.fromkeys(s.partition(":")[0] for s in part.scanners)))
                for part in intent.parts()]
     return reports[0] if len(reports) == 1 else combine(reports)
 
