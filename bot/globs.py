@@ -9,8 +9,8 @@ Dialects:
   `\\` escapes.
 - `trivy_skip_match`: trivy's --skip-files/--skip-dirs (doublestar): a bad pattern ends the list,
   skipping nothing, as trivy's `SkipPath` returns early on `ErrBadPattern`.
-- `checkov_skip_regex`: checkov's --skip-path is a Python regex searched in the path; one that does not
-  compile makes checkov exit with an error, which `checkov_skip_problem` reports.
+- `re2_search`: a user's regex (checkov's --skip-path, read by bot/scope/checkov.py as checkov reads it)
+  searched on RE2.
 
 Every pattern compiles to an RE2 program (no backtracking); a class RE2 cannot read (`[z-a]`) matches
 nothing, never raises. `glob_problem` tells `config validate` what is wrong with a pattern.
@@ -238,37 +238,7 @@ def trivy_skip_match(patterns: list[str] | tuple[str, ...], path: str) -> bool:
     return False
 
 
-# --- checkov's skip paths (regexes) --------------------------------------------------------------------
-
-def checkov_skip_problem(pattern: str) -> str | None:
-    """Why checkov would stop on this --skip-path, or None. checkov compiles it with Python's `re`
-    (after escaping `.terraform`); a pattern RE2 cannot run (backreferences, lookaround) is one we do
-    not evaluate."""
-    python_form = pattern.replace(".terraform", r"\.terraform")
-    try:
-        _python_compiles(python_form)
-    except re.error as exc:
-        return f"checkov exits with an error: --skip-path {pattern!r} is not a regular expression ({exc})"
-    except (RecursionError, OverflowError, MemoryError):
-        return f"checkov exits with an error: --skip-path {pattern[:60]!r} is too large to compile"
-    try:
-        checkov_skip_regex(pattern)
-    except re2.error:
-        return f"--skip-path {pattern[:60]!r} uses regex features we do not evaluate in linear time"
-    return None
-
-
-@lru_cache(maxsize=1024)
-def _python_compiles(pattern: str) -> None:
-    if len(pattern) > MAX_PATTERN:
-        raise re.error("pattern too long to check")
-    re.compile(pattern)  # compiled only, never run: checkov's own reading of it
-
-
-@lru_cache(maxsize=1024)
-def checkov_skip_regex(pattern: str) -> "re2._Regexp":
-    return re2.compile(pattern.replace(".terraform", r"\.terraform"), _OPTIONS)
-
+# --- regexes a tool takes from the user (checkov's --skip-path: bot/scope/checkov.py) -----------------------
 
 def re2_search(pattern: str, text: str) -> bool:
     """`pattern` searched in `text` on RE2; ValueError when RE2 cannot run it."""
@@ -282,10 +252,6 @@ def re2_search(pattern: str, text: str) -> bool:
 @lru_cache(maxsize=1024)
 def _re2_compiled(pattern: str):
     return re2.compile(pattern, _OPTIONS)
-
-
-def checkov_skips(pattern: str, path: str) -> bool:
-    return checkov_skip_regex(pattern).search(path) is not None
 
 
 # --- helm's .helmignore (Go's filepath.Match per rule) ---------------------------------------------------

@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 
 from bot.checks import CheckContext
 from bot.explain import explain
-from bot.globs import checkov_skip_problem, glob_match, glob_problem, github_filter_match, trivy_skip_match
+from bot.globs import glob_match, glob_problem, github_filter_match, trivy_skip_match
 from bot.intent import IntentError, resolve_intent
 from bot.repo_config import ConfigError, parse_config
 from bot.repotree import RepoTree
 from bot.request import RequestError, parse_request
+from bot.scope.checkov import skip_matches
 from bot.scope.shell import split_commands
 from bot.scope.steps import scanner_steps
 from bot.scope.verdict import compare
@@ -262,7 +263,7 @@ def test_globs_never_raise_in_any_dialect(pattern, path):
     assert github_filter_match(pattern, path) in (True, False)
     assert trivy_skip_match([pattern], path) in (True, False)
     assert glob_problem(pattern) is None or isinstance(glob_problem(pattern), str)
-    assert checkov_skip_problem(pattern) is None or isinstance(checkov_skip_problem(pattern), str)
+    assert skip_matches((pattern,), path) in (True, False)  # checkov's --skip-path, as the scope engine reads it
     if not any(ch in pattern for ch in "*?[\\+"):
         assert glob_match(pattern, pattern) or glob_problem(pattern)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -346,6 +347,7 @@ def test_sandbox_settings_come_from_the_environment():
 def test_a_repositorys_actionlint_config_cannot_silence_findings(tmp_path):
     from bot.adapters.tools import Tools
 
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # actionlint finds its project by .git
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "actionlint.yaml").write_text(  # actionlint itself honours this for files
         "paths:\n  .github/workflows/x.yml:\n    ignore:\n      - 'property'\n")

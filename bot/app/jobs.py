@@ -38,15 +38,20 @@ class JobHandler:
 
     def timed_out(self, job: Job) -> None:
         log.error("job %s (%s) ran past its limit of %s s: answered as timed out", job.id, job.kind, self.time_limit)
+        self._tell(job, "timed out", comments.timed_out(self.time_limit))
+
+    def _tell(self, job: Job, what: str, message: str) -> None:
+        """Answer in the thread of a comment job that could not finish; a pull request re-check runs again
+        on the pull request's next push, so it needs no answer."""
         if job.kind != "comment":
-            return  # a pull request re-check runs again on the pull request's next push
+            return
         cmd = CommentCommand.from_dict(job.payload)
         try:
             repo = self.github_app.repository(cmd.installation_id, cmd.repo)
         except Exception:
-            log.exception("could not tell %s#%s that the job timed out", cmd.repo, cmd.number)
+            log.exception("could not tell %s#%s that the job %s", cmd.repo, cmd.number, what)
             return
-        _answer_failure(repo, cmd, comments.timed_out(self.time_limit))
+        _answer_failure(repo, cmd, message)
 
     def _handle(self, job: Job) -> None:
         if job.kind == "pull_request":
@@ -71,15 +76,7 @@ class JobHandler:
         """The job's last attempt died with its worker (killed, out of memory): say so rather than stay silent."""
         log.error("job %s (%s) abandoned on attempt %s of %s: giving up", job.id, job.kind, job.attempts,
                   MAX_ATTEMPTS)
-        if job.kind != "comment":
-            return  # a pull request re-check is re-run by the pull request's next push
-        cmd = CommentCommand.from_dict(job.payload)
-        try:
-            repo = self.github_app.repository(cmd.installation_id, cmd.repo)
-        except Exception:
-            log.exception("could not tell %s#%s that the job was abandoned", cmd.repo, cmd.number)
-            return
-        _answer_failure(repo, cmd, comments.abandoned(job.attempts))
+        self._tell(job, "was abandoned", comments.abandoned(job.attempts))
 
 
 def default_handler(settings, metrics) -> JobHandler:

@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.globs import checkov_skips, glob_match, is_glob, trivy_skip_match
+from bot.globs import glob_match, is_glob, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import WORKSPACE as WORKSPACE_DIR, StepContext, resolve_expressions, resolve_value, step_contexts
