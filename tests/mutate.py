@@ -49,10 +49,14 @@ MODULES: dict[str, list[str]] = {
     "bot/scope/verdict.py": ["tests/test_scope.py", "tests/test_scope_corpus.py", "tests/test_check_cli.py",
                              "tests/test_mutants_scope.py"],
     "bot/scope/trivy.py": ["tests/test_scope.py", "tests/test_scope_scanners.py", "tests/test_scope_corpus.py",
-                           "tests/test_mutants_scope.py"],
-    "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
-    "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
-    "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
+                           "tests/test_mutants_scope.py", "tests/test_mutants_scanners.py"],
+    "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_followed.py", "tests/test_bounds.py",
+                             "tests/test_globs_dialects.py", "tests/test_scope_corpus.py",
+                             "tests/test_mutants_scanners.py"],
+    "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_followed.py", "tests/test_scope_corpus.py",
+                              "tests/test_mutants_scanners.py"],
+    "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_followed.py", "tests/test_scope_corpus.py",
+                          "tests/test_mutants_scanners.py"],
 }
 
 _LOGGERS = {"log", "logger", "logging"}
