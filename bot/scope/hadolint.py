@@ -22,14 +22,18 @@ VALUE_FLAGS = _VALUE_FLAGS = {"-c", "--config", "-f", "--format", "--ignore", "-
 def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) -> Invocation:
     """`dockerfile` (default Dockerfile); with `recursive: true` it is a name pattern searched everywhere."""
     try:
-        pattern = resolve_value(inputs.get("dockerfile") or "Dockerfile", ctx.env)
+        # GitHub applies an input's default only when the input is not given: `dockerfile: ''` stays blank.
+        given = inputs.get("dockerfile")
+        pattern = resolve_value("Dockerfile" if given is None else given, ctx.env)
         recursive = resolve_value(inputs.get("recursive") or "false", ctx.env).lower() == "true"
     except Unresolved as exc:
         return Invocation(TOOL, "unknown", unresolved=str(exc))
     if not recursive:
         # hadolint.sh runs `eval "hadolint …" "$dockerfile"`: the value is split at spaces and each word is a
         # bash glob without globstar (`**` is `*`).
-        words = [w.replace("**", "*") for w in pattern.split()] or ["Dockerfile"]
+        words = [w.replace("**", "*") for w in pattern.split()]
+        if not words:  # `hadolint` alone: "Please provide a Dockerfile", and it stops
+            return Invocation(TOOL, "lint", note="the dockerfile input is blank: hadolint gets no Dockerfile and stops")
         return Invocation(TOOL, "lint", targets=tuple(absolute(WORKSPACE, w) for w in words),
                           scanners=("dockerfile-lint",))
     root = ctx.checkout_root or WORKSPACE
