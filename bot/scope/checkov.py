@@ -68,7 +68,10 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
     if values["file"]:
         argv += ["-f", *values["file"].split()]
     elif values["directory"]:
-        argv += ["-d", *values["directory"].split()[:1]]
+        words = values["directory"].split()
+        if len(words) > 1:  # `-d $INPUT_DIRECTORY`, unquoted: the second word is an argument checkov refuses
+            return Invocation(TOOL, "scan", note=f"checkov stops: unrecognized arguments: {' '.join(words[1:])}")
+        argv += ["-d", *words]
     for skip in re.split(r"[, ]+", values["skip_path"]):
         if skip:
             argv += ["--skip-path", skip]
@@ -117,7 +120,7 @@ def _parse(words: list[str]) -> dict[str, list[str]]:
 def _from_argv(words: list[str], cwd: str, ctx: StepContext, tree: RepoTree) -> Invocation:
     given = _parse(words)
     settings = dict(given)
-    root = ctx.checkout_root or WORKSPACE
+    root = ctx.checkout_root  # without a checkout no repository file is there to be read
     sources = []
     explicit = (given.get("--config-file") or [""])[-1]
     if explicit:
@@ -126,8 +129,8 @@ def _from_argv(words: list[str], cwd: str, ctx: StepContext, tree: RepoTree) -> 
     sources += [posixpath.join(d, name) for d in given.get("--directory", []) for name in (".checkov.yml", ".checkov.yaml")]
     notes = []
     for source in sources:
-        path = posixpath.relpath(absolute(cwd, source), root)
-        if path.startswith("..") or not tree.is_file(path):
+        path = posixpath.relpath(absolute(cwd, source), root) if root else ".."
+        if path == ".." or path.startswith("../") or not tree.is_file(path):  # `..ck.yaml` is inside
             if source == explicit:
                 notes.append(f"config file {explicit} is not in the repository (checkov runs without it)")
             continue
@@ -208,8 +211,8 @@ def skip_matches(patterns: tuple[str, ...], walked: str) -> bool:
 def _linear(pattern: str) -> bool:
     """Whether RE2 (no backtracking) can run the pattern as checkov would compile it."""
     compiled = _compile(pattern)
-    if compiled is None:
-        return True  # not a regex: checkov matches it as plain text
+    if compiled is None:  # not a regex: checkov matches it as plain text; too long: checkov runs it, we do not
+        return len(pattern) <= _MAX_PATTERN
     try:
         from bot.globs import re2_search
 
