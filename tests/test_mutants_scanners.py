@@ -233,3 +233,145 @@ def test_a_checkov_config_that_is_not_text_gives_no_settings(tmp_path):
     text = ("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + run("checkov -d k8s"))
     (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
     assert found.resolved and found.files == {"k8s/api.yaml"}  # the -d folder's .checkov.yml still applies
+
+
+# --- helm lint / ct lint: the chart files helm's loader keeps (.helmignore applied), plus the values files ----
+
+CHART = {"Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n", "values.yaml": "a: 1\n",
+         "templates/deploy.yaml": "kind: X\n", "templates/.hidden.yaml": "x\n", "README.md": "# c\n"}
+
+
+def chart(prefix: str, helmignore: str | None = None, **extra: str) -> dict[str, str]:
+    files = {f"{prefix}/{k}": v for k, v in {**CHART, **extra}.items()}
+    if helmignore is not None:
+        files[f"{prefix}/.helmignore"] = helmignore
+    return files
+
+
+HELM = {**chart("charts/a"), **chart("charts/b"), **chart("charts/deep/c"), "charts/notachart/values.yaml": "a: 1\n",
+        "values/prod.yaml": "a: 2\n", "values/x.yaml": "a: 3\n", "values/y.yaml": "a: 4\n"}
+A = {"charts/a/Chart.yaml", "charts/a/values.yaml", "charts/a/templates/deploy.yaml", "charts/a/README.md"}
+B = {p.replace("charts/a/", "charts/b/") for p in A}
+C = {p.replace("charts/a/", "charts/deep/c/") for p in A}
+
+
+def helm(script: str, extra: dict[str, str] | None = None, **kwargs):
+    return one(run(script), {**HELM, **(extra or {})}, **kwargs)
+
+
+def test_helm_lint_reads_each_named_chart_or_the_working_directory():
+    assert helm("helm lint charts/a charts/b --strict").files == A | B
+    assert helm("cd charts/a && helm lint").files == A
+    assert helm("helm lint --namespace charts/b charts/a").files == A  # an option's value is not a chart
+    assert helm("helm lint charts/a").reason is None
+
+
+def test_only_lint_is_helm_lint_and_only_lint_or_lint_and_install_is_ct_lint():
+    found = scan(run("helm template charts/a\nhelm version\nhelm\nct install --all\nct list-changed\nlint charts/a"),
+                 HELM)
+    assert found == ()
+    assert helm("ct lint-and-install --charts charts/a").files == A
+
+
+def test_helm_lint_reads_every_values_file_given_with_values_or_set_file():
+    found = helm("helm lint charts/a --values values/prod.yaml --set-file k=values/x.yaml,bad,j=values/y.yaml "
+                 "--set-file=noequals --set a=values/z.yaml")
+    assert found.files == A | {"values/prod.yaml", "values/x.yaml", "values/y.yaml"}
+
+
+def test_helm_lint_chart_globs_are_expanded_by_the_shell_to_folders():
+    assert helm("helm lint charts/*").files == A | B  # notachart has no Chart.yaml: helm lint fails there
+    assert "charts/notachart has no Chart.yaml: helm lint fails there" in helm("helm lint charts/*").reason
+    nothing = helm("helm lint 'charts/z*'")
+    assert nothing.files == frozenset() and "does not exist" in nothing.reason
+    outside = helm("helm lint ../other")
+    assert outside.files == frozenset() and "outside the repository checkout" in outside.reason
+
+
+def test_helm_lint_of_a_file_or_a_missing_folder_is_located_as_it_is():
+    # not a chart folder: helm tries the file as a chart archive, and it is reported as read
+    assert helm("helm lint values/prod.yaml").files == {"values/prod.yaml"}
+    assert "does not exist" in helm("helm lint charts/gone").reason
+
+
+@pytest.mark.parametrize("helmignore, kept", [
+    ("# a comment\n\n  \nREADME.md\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),
+    ("templates\n", {"Chart.yaml", "values.yaml", "README.md"}),  # a folder's rule skips all of it
+    ("deploy.yaml/\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml", "README.md"}),  # `x/` only folders
+    ("/templates/\n", {"Chart.yaml", "values.yaml", "README.md"}),
+    ("templates/*.yaml\n", {"Chart.yaml", "values.yaml", "README.md"}),  # with a `/`: the path from the chart
+    ("*/deploy.yaml\n", {"Chart.yaml", "values.yaml", "README.md"}),
+    ("/deploy.yaml\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml", "README.md"}),
+    ("deploy.yaml\n", {"Chart.yaml", "values.yaml", "README.md"}),  # without a `/`: the base name anywhere
+    ("README.m?\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),
+    ("README.md?\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml", "README.md"}),
+    ("*.y*l\n", {"README.md"}),
+    ("[Rv]*\n", {"Chart.yaml", "templates/deploy.yaml"}),
+    ("[^C]*.yaml\n", {"Chart.yaml", "README.md"}),
+    ("[a-d]*\n", {"Chart.yaml", "values.yaml", "README.md"}),  # only `deploy.yaml`; `templates` is a folder, kept
+    ("[z-a]*\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml", "README.md"}),  # valid in Go, matches nothing
+    ("\\README.md\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),  # an escaped ordinary character
+    ("!*.yaml\n", {"Chart.yaml", "values.yaml"}),  # helm's quirk: `!x` ignores what it does not match ...
+    ("!templates/\n", set()),  # ... and a `!dir/` rule ignores every file (Chart.yaml too: the chart fails)
+    ("README.md\n!*.yaml\n", {"Chart.yaml", "values.yaml"}),  # the first rule that matches decides
+])
+def test_helmignore_rules_as_helm_applies_them(helmignore, kept):
+    found = helm("helm lint c", {**{k: v for k, v in chart("c", helmignore).items()}})
+    assert {p[2:] for p in found.files} - {".helmignore"} == kept
+
+
+@pytest.mark.parametrize("helmignore", ["a/**\n", "[abc\n", "README\\\n", "x[]\n"])
+def test_a_helmignore_helm_refuses_loads_nothing(helmignore):
+    found = helm("helm lint c", chart("c", helmignore))
+    assert found.resolved and found.files == frozenset() and "helm loads nothing from c" in found.reason
+
+
+def test_helmignore_escapes_and_classes_match_only_what_go_matches():
+    special = chart("c", "x\\*\n[^ab]x\nq[^a]\n", **{"x*": "1\n", "xy": "1\n", "ax": "1\n", "cx": "1\n",
+                                                      "q^": "1\n", "qb": "1\n", "qa": "1\n"})
+    assert {p[2:] for p in helm("helm lint c", special).files} - set(CHART) == {".helmignore", "xy", "ax", "qa"}
+
+
+def test_the_root_chart_and_its_helmignore():
+    files = {**CHART, ".helmignore": "README.md\n", "other/x.yaml": "a: 1\n"}
+    found = one(run("helm lint"), files)
+    assert found.files == {"Chart.yaml", "values.yaml", "templates/deploy.yaml", ".helmignore", "other/x.yaml"}
+
+
+def test_ct_lint_adds_each_ci_values_file_even_one_helmignore_drops():
+    files = chart("charts/a", "ci/\n", **{"ci/prod-values.yaml": "a: 1\n", "ci/README.md": "x\n",
+                                          "ci/sub/deep-values.yaml": "a: 1\n"})
+    found = helm("ct lint --charts charts/a", files)
+    assert found.files == (A | {"charts/a/.helmignore", "charts/a/ci/prod-values.yaml"})
+    plain = helm("ct lint --charts charts/a", chart("charts/a", None, **{"ci/prod-values.yaml": "a: 1\n"}))
+    assert plain.files == A | {"charts/a/ci/prod-values.yaml"}  # once, though the loader keeps it too
+    assert helm("helm lint charts/a", files).files == A | {"charts/a/.helmignore"}  # helm lint alone: no ci/
+
+
+def test_ct_lint_all_takes_the_charts_right_under_each_chart_dir():
+    assert helm("ct lint --all").files == A | B  # chart-dirs defaults to charts; charts/deep/c is one level too deep
+    assert helm("ct lint --all --chart-dirs charts/deep").files == C
+    assert helm("cd charts && ct lint --all --chart-dirs deep").files == C
+    conf = {"ct.yaml": "chart-dirs: [charts/deep]\nall: true\n", "ct2.yaml": "charts: charts/a, charts/b\n",
+            "ct3.yaml": "charts: [charts/b]\nall: yes-please\n", "ct4.yaml": "- a\n", "ct5.yaml": "all: 'true'\n"}
+    assert helm("ct lint --config ct.yaml", conf).files == C
+    assert helm("ct lint --config ct2.yaml", conf).files == A | B
+    assert helm("ct lint --config ct3.yaml --charts charts/a", conf).files == A  # the flag beats the file
+    assert helm("ct lint --config ct3.yaml", conf).files == B
+    assert helm("ct lint --all --config ct4.yaml", conf).files == A | B  # a config that is not a mapping: no settings
+    assert not helm("ct lint --config ct5.yaml", conf).resolved  # `all` must be the boolean true
+
+
+def test_ct_lint_settings_it_cannot_read_are_unknown():
+    missing = helm("ct lint --all --config nothere.yaml")
+    assert not missing.resolved and missing.reason == "ct config nothere.yaml is not in the repository"
+    broken = helm("ct lint --all --config ct.yaml", {"ct.yaml": "all: [\n"})
+    assert not broken.resolved and broken.reason.startswith("cannot read ct.yaml:")
+    unset = helm('ct lint --charts "$CHART"')
+    assert not unset.resolved and "$CHART is not set" in unset.reason
+    unset = helm('helm lint "$CHART"')
+    assert not unset.resolved and "$CHART is not set" in unset.reason
+    in_src = one("      - run: ct lint --config ct.yaml\n        working-directory: src\n",
+                 {**HELM, "ct.yaml": "charts: [charts/b]\n"},
+                 checkout="      - uses: actions/checkout@v4\n        with:\n          path: src\n")
+    assert in_src.files == B

@@ -116,6 +116,10 @@ def _parse_helmignore(text: str) -> list | str:
             continue
         if "**" in rule:
             return "double-star (**) syntax is not supported"
+        try:  # helm checks each rule with filepath.Match(rule, "abc") and refuses the file on a bad pattern
+            _go_match(rule, "abc")
+        except ValueError:
+            return "syntax error in pattern"
         rules.append(_rule(rule))
     return rules
 
@@ -147,7 +151,8 @@ def _ignored(rules: list, path: str, is_dir: bool) -> bool:
 
 
 def _go_match(pattern: str, name: str) -> bool:
-    """Go's filepath.Match: `*` and `?` never cross `/`; a malformed pattern matches nothing."""
+    """Go's filepath.Match: `*` and `?` never cross `/`; an unclosed `[` or a trailing `\\` is a bad pattern
+    (ValueError); a class Python cannot compile (a reversed range, valid in Go) matches nothing."""
     import re
 
     out, i = [], 0
@@ -157,13 +162,15 @@ def _go_match(pattern: str, name: str) -> bool:
             out.append("[^/]*")
         elif ch == "?":
             out.append("[^/]")
-        elif ch == "\\" and i + 1 < len(pattern):
+        elif ch == "\\":
             i += 1
+            if i == len(pattern):
+                raise ValueError("trailing backslash")
             out.append(re.escape(pattern[i]))
         elif ch == "[":
             end = pattern.find("]", i + 2)
             if end == -1:
-                return False
+                raise ValueError("unclosed [")
             body = pattern[i + 1:end]
             if body.startswith("^"):
                 body = "^" + body[1:]
