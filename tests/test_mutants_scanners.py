@@ -225,14 +225,18 @@ def test_checkov_config_in_a_checkout_under_a_path_and_without_any_checkout():
     assert bare.resolved and bare.files == frozenset() and "does not check out" in bare.reason
 
 
-def test_a_checkov_config_that_is_not_text_gives_no_settings(tmp_path):
+def test_a_checkov_config_that_is_not_text_stops_checkov(tmp_path):
     for path, text in {**IAC, "k8s/.checkov.yml": "skip-path: [db]\n"}.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
     (tmp_path / ".checkov.yml").write_bytes(b"\xff\xfe\x00binary")
     text = ("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + run("checkov -d k8s"))
+    # checkov 3.2: "Couldn't parse config file: 'utf-8' codec can't decode byte 0xff", and it stops.
     (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
-    assert found.resolved and found.files == {"k8s/api.yaml"}  # the -d folder's .checkov.yml still applies
+    assert not found.resolved and found.reason == "cannot read the checkov config .checkov.yml: it is not UTF-8 text"
+    (tmp_path / ".checkov.yml").write_text("framework: [kubernetes]\n")
+    (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
+    assert found.resolved and found.files == {"k8s/api.yaml"}  # the -d folder's .checkov.yml applies too
 
 
 # --- helm lint / ct lint: the chart files helm's loader keeps (.helmignore applied), plus the values files ----

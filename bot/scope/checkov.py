@@ -177,8 +177,11 @@ def _frameworks(values: list[str]) -> list[str]:
 
 def _config(path: str, tree: RepoTree) -> dict[str, list[str]] | str:
     """The scope settings of a checkov YAML config file, as lists of words (read as data only)."""
+    text = tree.read_text(path)
+    if text is None:  # checkov: "Couldn't parse config file: 'utf-8' codec can't decode ...", and it stops
+        return f"cannot read the checkov config {path}: it is not UTF-8 text"
     try:
-        data = load_yaml(tree.read_text(path) or "") or {}
+        data = load_yaml(text) or {}
     except WorkflowError as exc:
         return f"cannot read the checkov config {path}: {exc}"
     if not isinstance(data, Mapping):
