@@ -379,3 +379,38 @@ def test_ct_lint_settings_it_cannot_read_are_unknown():
                  {**HELM, "ct.yaml": "charts: [charts/b]\n"},
                  checkout="      - uses: actions/checkout@v4\n        with:\n          path: src\n")
     assert in_src.files == B
+
+
+# --- trivy: the survivors of its first runs ---------------------------------------------------------------------
+
+TRIVY = {"k8s/api.yaml": POD, "k8s/db.yaml": POD, "Dockerfile": "FROM alpine\n"}
+
+
+def test_trivy_action_image_scans_name_what_they_scan_and_read_no_repository_file():
+    for inputs, named in (({"image-ref": "alpine:3"}, "alpine:3"), ({"scan-ref": "k8s"}, "k8s"), ({}, ".")):
+        found = one(uses("aquasecurity/trivy-action@0.28.0", **{"scan-type": "image", **inputs}), TRIVY)
+        assert found.resolved and found.files == frozenset() and found.reason == f"scans image {named}, not repository files"
+
+
+def test_trivy_inside_a_loop_too_long_to_expand_is_unknown():
+    values = " ".join(f"v{n}" for n in range(1001))
+    found = one(run(f"for x in {values}; do\n  trivy config k8s\ndone"), TRIVY)
+    assert not found.resolved and "expansion limit" in found.reason
+
+
+def test_trivy_without_a_checkout_reads_no_trivy_yaml_of_the_repository():
+    found = one(run("trivy config ."), {**TRIVY, "trivy.yaml": "scan: [\n"}, checkout=None)
+    assert found.resolved and found.files == frozenset() and "does not check out" in found.reason
+    named = one(run("trivy config -c trivy.yaml ."), {**TRIVY, "trivy.yaml": "scan: {}\n"}, checkout=None)
+    assert not named.resolved and named.reason == "trivy config file trivy.yaml is not in the repository"
+
+
+def test_a_trivy_yaml_that_is_not_text_stops_trivy(tmp_path):
+    for path, text in TRIVY.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    (tmp_path / "trivy.yaml").write_bytes(b"\xff\xfe\x00binary")
+    text = "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + run("trivy config .")
+    # trivy 0.76: FATAL `config file "trivy.yaml" loading error: While parsing config: yaml: ...`
+    (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
+    assert not found.resolved and found.reason == "cannot read trivy.yaml: it is not UTF-8 text"

@@ -136,11 +136,15 @@ def _config_file_settings(flags: Mapping[str, list[str]], env: Mapping[str, str]
     """Scan settings from trivy.yaml (given with --config, TRIVY_CONFIG, or trivy.yaml in the cwd)."""
     explicit = (flags.get("-c") or flags.get("--config") or [env.get("TRIVY_CONFIG", "")])[-1]
     path = posixpath.normpath(posixpath.join(cwd, explicit or "trivy.yaml"))
-    repo_path = posixpath.relpath(path, ctx.checkout_root or WORKSPACE)
+    # Without a checkout no repository file is there: trivy finds no trivy.yaml (a named one is missing).
+    repo_path = posixpath.relpath(path, ctx.checkout_root) if ctx.checkout_root else ".."
     if repo_path == ".." or repo_path.startswith("../") or not tree.is_file(repo_path):  # `..x.yaml` is inside
         return f"trivy config file {explicit} is not in the repository" if explicit else {}
+    text = tree.read_text(repo_path)
+    if text is None:  # trivy: `config file "trivy.yaml" loading error: While parsing config: yaml: ...`, FATAL
+        return f"cannot read {repo_path}: it is not UTF-8 text"
     try:
-        data = load_yaml(tree.read_text(repo_path) or "") or {}
+        data = load_yaml(text) or {}
     except WorkflowError as exc:
         return f"cannot read {repo_path}: {exc}"
     scan = data.get("scan", {}) if isinstance(data, Mapping) else {}
