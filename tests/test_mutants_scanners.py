@@ -281,6 +281,9 @@ def test_helm_lint_reads_every_values_file_given_with_values_or_set_file():
     found = helm("helm lint charts/a --values values/prod.yaml --set-file k=values/x.yaml,bad,j=values/y.yaml "
                  "--set-file=noequals --set a=values/z.yaml")
     assert found.files == A | {"values/prod.yaml", "values/x.yaml", "values/y.yaml"}
+    # the key ends at the first `=`: the file's own name may hold one
+    assert helm("helm lint charts/a --set-file k=values/a=b.yaml", {"values/a=b.yaml": "x: 1\n"}).files == A | {
+        "values/a=b.yaml"}
 
 
 def test_helm_lint_chart_globs_are_expanded_by_the_shell_to_folders():
@@ -289,7 +292,7 @@ def test_helm_lint_chart_globs_are_expanded_by_the_shell_to_folders():
     nothing = helm("helm lint 'charts/z*'")
     assert nothing.files == frozenset() and "does not exist" in nothing.reason
     outside = helm("helm lint ../other")
-    assert outside.files == frozenset() and "outside the repository checkout" in outside.reason
+    assert outside.files == frozenset() and outside.reason == "/github/other is outside the repository checkout"
 
 
 def test_helm_lint_of_a_file_or_a_missing_folder_is_located_as_it_is():
@@ -318,10 +321,14 @@ def test_helm_lint_of_a_file_or_a_missing_folder_is_located_as_it_is():
     ("!*.yaml\n", {"Chart.yaml", "values.yaml"}),  # helm's quirk: `!x` ignores what it does not match ...
     ("!templates/\n", set()),  # ... and a `!dir/` rule ignores every file (Chart.yaml too: the chart fails)
     ("README.md\n!*.yaml\n", {"Chart.yaml", "values.yaml"}),  # the first rule that matches decides
+    ("!README.md/\n", set()),  # a file named like a `!dir/` rule is ignored too
+    ("[R]EADME.md\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),  # a class of one character
+    ("# see docs/** and *.yaml\nREADME.md\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),  # comments
 ])
 def test_helmignore_rules_as_helm_applies_them(helmignore, kept):
     found = helm("helm lint c", {**{k: v for k, v in chart("c", helmignore).items()}})
     assert {p[2:] for p in found.files} - {".helmignore"} == kept
+    assert found.resolved and found.reason is None
 
 
 @pytest.mark.parametrize("helmignore", ["a/**\n", "[abc\n", "README\\\n", "x[]\n"])
