@@ -386,6 +386,11 @@ def test_ct_lint_settings_it_cannot_read_are_unknown():
                  {**HELM, "ct.yaml": "charts: [charts/b]\n"},
                  checkout="      - uses: actions/checkout@v4\n        with:\n          path: src\n")
     assert in_src.files == B
+    # the config is found from ct's working directory, and so are the charts it names
+    assert helm("cd charts && ct lint --config ../ct.yaml", {"ct.yaml": "charts: [b]\n"}).files == B
+    # Without a checkout the repository's ct.yaml is not there: ct cannot read it.
+    bare = helm("ct lint --config ct.yaml", {"ct.yaml": "charts: [charts/b]\n"}, checkout=None)
+    assert not bare.resolved and bare.reason == "ct config ct.yaml is not in the repository"
 
 
 # --- trivy: the survivors of its first runs ---------------------------------------------------------------------

@@ -213,7 +213,7 @@ def _ct_lint(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation:
 def _config(paths: list[str], cwd: str, ctx: StepContext, tree: RepoTree) -> dict | str:
     if not paths:
         return {}
-    repo_path = posixpath.relpath(absolute(cwd, paths[-1]), ctx.checkout_root or cwd)
+    repo_path = posixpath.relpath(absolute(cwd, paths[-1]), ctx.checkout_root) if ctx.checkout_root else ".."
     text = tree.read_text(repo_path)
     if text is None:
         return f"ct config {paths[-1]} is not in the repository"
