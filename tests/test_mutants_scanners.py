@@ -360,7 +360,8 @@ def test_ct_lint_adds_each_ci_values_file_even_one_helmignore_drops():
 
 
 def test_ct_lint_all_takes_the_charts_right_under_each_chart_dir():
-    assert helm("ct lint --all").files == A | B  # chart-dirs defaults to charts; charts/deep/c is one level too deep
+    every = helm("ct lint --all")
+    assert every.files == A | B and every.reason is None  # chart-dirs defaults to charts; charts/deep/c is too deep
     assert helm("ct lint --all --chart-dirs charts/deep").files == C
     assert helm("cd charts && ct lint --all --chart-dirs deep").files == C
     conf = {"ct.yaml": "chart-dirs: [charts/deep]\nall: true\n", "ct2.yaml": "charts: charts/a, charts/b\n",
@@ -369,6 +370,7 @@ def test_ct_lint_all_takes_the_charts_right_under_each_chart_dir():
     assert helm("ct lint --config ct2.yaml", conf).files == A | B
     assert helm("ct lint --config ct3.yaml --charts charts/a", conf).files == A  # the flag beats the file
     assert helm("ct lint --config ct3.yaml", conf).files == B
+    assert helm("ct lint --config ct.yaml --config ct3.yaml", conf).files == B  # the last --config is the one read
     assert helm("ct lint --all --config ct4.yaml", conf).files == A | B  # a config that is not a mapping: no settings
     assert not helm("ct lint --config ct5.yaml", conf).resolved  # `all` must be the boolean true
 
