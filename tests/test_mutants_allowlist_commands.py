@@ -29,6 +29,11 @@ def explain(found) -> list[tuple[str, str]]:
     return [(f.rule, f.message) for f in found]
 
 
+def said(found) -> list[str]:
+    """What each finding says, without the `job `scan` step N` it starts with."""
+    return [f.message.split(" ", 4)[-1] for f in found]
+
+
 # --- what a written script may run ---------------------------------------------------------------
 
 PASSES = [
@@ -74,6 +79,18 @@ PASSES = [
     ("set-shell-options", "set -eux\nset +x\nset -o pipefail"),
     ("shopt-globs", "shopt -s nullglob dotglob"),
     ("venv-tool-by-program-path", '"${RUNNER_TEMP}/lint-venv/bin/yamllint" -s k8s/api.yaml'),
+    ("python-makes-its-venv", 'python -m venv "$RUNNER_TEMP/lint-venv"'),
+    ("pip-require-hashes-after-the-file", "pip install -r requirements.txt --require-hashes"),
+    ("xargs-plain-command", "find k8s -name '*.yaml' | xargs kubeconform"),
+    # printing commands take any argument, dashes included
+    ("echo-flags", "echo -n -e 'a\\tb'"),
+    ("printf-dash-argument", "printf '%s\\n' -x"),
+    ("jq-flags", "jq -r -c --arg x y '.x' trivy.json"),
+    ("test-flags", "test -s trivy.json -a -f trivy.json"),
+    ("bracket-flags", "[ -f trivy.json ]"),
+    ("basename-flags", "basename -s .yaml k8s/api.yaml"),
+    ("dirname-flags", "dirname -z k8s/api.yaml"),
+    ("colon-flags", ": -x"),
 ]
 
 
@@ -130,17 +147,17 @@ REJECTED = [
     ("pip-requirements-with-other-switches", "pip install --no-deps -r requirements.txt", "package-install",
      "without `--require-hashes`"),
     ("pip-requirement-file-missing", "pip install --require-hashes -r", "package-install", "`-r` needs a value"),
-    ("pip-hash-missing", "pip install --require-hashes 'x==1.0' --hash", "package-install", "`--hash` needs a value"),
     # pipx: a pinned scanner with its own arguments checked
     ("pipx-spec-without-app", "pipx run --spec checkov==3.3.30", "package-install", "pipx may only `run --spec"),
     ("pipx-install", "pipx install checkov==3.3.30", "package-install", "pipx may only"),
     ("pipx-vibeops-from-pypi-other-command", "pipx run --spec vibeops==0.1.0 vibeops deploy", "command-not-allowed",
      "`vibeops deploy` is not allowed"),
-    ("pipx-scanner-bad-flag", "pipx run --spec 'checkov==3.3.30' checkov -d k8s --bc-api-key x", "flag-not-allowed",
+    ("pipx-scanner-bad-flag", "pipx run --spec 'checkov==3.3.30' checkov --bc-api-key x", "flag-not-allowed",
      "--bc-api-key"),
     # sed: a substitution, printed
     ("sed-without-script", "sed -n", "command-not-allowed", "only `s/…/…/[gpI]` substitutions"),
     ("sed-e-without-script", "sed -e", "flag-not-allowed", "`sed` does not allow `-e`"),
+    ("sed-e-script-with-a-dash", "sed -e '-x' k8s/api.yaml", "command-not-allowed", "sed runs `-x`"),
     ("sed-second-script-runs", "sed -e 's/a/b/' -e 's/x/id/e' k8s/api.yaml", "command-not-allowed", "s/x/id/e"),
     # find: tests and printing, never an action
     ("find-delete-after-a-test", "find . -name '*.tmp' -delete", "flag-not-allowed", "`find` does not allow `-delete`"),
@@ -199,3 +216,17 @@ def test_each_rejected_command_is_reported_once_per_reason():
     found = findings("trivy config --server a --token b k8s/api.yaml")
     assert sorted(f.message.split(" ", 4)[-1] for f in found) == [
         "`trivy config` does not allow the flag `--server`", "`trivy config` does not allow the flag `--token`"]
+
+
+def test_a_flag_without_its_value_is_named_once():
+    found = findings("pip install --require-hashes 'x==1.0' --hash")
+    assert said(found) == ["pip install `--hash` needs a value"], explain(found)
+    found = findings("pip install --require-hashes --hash= 'x==1.0'")
+    assert said(found) == ["pip install `--hash` needs a value"], explain(found)
+
+
+def test_the_gate_source_may_not_run_a_program_named_by_a_variable():
+    source = "git+https://github.com/example-org/vibeops@" + "0123456789abcdef" * 2 + "01234567"
+    found = findings(f'pipx run --spec "{source}" "$APP" check', gate_source=source)
+    assert "command-not-allowed" in {f.rule for f in found}, explain(found)
+    assert any("pipx runs `$APP` from the gate's source" in f.message for f in found), explain(found)

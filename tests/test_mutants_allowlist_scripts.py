@@ -212,7 +212,7 @@ def test_declarations_other_than_export_are_refused():
     assert ("shell-construct", "uses `readonly`") in [(f.rule, said([f])[0]) for f in found], explain(found)
 
 
-@pytest.mark.parametrize("script", ["cd", "cd\ncat .docker/config.json", "cd -", "cd k8s*", 'cd "$DIR"', "cd /etc",
+@pytest.mark.parametrize("script", ["cd", "cd\ncat .docker/config.json", "cd -", "cd --", "cd -- /etc", "cd k8s*", 'cd "$DIR"', "cd /etc",
                                     "cd ~/work", "cd k8s/../.."])
 def test_cd_goes_only_into_literal_folders_of_the_workspace(script):
     found = blocking(script)
@@ -254,3 +254,11 @@ def test_writes_anywhere_else_are_refused(script):
 
 def test_reading_redirects_are_not_writes():
     assert not blocking("hadolint - < api/Dockerfile\njq . <<< '{}'")
+
+
+def test_only_python_itself_may_skip_the_path_checks_to_make_its_venv():
+    assert not blocking('python3 -m venv "$RUNNER_TEMP/lint-venv"')
+    found = blocking("grep -m venv /etc/passwd")
+    assert "path-outside-workspace" in {f.rule for f in found}, explain(found)
+    found = blocking("python3 -m venv /tmp/x-venv ~/x")
+    assert "forbidden-run" in {f.rule for f in found}, explain(found)

@@ -131,8 +131,8 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
         for word in command.words:
             problems += _word(word)
         arguments = list(command.words[1:])
-        if command.argv[1:3] == ("-m", "venv"):
-            arguments = arguments[:1]  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv
+        if command.argv[:3] in (("python", "-m", "venv"), ("python3", "-m", "venv")):
+            arguments = []  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv (commands.VENV_DIR)
         for word in arguments:
             problems += _protected(word)
             if command.argv[0] not in _PRINTERS:
