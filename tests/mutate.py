@@ -57,6 +57,13 @@ MODULES: dict[str, list[str]] = {
                               "tests/test_mutants_scanners.py"],
     "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_followed.py",
                           "tests/test_mutants_scanners.py"],
+    # the model-output allowlist's commands and scripts (issue 20, mutguard1)
+    "bot/checks/guardrails/commands.py": ["tests/test_allowlist.py", "tests/test_allowlist_gate.py",
+                                          "tests/test_mutants_allowlist_commands.py",
+                                          "tests/test_mutants_allowlist_scripts.py"],
+    "bot/checks/guardrails/scripts.py": ["tests/test_allowlist.py", "tests/test_allowlist_gate.py",
+                                         "tests/test_mutants_allowlist_commands.py",
+                                         "tests/test_mutants_allowlist_scripts.py"],
 }
 
 _LOGGERS = {"log", "logger", "logging"}

@@ -89,7 +89,8 @@ SETUP: dict[str, Spec] = {
     "echo": _spec(any_args=True), "printf": _spec(any_args=True), "jq": _spec(any_args=True),
     "test": _spec(any_args=True), "[": _spec(any_args=True), "basename": _spec(any_args=True),
     "dirname": _spec(any_args=True), "cat": _spec("-n -A -v -e -s -b"), "mkdir": _spec("-p -v"),
-    "cd": _spec("", "", 1),  # its target is checked as a path (bot.checks.guardrails.scripts) "true": _spec("", "", 0), "false": _spec("", "", 0), ":": _spec(any_args=True),
+    "cd": _spec("", "", 1),  # its target is checked as a path (bot.checks.guardrails.scripts)
+    "true": _spec("", "", 0), "false": _spec("", "", 0), ":": _spec(any_args=True),
     "pwd": _spec("", "", 0), "exit": _spec("", "", 1), "ls": _spec("-l -a -la -al -lh -R -1"),
     "tee": _spec("-a --append", writes=True), "head": _spec("-q", "-n -c"), "tail": _spec("-q", "-n -c"),
     "wc": _spec("-l -w -c -m"), "sort": _spec("-u -r -n -V", "-k -t"), "sha256sum": _spec("-c --check --strict --quiet"),
@@ -228,6 +229,9 @@ def _pip(words: list[Word]) -> list[tuple[str, str]]:
             if not eq:
                 value = items[i] if i < len(items) else ""
                 i += 1
+            if not value:  # `-r` last, or `--hash=`: pip fails, and nothing names what it would install
+                problems.append(("package-install", f"pip install `{flag}` needs a value"))
+                continue
             if flag in ("-r", "--requirement"):
                 requirements = True
             if flag == "--hash" and not _HASH.match(value):

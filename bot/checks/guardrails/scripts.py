@@ -131,8 +131,8 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
         for word in command.words:
             problems += _word(word)
         arguments = list(command.words[1:])
-        if command.argv[1:3] == ("-m", "venv"):
-            arguments = arguments[:1]  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv
+        if command.argv[:3] in (("python", "-m", "venv"), ("python3", "-m", "venv")):
+            arguments = []  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv (commands.VENV_DIR)
         for word in arguments:
             problems += _protected(word)
             if command.argv[0] not in _PRINTERS:
@@ -189,13 +189,17 @@ def _outside(word: Word) -> list[tuple[str, str]]:
 
 
 def _cd(words: list[Word]) -> list[tuple[str, str]]:
-    """`cd` only into the workspace: a literal relative path without `..` or globs."""
+    """`cd` only into the workspace: a literal relative path without `..` or globs.
+
+    `cd` alone (or `cd --`) goes to $HOME and `cd -` to $OLDPWD: both leave the workspace."""
+    if words and words[0].value == "--":
+        words = words[1:]
     target = words[0] if words else None
-    if target is None or (target.literal and not target.glob and not target.value.startswith(("/", "~"))
-                          and ".." not in target.value.split("/")):
+    if target is not None and target.literal and not target.glob and target.value not in ("", "-") \
+            and not target.value.startswith(("/", "~")) and ".." not in target.value.split("/"):
         return []
-    return [("protected-path", f"changes directory to `{target.raw}`; only literal folders in the workspace "
-                               "are allowed")]
+    where = f"`{target.raw}`" if target is not None else "$HOME (`cd` without a folder)"
+    return [("protected-path", f"changes directory to {where}; only literal folders in the workspace are allowed")]
 
 
 def _redirect(redirect: Redirect) -> list[tuple[str, str]]:
