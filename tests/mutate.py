@@ -53,6 +53,10 @@ MODULES: dict[str, list[str]] = {
     "bot/scope/checkov.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
     "bot/scope/hadolint.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
     "bot/scope/helm.py": ["tests/test_scope_scanners.py", "tests/test_scope_corpus.py", "tests/test_mutants_scope.py"],
+    # the model-output allowlist (guardrails) without its shell rules: issue 20, part 2
+    **{f"bot/checks/guardrails/{name}.py": ["tests/test_allowlist.py", "tests/test_allowlist_gate.py",
+                                            "tests/test_mutants_allowlist_policy.py"]
+       for name in ("secrets", "permissions", "danger", "environment", "jobs", "actions", "__init__")},
 }
 
 _LOGGERS = {"log", "logger", "logging"}

