@@ -265,3 +265,114 @@ def test_permissions_max_reads_scopes_it_does_not_list_as_read():
 def test_permissions_max_says_nothing_about_workflows_vibeops_did_not_write():
     text = draft(run("trivy config k8s/api.yaml"), top="permissions: write-all\n")
     assert check(text, "permissions:\n  max:\n    contents: read\n", generated=False) == []
+
+
+# --- environment: no variable the loader, the shell or the runner reads ---------------------------------------
+
+
+def test_each_reserved_variable_is_found_where_it_is_set_in_every_block():
+    text = draft(run("trivy config k8s/api.yaml", extra="env:\n          LD_PRELOAD: x.so\n        "),
+                 workflow_env="env:\n  NODE_OPTIONS: --require ./x.js\n  SEVERITY: HIGH\n",
+                 job="    env:\n      GIT_SSH_COMMAND: ./x\n      Target: k8s\n")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line, f.message) for f in findings] == [
+        ("variable-not-allowed", line(text, "NODE_OPTIONS"), "the workflow sets `NODE_OPTIONS`, which changes how "
+                                                              "programs, the shell or the runner behave"),
+        ("variable-not-allowed", line(text, "GIT_SSH_COMMAND"), "job `scan` sets `GIT_SSH_COMMAND`, which changes how "
+                                                                 "programs, the shell or the runner behave"),
+        ("variable-not-allowed", line(text, "LD_PRELOAD"), "job `scan` step 2 sets `LD_PRELOAD`, which changes how "
+                                                            "programs, the shell or the runner behave")]
+
+
+def test_plain_variables_pass_and_a_venv_path_is_a_protected_path_on_its_line():
+    plain = step_env("SEVERITY: HIGH\nREPORT_DIR: reports\nEVENT: VENVY")
+    assert [rule for rule, _ in found(plain)] == ["protected-path"]  # any spelling of venv in a value
+    text = step_env("SEVERITY: HIGH\nOUT: $RUNNER_TEMP/tools-venv/bin")
+    assert found(text) == [("protected-path", line(text, "OUT:"))]
+    assert found(step_env("SEVERITY: HIGH\nREPORT_DIR: reports")) == []
+
+
+def test_env_from_an_expression_is_one_finding_on_its_line():
+    text = draft(run("trivy config k8s/api.yaml", extra="env: ${{ fromJSON(vars.ENV) }}\n        "))
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("variable-not-allowed", line(text, "env: ${{"))]
+    assert findings[0].message.startswith("job `scan` step 2 sets `env:` from an expression")
+
+
+# --- where jobs run ---------------------------------------------------------------------------------------------
+
+
+def test_a_reusable_workflow_job_needs_no_runner_but_its_action_must_be_catalogued():
+    text = draft(run("trivy config k8s/api.yaml")) + (
+        "  other:\n    uses: evil/repo/.github/workflows/x.yml@" + "1" * 40 + "\n")
+    assert [rule for rule, _ in found(text)] == ["uncatalogued-action"]
+
+
+def test_ubuntu_runners_pass_and_others_are_named_on_their_line():
+    for runner in ["ubuntu-latest", "ubuntu-24.04", "ubuntu-24.04-arm"]:
+        assert found(draft(run("trivy config k8s/api.yaml"), runs_on=runner)) == [], runner
+    for runner in ["ubuntu-24.04-gpu", "Ubuntu-latest", "macos-14"]:
+        text = draft(run("trivy config k8s/api.yaml"), runs_on=runner)
+        assert found(text) == [("runner-not-allowed", line(text, "runs-on:"))], runner
+
+
+def test_default_and_step_shells_are_bash_or_sh_only():
+    settings = "defaults:\n  run:\n    working-directory: k8s\n"
+    assert found(draft(run("trivy config api.yaml"), workflow_env=settings)) == []
+    for shell in ["bash", "sh"]:
+        job = f"    defaults:\n      run:\n        shell: {shell}\n"
+        assert found(draft(run("trivy config k8s/api.yaml", extra=f"shell: {shell}\n        "), job=job)) == []
+    text = draft(run("trivy config k8s/api.yaml", extra="shell: cmd\n        "),
+                 job="    defaults:\n      run:\n        shell: powershell\n")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("shell-not-allowed", line(text, "shell: powershell")),
+                                                    ("shell-not-allowed", line(text, "shell: cmd"))]
+    assert [f.message for f in findings] == [
+        "job `scan` sets `defaults.run.shell: powershell`; only bash and sh are allowed",
+        "job `scan` step 2 uses `shell: cmd`; only bash and sh are allowed"]
+
+
+def test_a_container_or_services_are_named_on_their_line():
+    text = draft(run("trivy config k8s/api.yaml"), job="    container: alpine\n    services:\n      db: redis\n")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("container-not-allowed", line(text, "container:")),
+                                                    ("container-not-allowed", line(text, "services:"))]
+
+
+# --- actions: as catalogued, within actions.allow --------------------------------------------------------------
+
+
+def test_actions_allow_is_matched_on_the_action_not_its_pin():
+    allow = "actions:\n  allow: ['actions/*']\n"
+    text = draft(f"      - uses: {TRIVY}\n        with:\n          scan-ref: k8s/api.yaml\n")
+    findings = [f for f in check(text, allow) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("action-not-allowed", line(text, "trivy-action"))]
+    assert findings[0].message == ("job `scan` step 2 uses aquasecurity/trivy-action, which `actions.allow` "
+                                   "(.github/vibeops.yml:2) does not allow")
+    assert found(draft(""), allow) == []  # the catalogued checkout, within `actions/*`
+
+
+def test_without_a_catalog_every_action_is_refused():
+    text = draft("")
+    ctx = CheckContext(Workflow.parse(PATH, text), TREE, compare(None, ()), None, generated=True, catalog=None)
+    findings = guardrails.run(ctx)
+    assert [(f.rule, f.line) for f in findings] == [("uncatalogued-action", line(text, "actions/checkout"))]
+    assert findings[0].hint == "Use only the actions listed in workflows/actions.json, as pinned there."
+
+
+def test_an_empty_uses_is_refused_not_a_crash():
+    text = draft("      - uses:\n")
+    findings = [f for f in check(text) if f.blocking]
+    assert [(f.rule, f.line) for f in findings] == [("uncatalogued-action", len(text.splitlines()))]
+    assert findings[0].message == "job `scan` step 2 uses ``: not an action and pin listed in the catalog"
+
+
+def test_a_step_that_reads_other_values_is_not_held_to_the_allowed_secret():
+    allow = "secrets:\n  allow: [SONAR_TOKEN, REF]\n"
+    text = draft(run("trivy config k8s/api.yaml", extra="env:\n          S: ${{ secrets.SONAR_TOKEN }}\n        ")
+                 + run("curl https://example.com/a", extra="env:\n          R: ${{ github.ref }}-${{ github.sha }}\n"
+                                                          "        ")
+                 + run("curl https://example.com/b", extra="env:\n          O: ${{ secrets.OTHER }}\n        "))
+    findings = [f for f in check(text, allow) if f.blocking]
+    assert "secret-over-network" not in {f.rule for f in findings}
+    assert [(f.rule, f.line) for f in findings if f.rule == "secret-use"] == [("secret-use", line(text, "OTHER"))]
