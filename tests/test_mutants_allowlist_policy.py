@@ -369,13 +369,21 @@ def test_an_empty_uses_is_refused_not_a_crash():
 
 def test_a_step_that_reads_other_values_is_not_held_to_the_allowed_secret():
     allow = "secrets:\n  allow: [SONAR_TOKEN, REF]\n"
-    text = draft(run("trivy config k8s/api.yaml", extra="env:\n          S: ${{ secrets.SONAR_TOKEN }}\n        ")
+    text = draft(run("trivy config k8s/api.yaml", extra="env:\n          S: ${{ secrets.SONAR_TOKEN }}-${{ secrets.ref }}\n"
+                                                       "        ")
                  + run("curl https://example.com/a", extra="env:\n          R: ${{ github.ref }}-${{ github.sha }}\n"
                                                           "        ")
-                 + run("curl https://example.com/b", extra="env:\n          O: ${{ secrets.OTHER }}\n        "))
+                 + run("curl https://example.com/b", extra="env:\n          O: ${{ secrets.token }}\n        "))
     findings = [f for f in check(text, allow) if f.blocking]
     assert "secret-over-network" not in {f.rule for f in findings}
-    assert [(f.rule, f.line) for f in findings if f.rule == "secret-use"] == [("secret-use", line(text, "OTHER"))]
+    assert [(f.rule, f.line) for f in findings if f.rule.endswith("-use")] == [("secret-use", line(text, "O: "))]
+
+
+def test_the_whole_context_beside_an_allowed_secret_is_refused_not_a_crash():
+    for whole, rule in [("toJSON(secrets)", "secret-use"), ("toJSON(github)", "token-use")]:
+        text = draft(run("trivy config k8s/api.yaml", extra="env:\n          S: ${{ secrets.SONAR_TOKEN }}\n        ")
+                     + run("curl https://example.com/b", extra=f"env:\n          O: ${{{{ {whole} }}}}\n        "))
+        assert (rule, line(text, "O: ")) in found(text, SONAR), whole
 
 
 # --- dangerous shell: what it does, named (warnings on workflows vibeops did not write) -------------------------
