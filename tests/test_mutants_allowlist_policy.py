@@ -441,3 +441,9 @@ def test_dangerous_shell_is_named_for_what_it_does():
         assert [f.message.removeprefix("job `scan` step 2 ") for f in existing] == warned, script
         drafted = [f.message.removeprefix("job `scan` step 2 ") for f in check(text) if f.rule == "forbidden-run"]
         assert drafted == refused, script
+
+
+def test_lines_count_from_the_top_even_when_the_file_starts_with_a_blank_line():
+    text = "\n" + draft(run('echo "$ACTIONS_RUNTIME_TOKEN"', extra="env:\n          T: ${{ secrets.K }}\n        "))
+    uses = [(f.rule, f.line) for f in check(text) if f.rule.endswith("-use")]
+    assert uses == [("secret-use", line(text, "secrets.K")), ("token-use", line(text, "ACTIONS_RUNTIME_TOKEN"))]
