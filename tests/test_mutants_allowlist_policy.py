@@ -447,3 +447,16 @@ def test_lines_count_from_the_top_even_when_the_file_starts_with_a_blank_line():
     text = "\n" + draft(run('echo "$ACTIONS_RUNTIME_TOKEN"', extra="env:\n          T: ${{ secrets.K }}\n        "))
     uses = [(f.rule, f.line) for f in check(text) if f.rule.endswith("-use")]
     assert uses == [("secret-use", line(text, "secrets.K")), ("token-use", line(text, "ACTIONS_RUNTIME_TOKEN"))]
+
+
+def test_odd_shapes_are_refused_or_ignored_never_a_crash():
+    max_read = "permissions:\n  max:\n    contents: read\n"
+    admin = draft(run("trivy config k8s/api.yaml"), job="    permissions:\n      contents: admin\n")
+    assert found(admin, max_read) == [("permission-not-allowed", line(admin, "contents: admin"))]  # no such level
+    string_step = draft("      - " + UPLOAD + "\n", job="    permissions:\n      security-events: write\n")
+    assert found(string_step) == [("permission-not-allowed", line(string_step, "security-events: write"))]
+    not_a_job = draft("").replace("jobs:\n", "jobs:\n  broken: 3\n")
+    assert found(not_a_job, max_read) == []
+    steps_not_a_list = draft(run("trivy config k8s/api.yaml"), job="    permissions:\n      security-events: write\n"
+                             ).replace("    steps:\n      - uses:", "    steps: {}\n    other:\n      - uses:")
+    assert ("permission-not-allowed", line(steps_not_a_list, "security-events: write")) in found(steps_not_a_list)
