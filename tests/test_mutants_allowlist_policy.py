@@ -97,6 +97,8 @@ def test_a_closing_brace_pair_inside_a_literal_does_not_end_the_expression():
     text = step_env("T: ${{ format('}}', 'x') }}${{ format('it''s }}{0}', secrets.AWS_KEY) }}")
     findings = [f for f in check(text) if f.blocking]
     assert [(f.rule, f.message.split(",")[0]) for f in findings] == [("secret-use", "uses the secret AWS_KEY")]
+    opening_literal = step_env("T: ${{'}}' != secrets.AWS_KEY }}")  # a literal right after the opener
+    assert found(opening_literal) == [("secret-use", line(opening_literal, "T: "))]
     unterminated = step_env("T: ${{ secrets.AWS_KEY")  # GitHub rejects it; we still see the secret
     assert found(unterminated) == [("secret-use", line(unterminated, "T: "))]
 
