@@ -462,3 +462,9 @@ def test_odd_shapes_are_refused_or_ignored_never_a_crash():
     steps_not_a_list = draft(run("trivy config k8s/api.yaml"), job="    permissions:\n      security-events: write\n"
                              ).replace("    steps:\n      - uses:", "    steps: {}\n    other:\n      - uses:")
     assert ("permission-not-allowed", line(steps_not_a_list, "security-events: write")) in found(steps_not_a_list)
+
+
+def test_an_allowed_secret_anywhere_in_a_step_counts_as_seen_even_in_a_list():
+    text = draft("      - run: curl https://sonar.example\n        with:\n          args:\n"
+                 "            - --token\n            - ${{ secrets.SONAR_TOKEN }}\n")
+    assert "secret-over-network" in {rule for rule, _ in found(text, SONAR)}
