@@ -421,6 +421,7 @@ DANGER = [
     ("terraform apply", [], ["runs `terraform` against live infrastructure or images"]),
     ("rm --force /", [], ["deletes files"]),
     ("rm -f /", [], ["deletes files"]),
+    ("rm -f /usr", [], ["deletes files"]),  # the letters of a path are no flags
     ("rm -Rf .", ["deletes the file system (`rm -rf` of the root, home or workspace)"],
      ["deletes the file system (`rm -rf` of the root, home or workspace)"]),
     ("rm -r --force $GITHUB_WORKSPACE", ["deletes the file system (`rm -rf` of the root, home or workspace)"],
