@@ -275,3 +275,124 @@ def test_a_graceful_shutdown_finishes_the_job_in_hand(tmp_path, rsa_private_key_
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "finished").read_text() == "yes"
+
+
+# --- the app's own parts: its worker, its metrics, its logs (issue 20: web.py's survivors) -------------------
+
+
+def settings_for(tmp_path, key: bytes, **changes) -> Settings:
+    return Settings(app_id=1, private_key=key.decode(), webhook_secret=SECRET, data_dir=tmp_path, **changes)
+
+
+def numbered(comment_id: int) -> dict:
+    """Another /vibeops comment (its own idempotency key)."""
+    return payloads.issue_comment_created("acme/app", 4, comment_id, "/vibeops help", installation_id=7)
+
+
+def test_an_app_handed_a_worker_starts_it_unless_told_not_to(tmp_path, rsa_private_key_pem):
+    import time
+
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    handled = []
+    worker = Worker(store, handled.append, poll_seconds=0.05)
+    app = create_app(settings_for(tmp_path, rsa_private_key_pem), store=store, worker=worker)  # the default: start it
+    try:
+        assert post(app, comment(), delivery="start-1").status_code == 202
+        deadline = time.monotonic() + 30
+        while not handled and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(handled) == 1
+    finally:
+        worker.stop(timeout=10)
+
+
+def test_the_metrics_handed_in_are_the_ones_counted_and_served(tmp_path, rsa_private_key_pem):
+    from bot.app.metrics import Metrics
+
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    key = rsa_private_key_pem
+    # the embedded worker built here counts its jobs where the app counts its deliveries
+    mine = Metrics()
+    app = create_app(settings_for(tmp_path, key), store=store, metrics=mine, start_worker=False)
+    worker = app.extensions["vibeops"]["worker"]
+    assert app.extensions["vibeops"]["metrics"] is mine and worker.metrics is mine and worker.handle.ctx.metrics is mine
+    assert post(app, comment(), delivery="m-1").status_code == 202
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0' in mine.render(store)
+    # none handed in: the worker's, its handler's and the app's are still one
+    app = create_app(settings_for(tmp_path, key), store=store, start_worker=False)
+    worker = app.extensions["vibeops"]["worker"]
+    assert worker.handle.ctx.metrics is worker.metrics is app.extensions["vibeops"]["metrics"]
+    # no worker in this process: the metrics handed in, or new ones, count the deliveries
+    separate = settings_for(tmp_path, key, embedded_worker=False)
+    theirs = Metrics()
+    app = create_app(separate, store=store, metrics=theirs, start_worker=False)
+    assert app.extensions["vibeops"]["metrics"] is theirs
+    assert post(app, numbered(21), delivery="m-2").status_code == 202
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0' in theirs.render(store)
+    bare = create_app(separate, store=store, start_worker=False)
+    assert post(bare, numbered(22), delivery="m-3").status_code == 202
+    assert series(bare) == {'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0'}
+
+
+def test_a_handed_in_worker_brings_its_own_metrics(tmp_path, rsa_private_key_pem):
+    from bot.app.metrics import Metrics
+
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    worker = Worker(store, lambda job: None)
+    app = create_app(settings_for(tmp_path, rsa_private_key_pem), store=store, worker=worker, metrics=Metrics(),
+                     start_worker=False)
+    assert post(app, comment(), delivery="own-1").status_code == 202
+    worker.run_until_idle()
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'vibeops_jobs_total{kind="comment",outcome="done"} 1.0' in text
+    assert 'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0' in text
+
+
+def test_the_metrics_endpoint_answers_200_in_prometheus_text(app):
+    from bot.app.metrics import CONTENT_TYPE
+
+    answer = app.test_client().get("/metrics")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == CONTENT_TYPE
+    assert "# TYPE vibeops_deliveries_total counter" in answer.get_data(as_text=True)
+
+
+def test_a_probe_without_a_body_on_the_webhook_path_is_answered_and_counted_as_ignored(app):
+    client = app.test_client()
+    probe = client.open(PATH, method="OPTIONS", headers={"X-GitHub-Event": "ping"})
+    assert probe.status_code == 200 and "POST" in probe.headers["Allow"]
+    assert series(app) == {'vibeops_deliveries_total{event="ping",outcome="ignored"} 1.0'}
+
+
+def test_a_duplicate_is_counted_apart_from_the_ignored_ones(app):
+    assert post(app, comment(), delivery="dup-1").status_code == 202
+    again = post(app, comment(), delivery="dup-1")
+    assert again.status_code == 200 and again.get_json() == {"duplicate": "dup-1"}
+    assert post(app, comment("no command here"), delivery="dup-2").status_code == 200
+    assert series(app) == {'vibeops_deliveries_total{event="issue_comment",outcome="accepted"} 1.0',
+                           'vibeops_deliveries_total{event="issue_comment",outcome="duplicate"} 1.0',
+                           'vibeops_deliveries_total{event="issue_comment",outcome="ignored"} 1.0'}
+
+
+def test_the_log_lines_of_a_request_name_its_delivery(app):
+    import io
+    import logging
+
+    from bot.app.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("vibeops.web")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        assert post(app, comment(), delivery="first-77").status_code == 202
+        assert post(app, comment(), delivery="logged-42").status_code == 200  # the same comment: a duplicate
+        assert post(app, numbered(12), delivery="logged-43").status_code == 202
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [json.loads(row) for row in stream.getvalue().splitlines()]
+    accepted = [row for row in lines if "accepted" in row["message"]]
+    assert [row["delivery"] for row in accepted] == ["first-77", "logged-43"]
