@@ -381,7 +381,7 @@ def _compile_doublestar(pattern: str) -> "re2._Regexp":
         return _NEVER
     try:
         return re2.compile("(?s)" + _translate_doublestar(pattern)[0] + r"\z", _OPTIONS)
-    except (re2.error, IndexError):
+    except (re2.error, IndexError, RecursionError):
         return _NEVER
 
 

@@ -225,3 +225,46 @@ def test_real_trivy_skips_what_we_predict(kind, pattern, tmp_path):
                                                                          for i in range(len(parts)))])
 
     assert scanned == {p for p in LAYOUT if not skipped(p)}
+
+
+# --- the scope engine reads a chart through HelmIgnore -----------------------------------------------------
+
+CHART = {"c/Chart.yaml": "name: c\n", "c/values.yaml": "a: 1\n", "c/templates/a.yaml": "kind: X\n",
+         "c/docs/x/b.md": "# b\n"}
+
+
+@pytest.mark.parametrize("helmignore, kept", [
+    ("docs/\n", {"c/Chart.yaml", "c/values.yaml", "c/templates/a.yaml", "c/.helmignore"}),  # a folder, skipped whole
+    ("docs/*\n", {"c/Chart.yaml", "c/values.yaml", "c/templates/a.yaml", "c/.helmignore"}),  # `*` matches the folder x
+    ("d[^x]cs\n", {"c/Chart.yaml", "c/values.yaml", "c/templates/a.yaml", "c/.helmignore"}),
+    ("  \n# only comments\n", {"c/Chart.yaml", "c/values.yaml", "c/templates/a.yaml", "c/.helmignore", "c/docs/x/b.md"}),
+])
+def test_chart_files_apply_helmignore(helmignore, kept):
+    from bot.repotree import RepoTree
+    from bot.scope.helm import chart_files
+
+    assert set(chart_files("c", RepoTree.from_mapping({**CHART, "c/.helmignore": helmignore}))) == kept
+
+
+@pytest.mark.parametrize("helmignore, says", [
+    ("[\n", "helm loads nothing"), ("a\\\n", "helm loads nothing"), ("x/**\n", "double-star"),
+    ("x" * 70_000 + "\n", "token too long"), ("".join(f"r{i}\n" for i in range(2001)), "unknown"),
+])
+def test_chart_files_when_helm_refuses_or_we_cannot_evaluate(helmignore, says):
+    from bot.repotree import RepoTree
+    from bot.scope.helm import chart_files
+
+    answer = chart_files("c", RepoTree.from_mapping({**CHART, "c/.helmignore": helmignore}))
+    assert isinstance(answer, str) and says in answer and "c/.helmignore" in answer
+
+
+def test_a_helmignore_past_our_budget_makes_the_step_unknown():
+    from bot.repotree import RepoTree
+    from bot.scope.steps import scanner_steps
+    from bot.workflow import Workflow
+
+    tree = RepoTree.from_mapping({**CHART, "c/.helmignore": "".join(f"r{i}\n" for i in range(2001))})
+    text = ("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v5\n"
+            "      - run: helm lint c\n")
+    (step,) = [s for s in scanner_steps(Workflow.parse(".github/workflows/t.yml", text), tree) if s.tool == "helm"]
+    assert not step.resolved and "more than 2000 rules" in step.reason

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:  # pathspec takes ~45 ms to import: only a yamllint step with patterns pays for it
+    import pathspec
 
 BACKEND = "re2"
 _MAX_PATTERNS = 500
@@ -24,6 +26,8 @@ _MAX_LENGTH = 500
 
 def compile_patterns(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | str:
     """The patterns as yamllint's GitIgnoreSpec (matched on RE2), or why they cannot be used."""
+    import pathspec
+
     kept: list[str] = []
     for count, raw in enumerate(lines):
         if count >= _MAX_PATTERNS or len(raw) > _MAX_LENGTH:
@@ -39,6 +43,8 @@ def compile_patterns(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | str:
 
 def _refusal(lines: list[str], exc: Exception) -> str:
     """Which line stops yamllint (pathspec refuses it), or which one RE2 cannot run."""
+    import pathspec
+
     for raw in lines:
         try:
             pathspec.GitIgnoreSpec.from_lines([raw], backend="simple")

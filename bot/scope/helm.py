@@ -71,6 +71,8 @@ def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: Ste
             notes.append(f"{relative} has no Chart.yaml: helm lint fails there")
             continue
         loaded = chart_files(relative, tree)
+        if isinstance(loaded, Unknown):
+            return Invocation(tool, "unknown", unresolved=str(loaded))
         if isinstance(loaded, str):
             notes.append(loaded)
             continue
@@ -83,12 +85,16 @@ def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: Ste
                       note="; ".join(notes) or None)
 
 
+class Unknown(str):
+    """chart_files' answer when the files helm loads cannot be worked out here (past our budgets)."""
+
+
 def chart_files(chart: str, tree: RepoTree) -> list[str] | str:
     """The files helm's directory loader reads from `chart`, after `.helmignore` and its default rule.
 
     The rules are read and applied by bot.globs.HelmIgnore (helm's pkg/ignore, on RE2); as in helm's
     pkg/chart/loader/directory.go, an ignored folder is skipped whole. A file helm refuses (`**`, a
-    malformed pattern) means helm loads nothing.
+    malformed pattern) means helm loads nothing; one past our budgets is an Unknown (a str).
     """
     prefix = "" if chart == "." else chart + "/"
     try:
@@ -96,7 +102,8 @@ def chart_files(chart: str, tree: RepoTree) -> list[str] | str:
     except BadPattern as exc:
         return f"{prefix}.helmignore: {exc}: helm loads nothing from {chart}"
     except Unevaluable as exc:
-        return f"{prefix}.helmignore cannot be evaluated here ({exc}): the files helm loads from {chart} are unknown"
+        return Unknown(f"{prefix}.helmignore cannot be evaluated here ({exc}): the files helm loads from {chart} "
+                       "are unknown")
     kept = []
     for path in tree.files_under(chart):
         below = path[len(prefix):]
