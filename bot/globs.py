@@ -1,19 +1,23 @@
 """Path globs in each tool's dialect, compiled for RE2 so matching is linear in the name's length.
 
-Dialects:
-- `glob_match` (ours: request paths, `--requested`, config `paths.*`/`actions.allow`, trivy skips):
+Dialects (gitignore's, for yamllint, is pathspec's own on its RE2 backend: bot/scope/gitignore.py):
+- `glob_match` (ours: request paths, `--requested`, config `paths.*`/`actions.allow`):
   `*` and `?` stay inside one segment, `**` spans segments (`a/**/b` also matches `a/b`), `[...]`
   classes (`[!x]`/`[^x]` negate, never match `/`), an unclosed `[` is literal.
 - `github_filter_match`: GitHub's `paths`/`paths-ignore`/`branches` filter cheat sheet: `*` (not `/`),
   `**` (anything), `?` zero or one of the preceding character, `+` one or more of it, `[]` a class,
   `\\` escapes.
-- `trivy_skip_match`: trivy's --skip-files/--skip-dirs (doublestar): a bad pattern ends the list,
-  skipping nothing, as trivy's `SkipPath` returns early on `ErrBadPattern`.
+- `trivy_skip_match`: trivy's --skip-files/--skip-dirs, doublestar v4's `Match`: `**` only as a whole
+  segment, a final `/**` matching the folder too, `{a,b}` alternatives, `\\` escapes; a bad pattern
+  ends the list, skipping nothing, as trivy's `SkipPath` returns early on `ErrBadPattern`.
+- `HelmIgnore`: a chart's `.helmignore`, as helm's pkg/ignore reads it (Go's `filepath.Match` per rule).
 - `re2_search`: a user's regex (checkov's --skip-path, read by bot/scope/checkov.py as checkov reads it)
   searched on RE2.
 
-Every pattern compiles to an RE2 program (no backtracking); a class RE2 cannot read (`[z-a]`) matches
-nothing, never raises. `glob_problem` tells `config validate` what is wrong with a pattern.
+No library reproduces these dialects on a linear-time engine (README, "Globs are matched in linear
+time"), so each is a small translation to RE2 syntax here. Every pattern compiles to an RE2 program
+(no backtracking); a class RE2 cannot read (`[z-a]`) matches nothing, never raises. `glob_problem`
+tells `config validate` what is wrong with a pattern.
 """
 
 from __future__ import annotations

@@ -63,8 +63,13 @@ def test_gitignore_manual(lines, path, ignored):
 
 
 def test_gitignore_runs_on_re2():
-    # pathspec is asked for its RE2 backend; a class only Python's `re` reads is refused, not run on `re`
-    assert gitignore.BACKEND == "re2"
+    # each pattern's regex is compiled on RE2; a class only Python's `re` reads is refused, not run on `re`
+    assert gitignore.ENGINE == "re2"
+    spec = gitignore.compile_patterns(["*.yaml", "!keep/", "# a comment", "a/**/b"])
+    assert all(type(p.regex).__module__.startswith("re2") for p in spec.patterns if p.regex is not None)
+    # the precedence is pathspec's default backend's, as yamllint runs it: the last pattern matching the path
+    # itself (`!*`) beats a later one matching only a folder of it (`?` matches `ab/a`)
+    assert not gitignore.ignored(gitignore.compile_patterns(["!*", "?"]), "ab/a/c]")
     refused = gitignore.compile_patterns(["[[:alpha:]]"])
     assert isinstance(refused, str) and "linear time" in refused
     # what pathspec itself refuses stops yamllint, and says so

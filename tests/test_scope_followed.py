@@ -399,7 +399,7 @@ def test_yamllint_file_selection_matches_the_real_yamllint(tmp_path):
 
 
 def test_gitignore_patterns_match_pathspec():
-    """Ours (pathspec's GitIgnoreSpec on its RE2 backend) against pathspec's reference Python-`re` backend,
+    """Ours (pathspec's GitIgnoreSpec, its regexes on RE2) against pathspec on Python's `re`,
     which is what yamllint uses on a runner without google-re2."""
     import pathspec
     from hypothesis import given, settings
