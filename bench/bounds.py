@@ -2,6 +2,7 @@
 
 Each row runs one hostile input through vibeops (time and peak memory of the answer) and, where there
 is one, the same input through the backtracking engine it replaced (Python `re` on the old glob
+translation, on pathspec's own regex as its Python-`re` backend runs it, on the old .helmignore
 translation, or on the raw regex), in a child process stopped after CUTOFF seconds. Target: every
 vibeops answer within TARGET_SECONDS and 2 GiB.
 """
@@ -32,6 +33,11 @@ def _old_glob(pattern: str) -> str:
     return "".join(out) + r"\Z"
 
 
+def _old_go(pattern: str) -> str:
+    """The Python-`re` translation bot/scope/helm.py used for .helmignore rules before bot.globs.HelmIgnore."""
+    return "".join("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch) for ch in pattern) + r"\Z"
+
+
 def _backtrack(regex: str, text: str, search: bool) -> None:
     compiled = re.compile(regex)
     (compiled.search if search else compiled.match)(text)
@@ -56,7 +62,11 @@ def timed(work) -> tuple[float, object]:
 
 
 def main() -> int:
-    from bot.globs import checkov_skips, glob_match, github_filter_match
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    from bot.globs import HelmIgnore, glob_match, github_filter_match, trivy_skip_match
+    from bot.scope import gitignore
+    from bot.scope.checkov import skip_matches
     from bot.repo_config import ConfigError, parse_config
     from bot.repotree import RepoTree
     from bot.scope.steps import scanner_steps
@@ -66,6 +76,7 @@ def main() -> int:
     tree = RepoTree.from_mapping({"k8s/api.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"})
     stars, path60 = "*" * 24 + "x", "a" * 60
     double, path36 = "**" * 12 + "x", "ab/" * 12
+    star_a = "*a" * 24 + "x"
     bomb = "".join(f"{c}: &{c} [" + ",".join([f"*{p}"] * 9 if p else ["l"] * 9) + "]\n"
                    for p, c in zip([None, *"abcdefgh"], "abcdefghi"))
     deep = "".join("  " * i + f"k{i}:\n" for i in range(248)) + "  " * 248 + "x: 1\n"
@@ -94,7 +105,14 @@ def main() -> int:
         ("glob: 24 `*` then x, 60-char name", lambda: glob_match(stars, path60), _old_glob(stars), path60, False),
         ("GitHub filter: twelve `**`, 36-char path", lambda: github_filter_match(double, path36),
          _old_glob(double), path36, False),
-        ("checkov --skip-path '(.|.)*Z', 30-char path", lambda: checkov_skips("(.|.)*Z", "a" * 30),
+        ("trivy --skip-dirs: twelve `**`, 36-char path", lambda: trivy_skip_match([double], path36),
+         _old_glob(double), path36, False),
+        ("yamllint ignore `*a` x24 then x (pathspec)", lambda: gitignore.ignored(gitignore.compile_patterns([star_a]),
+                                                                                  path60),
+         GitIgnoreSpecPattern(star_a).regex.pattern, path60, False),
+        (".helmignore `*a` x24 then x, 60-char name", lambda: HelmIgnore(star_a).ignores(path60),
+         _old_go(star_a), path60, False),
+        ("checkov --skip-path '(.|.)*Z', 30-char path", lambda: skip_matches(("(.|.)*Z",), "a" * 30),
          "(.|.)*Z", "a" * 30, True),
         ("run.deny '^(\\S+\\s?)+!$', 40-char line", lambda: regex_search(r"^(\S+\s?)+!$", "a" * 40),
          r"^(\S+\s?)+!$", "a" * 40, True),

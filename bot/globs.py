@@ -1,19 +1,23 @@
 """Path globs in each tool's dialect, compiled for RE2 so matching is linear in the name's length.
 
-Dialects:
-- `glob_match` (ours: request paths, `--requested`, config `paths.*`/`actions.allow`, trivy skips):
+Dialects (gitignore's, for yamllint, is pathspec's own on its RE2 backend: bot/scope/gitignore.py):
+- `glob_match` (ours: request paths, `--requested`, config `paths.*`/`actions.allow`):
   `*` and `?` stay inside one segment, `**` spans segments (`a/**/b` also matches `a/b`), `[...]`
   classes (`[!x]`/`[^x]` negate, never match `/`), an unclosed `[` is literal.
 - `github_filter_match`: GitHub's `paths`/`paths-ignore`/`branches` filter cheat sheet: `*` (not `/`),
   `**` (anything), `?` zero or one of the preceding character, `+` one or more of it, `[]` a class,
   `\\` escapes.
-- `trivy_skip_match`: trivy's --skip-files/--skip-dirs (doublestar): a bad pattern ends the list,
-  skipping nothing, as trivy's `SkipPath` returns early on `ErrBadPattern`.
+- `trivy_skip_match`: trivy's --skip-files/--skip-dirs, doublestar v4's `Match`: `**` only as a whole
+  segment, a final `/**` matching the folder too, `{a,b}` alternatives, `\\` escapes; a bad pattern
+  ends the list, skipping nothing, as trivy's `SkipPath` returns early on `ErrBadPattern`.
+- `HelmIgnore`: a chart's `.helmignore`, as helm's pkg/ignore reads it (Go's `filepath.Match` per rule).
 - `re2_search`: a user's regex (checkov's --skip-path, read by bot/scope/checkov.py as checkov reads it)
   searched on RE2.
 
-Every pattern compiles to an RE2 program (no backtracking); a class RE2 cannot read (`[z-a]`) matches
-nothing, never raises. `glob_problem` tells `config validate` what is wrong with a pattern.
+No library reproduces these dialects on a linear-time engine (README, "Globs are matched in linear
+time"), so each is a small translation to RE2 syntax here. Every pattern compiles to an RE2 program
+(no backtracking); a class RE2 cannot read (`[z-a]`) matches nothing, never raises. `glob_problem`
+tells `config validate` what is wrong with a pattern.
 """
 
 from __future__ import annotations
@@ -203,38 +207,203 @@ def github_filter_match(pattern: str, path: str) -> bool:
     return _compile_github(pattern).fullmatch(path) is not None
 
 
-# --- trivy's skip patterns -----------------------------------------------------------------------------
+# --- trivy's skip patterns (Go's doublestar v4, `doublestar.Match`) -------------------------------------------
 
 def trivy_bad_pattern(pattern: str) -> bool:
-    """doublestar's ErrBadPattern: an unclosed `[` or `{`, or a trailing `\\`."""
-    depth = 0
-    i = 0
+    """doublestar's ValidatePattern fails: an unclosed `[` or `{`, an empty class, a stray `}`, a trailing `\\`."""
+    return not _doublestar_valid(pattern, stray_close_ok=False)
+
+
+def _doublestar_valid(pattern: str, stray_close_ok: bool) -> bool:
+    depth, i, n = 0, 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            if i > n:
+                return False
+            continue
+        if ch == "[":
+            i += 1
+            if i < n and pattern[i] in "^!":
+                i += 1
+            if i >= n or pattern[i] == "]":
+                return False  # unclosed or empty class
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            if i >= n:
+                return False
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0 and not stray_close_ok:
+                return False
+            depth = max(depth - 1, 0)
+        i += 1
+    return depth == 0
+
+
+def _ds_closing(pattern: str, i: int) -> int:
+    """Index of the `}` closing the `{` at pattern[i-1] (nested braces and escapes skipped), or -1."""
+    depth = 1
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            if i + 1 >= len(pattern):
-                return True
             i += 2
             continue
-        if ch == "[":
-            if _Class(pattern, i).end == -1:
-                return True
-            i = _Class(pattern, i).end
-        elif ch == "{":
+        if ch == "{":
             depth += 1
-        elif ch == "}" and depth:
+        elif ch == "}":
             depth -= 1
+            if depth == 0:
+                return i
         i += 1
-    return depth > 0
+    return -1
+
+
+def _ds_alternatives(body: str) -> list[str]:
+    """A brace body split at its top-level commas."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    return parts + [body[start:]]
+
+
+def _ds_class(pattern: str, i: int) -> tuple[str, int]:
+    """The class at pattern[i] (`[` already validated) as RE2, and the index after its `]`.
+
+    doublestar: `^`/`!` negate (a negated class matches `/` too), `\\` escapes, `lo-hi` ranges; a
+    reversed range matches nothing.
+    """
+    i += 1
+    negate = pattern[i] in "^!"
+    i += negate
+    items: list[str] = []
+    last: str | None = None
+    while pattern[i] != "]":
+        ch = pattern[i]
+        i += 1
+        if last is not None and ch == "-" and pattern[i] != "]":
+            if pattern[i] == "\\":
+                i += 1
+            hi = pattern[i]
+            i += 1
+            items.pop()
+            if last <= hi:
+                items.append(_esc(last) + "-" + _esc(hi))
+            last = None
+            continue
+        if ch == "\\":
+            ch = pattern[i]
+            i += 1
+        items.append(_esc(ch))
+        last = ch
+    body = "".join(items)
+    if negate:
+        return ("[^" + body + "]" if body else "(?s:.)"), i + 1
+    return ("[" + body + "]" if body else "[^\\x00-\\x{10FFFF}]"), i + 1
+
+
+def _translate_doublestar(pattern: str, segment_start: bool = True, final: bool = True) -> tuple[str, bool]:
+    """doublestar's Match as RE2 (pattern already valid); returns the regex and whether it ends a segment.
+
+    `**` is a globstar only as a whole segment (`**/` zero or more folders, a final `**` everything);
+    elsewhere it is `*`. A final `/**` or `/**/` also matches the folder itself. `{a,b}` alternatives
+    may hold `/` and nest; each starts as a new segment, as doublestar re-reads the pattern there.
+    """
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        rest = pattern[i:]
+        if ch == "*":
+            if rest.startswith("**") and segment_start and (i + 2 == n or pattern[i + 2] == "/"):
+                if i + 2 == n:
+                    out.append(".*" if final else "[^/]*")
+                    i += 2
+                else:
+                    out.append("(?:.*/)?")
+                    i += 3
+                    continue
+                segment_start = False
+                continue
+            i += 2 if rest.startswith("**") else 1
+            out.append("[^/]*")
+            segment_start = False
+            continue
+        if final and rest in ("/**", "/**/"):
+            out.append("(?:/.*)?" if rest == "/**" else "(?:/(?:.*/)?)?")
+            return "".join(out), True
+        if ch == "?":
+            out.append("[^/]")
+            i += 1
+            segment_start = False
+        elif ch == "[":
+            regex, i = _ds_class(pattern, i)
+            out.append(regex)
+            segment_start = False
+        elif ch == "{":
+            close = _ds_closing(pattern, i + 1)
+            if close == -1:  # only a stray `}` case reaches here unbalanced: the `{` is then literal
+                out.append("\\{")
+                i += 1
+                segment_start = False
+                continue
+            ends = []
+            alternatives = []
+            for alt in _ds_alternatives(pattern[i + 1:close]):
+                regex, ended = _translate_doublestar(alt, True, final and close == n - 1)
+                alternatives.append(regex)
+                ends.append(ended)
+            out.append("(?:" + "|".join(alternatives) + ")")
+            segment_start = all(ends) if ends else False
+            i = close + 1
+        else:
+            if ch == "\\":
+                i += 1
+                ch = pattern[i]
+            out.append(re.escape(ch))
+            segment_start = ch == "/"
+            i += 1
+    return "".join(out), segment_start
+
+
+@lru_cache(maxsize=4096)
+def _compile_doublestar(pattern: str) -> "re2._Regexp":
+    if len(pattern) > MAX_PATTERN:
+        return _NEVER
+    try:
+        return re2.compile("(?s)" + _translate_doublestar(pattern)[0] + r"\z", _OPTIONS)
+    except (re2.error, IndexError, RecursionError):
+        return _NEVER
 
 
 def trivy_skip_match(patterns: list[str] | tuple[str, ...], path: str) -> bool:
-    """Whether trivy skips `path` for this list: the first bad pattern ends the list unmatched."""
+    """Whether trivy skips `path` (relative to the scan root) for this --skip-files/--skip-dirs list.
+
+    trivy's SkipPath tries `doublestar.Match(pattern, path)` in order; the first pattern doublestar calls
+    bad ends the list, skipping nothing. doublestar only notices a stray `}` when the match fails.
+    """
+    path = path.lstrip("/")
     for pattern in patterns:
+        if not _doublestar_valid(pattern, stray_close_ok=True):
+            return False
+        matched = _compile_doublestar(pattern).fullmatch(path) is not None
+        if matched:
+            return True
         if trivy_bad_pattern(pattern):
             return False
-        if glob_match(pattern, path):
-            return True
     return False
 
 
@@ -294,7 +463,9 @@ def _translate_go(pattern: str) -> str:
                 parts.append(_esc(lo) + ("-" + _esc(hi) if hi != lo else "") if lo <= hi else "")
             body = "".join(parts)
             # a class of reversed ranges only matches nothing, as in Go
-            out.append(("[^/" + body + "]") if negate else ("[" + body + "]" if body else "[^\\x00-\\x{10FFFF}]"))
+            # a negated class matches `/` too (Go checks no separator there)
+            out.append(("[^" + body + "]" if body else "(?s:.)") if negate
+                       else ("[" + body + "]" if body else "[^\\x00-\\x{10FFFF}]"))
         else:
             out.append(re.escape(ch))
         i += 1
@@ -313,9 +484,22 @@ def _go_class_char(pattern: str, i: int) -> tuple[str, int]:
 
 @lru_cache(maxsize=1024)
 def _compile_go(pattern: str) -> "re2._Regexp":
-    if len(pattern) > MAX_PATTERN:
-        raise BadPattern("a pattern too long to read")
-    return re2.compile("(?s)" + _translate_go(pattern) + r"\z", _OPTIONS)
+    regex = _translate_go(pattern)
+    try:
+        return re2.compile("(?s)" + regex + r"\z", _OPTIONS)
+    except re2.error as exc:
+        raise Unevaluable(f"the rule {pattern[:60]!r} is too large to match here ({exc})") from None
+
+
+class Unevaluable(ValueError):
+    """A pattern the tool accepts but that is past our budgets: the answer is unknown, not "no match"."""
+
+
+# Go's unicode.IsSpace (what strings.TrimSpace strips); Python's str.strip also strips \x1c-\x1f.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+            "\u2028\u2029\u202f\u205f\u3000"
+_HELM_MAX_LINE = 64 * 1024  # bufio.Scanner's token limit: a longer line makes helm's Parse fail
+_HELM_MAX_RULES = 2000  # our budget (rules x paths matched); helm has none
 
 
 class HelmIgnore:
@@ -324,27 +508,41 @@ class HelmIgnore:
     Differences from .gitignore that helm documents: no `**` (helm refuses the file), Go's
     `filepath.Match` per rule, a pattern with a `/` matches the path from the chart root and one
     without matches the base name, `name/` only directories. A `!` rule is helm's own: a path it
-    does not match is ignored. helm also ignores hidden files in `templates/`.
+    does not match is ignored. helm also ignores hidden files in `templates/` (its default rule).
+    Lines are read as Go's bufio.Scanner reads them (split at `\\n`, one trailing `\\r` dropped) and
+    trimmed as strings.TrimSpace trims them; a byte-order mark is not removed.
     """
 
     DEFAULT = "templates/.?*"
 
     def __init__(self, text: str):
-        """Raises BadPattern with helm's reason when helm would refuse the file."""
+        """Raises BadPattern with helm's reason when helm would refuse the file, Unevaluable past our budgets."""
         self.rules: list[tuple[bool, bool, bool, str]] = []  # (negate, must_dir, whole_path, pattern)
-        for line in [*text.lstrip("\ufeff").splitlines(), self.DEFAULT]:
-            rule = line.strip()
+        lines = text.split("\n")
+        if len(lines) > _HELM_MAX_RULES:
+            lines = [line for line in lines if line.strip(_GO_SPACE) and not line.strip(_GO_SPACE).startswith("#")]
+            if len(lines) > _HELM_MAX_RULES:
+                raise Unevaluable(f"more than {_HELM_MAX_RULES} rules")
+        for line in [*lines, self.DEFAULT]:
+            if len(line.encode("utf-8", "surrogatepass")) >= _HELM_MAX_LINE:
+                raise BadPattern("a line longer than 64 KiB (bufio.Scanner: token too long)")
+            rule = line.removesuffix("\r").strip(_GO_SPACE)
             if not rule or rule.startswith("#"):
                 continue
             if "**" in rule:
-                raise BadPattern(f"double-star (**) syntax is not supported ({rule!r})")
+                raise BadPattern(f"double-star (**) syntax is not supported ({rule[:60]!r})")
             _compile_go(rule)  # helm checks each rule with filepath.Match before use
             negate = rule.startswith("!")
             rule = rule[1:] if negate else rule
             must_dir = rule.endswith("/")
             rule = rule[:-1] if must_dir else rule
             whole = "/" in rule
-            self.rules.append((negate, must_dir, whole, rule.lstrip("/")))
+            rule = rule.lstrip("/")
+            try:
+                _compile_go(rule)  # `x\/` is valid whole, `x\` is not: helm's matcher then matches nothing
+            except BadPattern:
+                pass
+            self.rules.append((negate, must_dir, whole, rule))
 
     def ignores(self, path: str, is_dir: bool = False) -> bool:
         if path in ("", ".", "./"):
@@ -353,7 +551,7 @@ class HelmIgnore:
             try:
                 matched = _compile_go(rule).fullmatch(path if whole else path.rsplit("/", 1)[-1]) is not None
             except BadPattern:
-                matched = False
+                matched = False  # helm logs "Failed to compile" and the rule matches nothing
             if negate:
                 if (must_dir and not is_dir) or not matched:
                     return True

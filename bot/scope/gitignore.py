@@ -1,145 +1,77 @@
-"""gitignore-style patterns, as pathspec's GitIgnoreSpec (1.x) reads them for yamllint's `ignore`.
+"""gitignore-style patterns as yamllint reads them (`ignore`, `ignore-from-file`, `yaml-files`).
 
-Each line becomes one regular expression over a `/`-separated relative path. A pattern without a `/`
-(other than a trailing one) matches at any depth; a leading `/` or an inner `/` anchors it to the
-root; a trailing `/` matches a folder's contents; `**` spans folders; a last segment without `/`
-also matches everything under a folder of that name. A pattern that matched the path itself beats
-one that matched it as a folder's content; among equals the later line wins (`!` un-ignores).
-An invalid `[` range drops the line, as git does.
+yamllint 1.38 builds a `pathspec.GitIgnoreSpec` from the lines; so do we, with the same pathspec, so the
+parsing, the translation to regular expressions and the precedence rules are pathspec's, not ours: each
+line becomes pathspec's own `GitIgnoreSpecPattern`, and the spec decides with pathspec's default
+("simple") backend, the one yamllint uses on a runner without google-re2 (the last pattern that matched
+the path itself wins, else the last that matched a folder of it; `!` un-ignores). Only the engine
+differs: each pattern's regex is compiled on RE2 (google-re2), so matching is linear in the path's
+length whatever the pattern. (pathspec's own `backend="re2"` is not used: in pathspec 1.1.1 it breaks
+some ties differently from the default backend, e.g. `!*` then `?` for `ab/a/c]`.)
+
+A line pathspec refuses (a lone `\\`, a class Python cannot compile such as `[z-a]`) makes yamllint
+stop, and is reported as such; a line whose regex RE2 cannot run (rare: `[[:alpha:]]` inside a bracket
+expression) is reported as not evaluable here. The budgets bound the work before pathspec sees the lines.
 """
 
 from __future__ import annotations
 
-import re
+import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+import re2
+
+if TYPE_CHECKING:  # pathspec takes ~45 ms to import: only a yamllint step with patterns pays for it
+    import pathspec
+
+ENGINE = "re2"
 _MAX_PATTERNS = 500
 _MAX_LENGTH = 500
-_DIR_MARK = "(?P<ps_d>/)"
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 8 << 20
 
 
-class _RangeError(Exception):
+class _NotLinear(Exception):
     pass
 
 
-def compile_patterns(lines: Iterable[str]) -> list[tuple[re.Pattern[str], bool]] | str:
-    """(regex, ignores) per usable line, or why the patterns cannot be used."""
-    compiled: list[tuple[re.Pattern[str], bool]] = []
-    for count, raw in enumerate(lines):
-        if count >= _MAX_PATTERNS or len(raw) > _MAX_LENGTH:
-            return "too many or too long ignore patterns"
+def _on_re2(line: str):
+    """pathspec's GitIgnoreSpecPattern for `line` (it raises as yamllint's call would), its regex run by RE2."""
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    pattern = GitIgnoreSpecPattern(line)
+    if pattern.regex is not None:
         try:
-            translated = _translate(raw)
-        except ValueError:
-            return f"the ignore pattern `{raw[:60]}` is invalid (the tool stops)"
-        if translated is None:
-            continue
-        try:
-            compiled.append((re.compile(translated[0]), translated[1]))
-        except re.error:
-            continue
-    return compiled
+            pattern.regex = re2.compile(pattern.regex.pattern, _OPTIONS)
+        except re2.error as exc:
+            raise _NotLinear(line, str(exc)) from None
+    return pattern
 
 
-def ignored(patterns: list[tuple[re.Pattern[str], bool]], path: str) -> bool:
-    path = path[2:] if path.startswith("./") else path
-    result, best = False, 0
-    for regex, include in patterns:
-        match = regex.search(path)
-        if match is None:
-            continue
-        priority = 1 if match.groupdict().get("ps_d") else 2
-        if priority >= best:
-            result, best = include, priority
-    return result
+def compile_patterns(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | str:
+    """The patterns as yamllint's GitIgnoreSpec (regexes on RE2), or why they cannot be used."""
+    import pathspec
+
+    compiled = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # Python's "possible nested set" for `[[`
+        for count, raw in enumerate(lines):
+            if count >= _MAX_PATTERNS or len(raw) > _MAX_LENGTH:
+                return "too many or too long ignore patterns"
+            if not raw:
+                continue  # as GitIgnoreSpec.from_lines skips empty lines
+            try:
+                compiled.append(_on_re2(raw))
+            except _NotLinear as exc:
+                return f"the ignore pattern `{raw[:60]}` cannot be matched in linear time here ({exc.args[1][:80]})"
+            except Exception:  # noqa: BLE001 - pathspec raises ValueError or re.error, and yamllint stops
+                return f"the ignore pattern `{raw[:60]}` is invalid (the tool stops)"
+    return pathspec.GitIgnoreSpec(compiled, backend="simple")
 
 
-def _translate(pattern: str) -> tuple[str, bool] | None:
-    if not pattern.endswith("\\ "):
-        pattern = pattern.rstrip()
-    if not pattern or pattern.startswith("#") or pattern == "/":
-        return None
-    include = not pattern.startswith("!")
-    pattern = pattern if include else pattern[1:]
-    segments = pattern.split("/")
-    is_dir = not segments[-1]
-    if not segments[0]:
-        del segments[0]
-    elif len(segments) == 1 or (len(segments) == 2 and not segments[1]):
-        if segments[0] != "**":
-            segments.insert(0, "**")
-    if not segments:
-        raise ValueError("the pattern normalizes to nothing")
-    if not segments[-1]:
-        segments[-1] = "**"
-    for i in range(len(segments) - 1, 0, -1):
-        if segments[i - 1] == "**" and segments[i] == "**":
-            del segments[i]
-    if segments == ["**"]:
-        return (_DIR_MARK if is_dir else "."), include
-    if segments == ["**", "*"]:
-        return ".", include
-    if segments == ["**", "*", "**"]:
-        return (_DIR_MARK if is_dir else "/"), include
-    out: list[str] = []
-    need_slash = False
-    end = len(segments) - 1
-    try:
-        for i, segment in enumerate(segments):
-            if segment == "**":
-                if i == 0:
-                    out.append("^(?:.+/)?")
-                elif i < end:
-                    out.append("(?:/.+)?")
-                    need_slash = True
-                else:
-                    out.append(_DIR_MARK if is_dir else "/")
-                continue
-            if i == 0:
-                out.append("^")
-            if need_slash:
-                out.append("/")
-            out.append("[^/]+" if segment == "*" else _segment(segment))
-            if i == end:
-                out.append(f"(?:{_DIR_MARK}|$)")
-            need_slash = True
-    except _RangeError:
-        return None
-    return "".join(out), include
-
-
-def _segment(segment: str) -> str:
-    out: list[str] = []
-    escape = False
-    i, end = 0, len(segment)
-    while i < end:
-        ch = segment[i]
-        i += 1
-        if escape:
-            escape = False
-            out.append(re.escape(ch))
-        elif ch == "\\":
-            escape = True
-        elif ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            j = i
-            if j < end and segment[j] in "!^":
-                j += 1
-            if j < end and segment[j] == "]":
-                j += 1
-            while j < end and segment[j] != "]":
-                j += 1
-            if j >= end:
-                raise _RangeError(segment)
-            expr = "["
-            if segment[i] in "!^":
-                expr += "^"
-                i += 1
-            out.append(expr + segment[i:j + 1].replace("\\", "\\\\"))
-            i = j + 1
-        else:
-            out.append(re.escape(ch))
-    return "".join(out)
+def ignored(patterns: pathspec.GitIgnoreSpec | None, path: str) -> bool:
+    """Whether the patterns (from compile_patterns; empty or None: none) match `path` (`./` dropped)."""
+    if not patterns:
+        return False
+    return patterns.match_file(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 
+from bot.globs import BadPattern, HelmIgnore, Unevaluable
 from bot.repotree import RepoTree
 from bot.scope.argv import parse
 from bot.scope.context import StepContext, absolute
@@ -70,6 +71,8 @@ def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: Ste
             notes.append(f"{relative} has no Chart.yaml: helm lint fails there")
             continue
         loaded = chart_files(relative, tree)
+        if isinstance(loaded, Unknown):
+            return Invocation(tool, "unknown", unresolved=str(loaded))
         if isinstance(loaded, str):
             notes.append(loaded)
             continue
@@ -82,107 +85,34 @@ def _with_loaded_files(tool: str, charts: list[str], values: list[str], ctx: Ste
                       note="; ".join(notes) or None)
 
 
+class Unknown(str):
+    """chart_files' answer when the files helm loads cannot be worked out here (past our budgets)."""
+
+
 def chart_files(chart: str, tree: RepoTree) -> list[str] | str:
     """The files helm's directory loader reads from `chart`, after `.helmignore` and its default rule.
 
-    From helm's pkg/ignore/rules.go and pkg/chart/loader/directory.go: rules are tried in order and
-    the first match decides; a pattern without `/` matches the base name, one with `/` the path from
-    the chart root (a leading `/` is dropped), `dir/` only matches folders, and an ignored folder is
-    skipped whole. `!pattern` stops with "ignored" for a path it does NOT match (helm's own quirk).
-    `**` in .helmignore is an error: helm loads nothing. `templates/.?*` is always ignored.
+    The rules are read and applied by bot.globs.HelmIgnore (helm's pkg/ignore, on RE2); as in helm's
+    pkg/chart/loader/directory.go, an ignored folder is skipped whole. A file helm refuses (`**`, a
+    malformed pattern) means helm loads nothing; one past our budgets is an Unknown (a str).
     """
     prefix = "" if chart == "." else chart + "/"
-    text = tree.read_text(prefix + ".helmignore")
-    rules = _parse_helmignore(text or "")
-    if isinstance(rules, str):
-        return f"{prefix}.helmignore: {rules}: helm loads nothing from {chart}"
-    rules.append(_rule("templates/.?*"))
+    try:
+        rules = HelmIgnore(tree.read_text(prefix + ".helmignore") or "")
+    except BadPattern as exc:
+        return f"{prefix}.helmignore: {exc}: helm loads nothing from {chart}"
+    except Unevaluable as exc:
+        return Unknown(f"{prefix}.helmignore cannot be evaluated here ({exc}): the files helm loads from {chart} "
+                       "are unknown")
     kept = []
     for path in tree.files_under(chart):
         below = path[len(prefix):]
         parts = below.split("/")
-        if any(_ignored(rules, "/".join(parts[:i]), True) for i in range(1, len(parts))):
+        if any(rules.ignores("/".join(parts[:i]), True) for i in range(1, len(parts))):
             continue
-        if not _ignored(rules, below, False):
+        if not rules.ignores(below, False):
             kept.append(path)
     return kept
-
-
-def _parse_helmignore(text: str) -> list | str:
-    rules = []
-    for line in text.splitlines():
-        rule = line.strip()
-        if not rule or rule.startswith("#"):
-            continue
-        if "**" in rule:
-            return "double-star (**) syntax is not supported"
-        try:  # helm checks each rule with filepath.Match(rule, "abc") and refuses the file on a bad pattern
-            _go_match(rule, "abc")
-        except ValueError:
-            return "syntax error in pattern"
-        rules.append(_rule(rule))
-    return rules
-
-
-def _rule(rule: str) -> tuple[bool, bool, str, bool]:
-    """(negate, must_dir, pattern, whole_path)"""
-    negate = rule.startswith("!")
-    rule = rule[1:] if negate else rule
-    must_dir = rule.endswith("/")
-    rule = rule.rstrip("/") if must_dir else rule
-    whole = rule.startswith("/") or "/" in rule
-    return negate, must_dir, rule.lstrip("/") if rule.startswith("/") else rule, whole
-
-
-def _ignored(rules: list, path: str, is_dir: bool) -> bool:
-    for negate, must_dir, pattern, whole in rules:
-        name = path if whole else posixpath.basename(path)
-        if negate:
-            if must_dir and not is_dir:
-                return True
-            if not _go_match(pattern, name):
-                return True
-            continue
-        if must_dir and not is_dir:
-            continue
-        if _go_match(pattern, name):
-            return True
-    return False
-
-
-def _go_match(pattern: str, name: str) -> bool:
-    """Go's filepath.Match: `*` and `?` never cross `/`; an unclosed `[` or a trailing `\\` is a bad pattern
-    (ValueError); a class Python cannot compile (a reversed range, valid in Go) matches nothing."""
-    import re
-
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "\\":
-            i += 1
-            if i == len(pattern):
-                raise ValueError("trailing backslash")
-            out.append(re.escape(pattern[i]))
-        elif ch == "[":
-            end = pattern.find("]", i + 2)
-            if end == -1:
-                raise ValueError("unclosed [")
-            body = pattern[i + 1:end]
-            if body.startswith("^"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    try:
-        return re.fullmatch("".join(out), name) is not None
-    except re.error:
-        return False
 
 
 def _ct_lint(command: Command, ctx: StepContext, tree: RepoTree) -> Invocation:
