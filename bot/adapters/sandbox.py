@@ -146,9 +146,12 @@ class Sandbox:
         if self.mode == "require" and not self.isolated():
             raise ToolError(f"{name} was not run: VIBEOPS_SANDBOX=require but bubblewrap cannot make a sandbox",
                             hint="Install bubblewrap (apt-get install bubblewrap) or allow user namespaces.")
-        if host_filesystem and self.isolated():
+        if host_filesystem and self.mode != "off" and self.bwrap and self._works is not False:
             # Every host-filesystem run gets the same sandbox (the whole disk, no network): one for all.
-            return self._in_session(argv, name, cwd, stdin, env, text)
+            # Its start doubles as the probe: None means bwrap cannot make a sandbox here (now known).
+            done = self._in_session(argv, name, cwd, stdin, env, text)
+            if done is not None:
+                return done
         with owned_folder("tool") as private:
             scratch = Path(private, "scratch")
             scratch.mkdir()
@@ -198,11 +201,18 @@ class Sandbox:
         it anyway, and each folder made and removed costs milliseconds on some disks."""
         data = stdin.encode() if isinstance(stdin, str) else stdin
         with self._session_lock:
-            session = self._session
+            session, fresh = self._session, False
             if session is None or not session.usable():
                 if session is not None:
                     session.close()
-                session = self._session = _Session(self._session_command())
+                self._session = None
+                try:
+                    session, fresh = _Session(self._session_command()), True
+                except ToolError as exc:
+                    if self._sandbox_fails(str(exc)):
+                        return None
+                    raise
+                self._session = session
             full_env = self.environment(str(session.scratch), env)
             command = [_executable(argv[0], name, full_env["PATH"]), *argv[1:]]
             seconds = self._seconds()
@@ -211,13 +221,19 @@ class Sandbox:
             job = {"argv": command, "env": full_env, "cwd": os.path.abspath(cwd or session.scratch),
                    "seconds": seconds, "memory": self.limits.memory_bytes, "file": self.limits.file_bytes,
                    **{key: str(path) for key, path in paths.items()}}
-            answer = None
+            answer = reason = None
             try:
                 answer = session.ask(job, seconds + 10)  # the runner stops the tool itself at `seconds`
             finally:
                 if answer is None:  # a runner that did not answer is not asked again
+                    reason = session.ended() if fresh else None
                     session.close()
                     self._session = None
+            if answer is None and reason is not None and self._sandbox_fails(reason):
+                return None  # bwrap could not start the runner: the caller runs the tool without namespaces
+            if answer is not None and self._works is None:
+                with self._probe_lock:
+                    self._works = True  # the runner answered from inside its namespaces: no probe needed
             if answer is None:
                 deadline.check(f"finish {name}")
                 raise ToolError(f"{name} could not be run: its sandbox stopped answering", hint=_SESSION_HINT)
@@ -226,6 +242,16 @@ class Sandbox:
                 raise ToolError(f"{name} did not finish in {seconds:g} s and was stopped",
                                 hint="VIBEOPS_TOOL_TIMEOUT sets the limit.")
             return self._completed(command, name, int(answer["returncode"]), paths, text)
+
+    def _sandbox_fails(self, reason: str) -> bool:
+        """A first sandbox that could not start: bwrap cannot make one here, as the probe would have found."""
+        with self._probe_lock:
+            if self._works is not None:
+                return False
+            self._works = False
+        log.warning("bubblewrap at %s cannot make a sandbox here (%s): tools run with a scrubbed "
+                    "environment and limits, but with network access", self.bwrap, reason[:200])
+        return True
 
     def _session_command(self) -> list[str]:
         """bwrap around the runner: the host's filesystem, no network, new PID/IPC/UTS namespaces, no capabilities."""
@@ -386,6 +412,8 @@ while True:
     if pid == 0:
         try:
             os.setsid()
+            for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores them; a tool gets them as usual
+                signal.signal(number, signal.SIG_DFL)
             for which, value in ((resource.RLIMIT_AS, job["memory"]), (resource.RLIMIT_FSIZE, job["file"]),
                                  (resource.RLIMIT_CORE, 0)):
                 resource.setrlimit(which, (value, value))
@@ -456,8 +484,9 @@ class _Session:
 
         def own() -> None:
             try:
-                self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                stderr=subprocess.DEVNULL, env={}, start_new_session=True)
+                with open(private / "session-errors", "wb") as errors:  # bwrap's own complaint, if any
+                    self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                    stderr=errors, env={}, start_new_session=True)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 failure.append(exc)
                 return
@@ -470,6 +499,16 @@ class _Session:
         if failure:
             self._folder.cleanup()
             raise ToolError(f"the sandbox could not be started: {failure[0]}", hint=_SESSION_HINT)
+
+    def ended(self) -> str | None:
+        """Why the runner is gone, when it exited (bwrap's message, or its exit status); None if it runs."""
+        try:
+            status = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return None
+        with open(Path(self._folder.name, "session-errors"), "rb") as errors:
+            said = errors.read(500).decode(errors="replace").strip()
+        return said or f"bwrap exited {status}"
 
     def usable(self) -> bool:
         return self.pid == os.getpid() and self.process is not None and self.process.poll() is None
