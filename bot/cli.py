@@ -179,6 +179,12 @@ def _version() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from bot.adapters.sandbox import SandboxSettingsError, default_sandbox
+
+    try:  # git's sandbox starts on the other core while the rest of vibeops is imported
+        default_sandbox().start_session()
+    except SandboxSettingsError:
+        pass  # reported where the tools are set up, as before
     from bot.adapters.localgit import LocalGitForge
     from bot.adapters.tools import Tools
     from bot.catalog import default_catalog

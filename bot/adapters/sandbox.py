@@ -201,7 +201,8 @@ class Sandbox:
         it anyway, and each folder made and removed costs milliseconds on some disks."""
         data = stdin.encode() if isinstance(stdin, str) else stdin
         with self._session_lock:
-            session, fresh = self._session, False
+            session = self._session
+            fresh = session is not None and not session.asked  # started ahead (start_session): still a probe
             if session is None or not session.usable():
                 if session is not None:
                     session.close()
@@ -242,6 +243,22 @@ class Sandbox:
                 raise ToolError(f"{name} did not finish in {seconds:g} s and was stopped",
                                 hint="VIBEOPS_TOOL_TIMEOUT sets the limit.")
             return self._completed(command, name, int(answer["returncode"]), paths, text)
+
+    def start_session(self) -> None:
+        """Start the shared sandbox of host-filesystem runs in the background (the first git run waits for
+        it), so its start overlaps whatever the caller does next, such as importing the rest of vibeops."""
+        if self.mode == "off" or not self.bwrap or self._works is False:
+            return
+
+        def start() -> None:
+            with self._session_lock:
+                if self._session is None:
+                    try:
+                        self._session = _Session(self._session_command())
+                    except ToolError:
+                        pass  # the first run tries again, and reports it
+
+        threading.Thread(target=start, name="vibeops-sandbox-start", daemon=True).start()
 
     def _sandbox_fails(self, reason: str) -> bool:
         """A first sandbox that could not start: bwrap cannot make one here, as the probe would have found."""
@@ -471,6 +488,7 @@ class _Session:
     def __init__(self, command: list[str]):
         self.pid = os.getpid()  # a forked child must not talk on its parent's pipes
         self.process: subprocess.Popen | None = None
+        self.asked = False
         self._folder = owned_folder("tool")
         private = Path(self._folder.name)
         self.scratch = private / "scratch"
@@ -515,6 +533,7 @@ class _Session:
 
     def ask(self, job: dict, seconds: float) -> dict | None:
         """Send one job and wait for its answer; None when the runner ended or did not answer in time."""
+        self.asked = True
         try:
             self.process.stdin.write(json.dumps(job).encode() + b"\n")
             self.process.stdin.flush()
