@@ -179,6 +179,12 @@ def _version() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from bot.adapters.sandbox import SandboxSettingsError, default_sandbox
+
+    try:  # git's sandbox starts on the other core while the rest of vibeops is imported
+        default_sandbox().start_session()
+    except SandboxSettingsError:
+        pass  # reported where the tools are set up, as before
     from bot.adapters.localgit import LocalGitForge
     from bot.adapters.tools import Tools
     from bot.catalog import default_catalog
@@ -222,6 +228,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     from bot.adapters.tools import Tools
@@ -259,9 +267,15 @@ def _check(args: argparse.Namespace) -> int:
         except IntentError as exc:
             return _bad_input(args, str(exc))
     tools = Tools.from_environment()
-    audits = [audit_workflow(repo_relative(name, args.repo), text, tree, tools, intent,
-                             basis if args.requested else None)
-              for name, text in texts.items()]
+
+    def audit(name: str, text: str):
+        return audit_workflow(repo_relative(name, args.repo), text, tree, tools, intent,
+                              basis if args.requested else None)
+
+    # Two files at a time: each audit mostly waits on its scanners (actionlint, zizmor, trivy).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vibeops-audit") as pool:
+        audits = list(pool.map(lambda context, item: context.run(audit, *item),
+                               [contextvars.copy_context() for _ in texts], texts.items()))
     ok = all(a.ok for a in audits)
     _emit(args, _render_check(args.format, audits, ok))
     return 0 if ok else 1

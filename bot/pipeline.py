@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -204,7 +205,9 @@ def _from_recipe(report: Report, intent, tree: RepoTree, base: str, services: Se
     # (actionlint's preview lints the draft too, so it runs once the draft exists.)
     with ThreadPoolExecutor(max_workers=1) as pool:
         early = intent.tool in ("trivy", "checkov", "hadolint", "yamllint") and services.config.preview
-        preview = pool.submit(run_preview, intent, tree, services.tools) if early else None
+        # With this thread's context, so the job's deadline (bot.deadline) cuts the preview's tools short too.
+        preview = pool.submit(contextvars.copy_context().run, run_preview, intent, tree, services.tools) \
+            if early else None
         draft = render(intent, tree, base, services.catalog, services.config.workflow_dir, services.gate_source)
         clash = _overwrite_problem(draft, tree, overwrite)
         if clash:

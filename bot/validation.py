@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -111,8 +112,9 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
         def scan(target: str) -> dict:
             return tools.trivy_scan(intent.mode, target, intent.scanners, root)  # as the recipe's step runs it
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            outputs = list(pool.map(scan, intent.targets))
+        with ThreadPoolExecutor(max_workers=2) as pool:  # each with this thread's context (the job's deadline)
+            contexts = [contextvars.copy_context() for _ in intent.targets]
+            outputs = list(pool.map(lambda context, target: context.run(scan, target), contexts, intent.targets))
         parts = [part for target, output in zip(intent.targets, outputs)
                  for part in previews.from_trivy(target, tree.is_file(target), output)]
         return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))

@@ -53,6 +53,23 @@ def test_a_job_over_its_limit_is_answered_as_timed_out_and_writes_nothing(fake, 
     assert 'vibeops_jobs_total{kind="comment",outcome="timed-out"} 1.0' in app.worker.metrics.render()
 
 
+def test_the_tools_a_job_runs_in_other_threads_stop_at_the_jobs_limit_too(fake, tmp_path, tools):
+    # The preview and the checks that wait on scanners run in threads of their own; they carry the
+    # job's deadline, so a scanner there is stopped at the job's limit, not at its own (60 s here).
+    slow = tmp_path / "slow-trivy"
+    slow.write_text("#!/bin/sh\nsleep 120\n")
+    slow.chmod(0o755)
+    slowed = Tools(tools.actionlint, str(slow), tools.zizmor, sandbox=Sandbox(limits=Limits(seconds=60)))
+    app = App(fake, tmp_path, tools=slowed, job_seconds=1)
+    app.comment("/vibeops add trivy scan for k8s/pod.yaml")
+    assert app.work() == 1
+    assert "took longer than the server's limit of 1 s per job" in replies(fake, 1)[0]
+    for thread in app.worker.handle.stopping:
+        thread.join(30)  # the tool's own limit (60 s) would keep it alive past this
+        assert not thread.is_alive()
+    assert [b for b in fake.branches(REPO) if b.startswith("vibeops/")] == [] and fake.pulls(REPO) == []
+
+
 def test_a_job_within_its_limit_runs_as_before(fake, tmp_path, tools):
     app = App(fake, tmp_path, tools=tools, job_seconds=120)
     app.comment("/vibeops add trivy scan for k8s/pod.yaml")

@@ -67,8 +67,7 @@ class LocalGitForge:
             yield Snapshot(self._extract(commit, root), commit)
 
     def file_on_branch(self, branch: str, path: str) -> str | None:
-        if self._head(branch) is None:
-            return None
+        # `refs/heads/BRANCH:PATH` names only a branch: no branch, no file (one git run, not two).
         shown = self._git("show", f"refs/heads/{branch}:{path}", check=False)
         return shown.stdout if shown.returncode == 0 else None
 
@@ -77,15 +76,17 @@ class LocalGitForge:
         if self._git("check-ref-format", "--branch", branch, check=False).returncode != 0:
             raise ForgeError(f"{branch!r} is not a valid branch name")
         self._refuse_checked_out(branch)
-        old = self._head(branch)
-        parent = old or base_commit
+        # The branch's head, its tree and the base's tree, in one git run.
+        old, old_tree, base_tree = self._resolve_many(f"refs/heads/{branch}^{{commit}}", f"refs/heads/{branch}^{{tree}}",
+                                                      f"{base_commit}^{{tree}}")
+        parent, parent_tree = (old, old_tree) if old else (base_commit, base_tree)
         with owned_folder("index") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp, "index"))}
             self._git("read-tree", parent, env=env)
             blob = self._git("hash-object", "-w", "--stdin", input=text).stdout.strip()
             self._git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             tree = self._git("write-tree", env=env).stdout.strip()
-        if tree == self._git("rev-parse", f"{parent}^{{tree}}").stdout.strip():
+        if tree == parent_tree:
             return Published(branch, parent, created=False, changed=False)
         commit = self._git("-c", "commit.gpgsign=false", "commit-tree", tree, "-p", parent,
                            "-F", "-", input=message, env=_BOT_IDENTITY).stdout.strip()
@@ -118,6 +119,14 @@ class LocalGitForge:
     def _resolve(self, ref: str) -> str | None:
         found = self._git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}", check=False)
         return found.stdout.strip() if found.returncode == 0 else None
+
+    def _resolve_many(self, *names: str) -> list[str | None]:
+        """Each name's object ID (None where git has none), from one `git cat-file --batch-check`."""
+        answer = self._git("cat-file", "--batch-check=%(objectname)", input="".join(f"{n}\n" for n in names))
+        lines = answer.stdout.splitlines()
+        if len(lines) != len(names):
+            raise ForgeError(f"git cat-file answered {len(lines)} lines for {len(names)} names")
+        return [None if line.endswith(" missing") or line.endswith(" ambiguous") else line.strip() for line in lines]
 
     def _git(self, *args: str, input: str | None = None, env: dict | None = None,
              check: bool = True) -> subprocess.CompletedProcess:

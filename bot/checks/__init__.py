@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,11 +50,27 @@ def registry() -> tuple[tuple[str, Callable[[CheckContext], list[Finding]]], ...
     return tuple((module.ID, module.run) for module in modules)
 
 
+# Checks that wait on a scanner process: they start first, each in a thread of its own, so actionlint,
+# zizmor and the dynamic scope's scans run side by side (and beside the preview) while the pure checks run.
+_WAIT_ON_TOOLS = ("actionlint", "zizmor", "dynamic-scope")
+
+
 def run_checks(ctx: CheckContext) -> tuple[CheckResult, ...]:
     # zizmor is the one check a repository may switch off (zizmor.enabled), unless the server requires it.
     skipped = {"zizmor"} if ctx.config is not None and not ctx.config.zizmor else set()
-    return tuple(CheckResult(check_id, tuple(_guarded(check_id, run, ctx)))
-                 for check_id, run in registry() if check_id not in skipped)
+    checks = [(check_id, run) for check_id, run in registry() if check_id not in skipped]
+    waiting = [(check_id, run) for check_id, run in checks if check_id in _WAIT_ON_TOOLS]
+    found: dict[str, list[Finding]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, len(waiting)), thread_name_prefix="vibeops-check") as pool:
+        # Each thread carries this one's context: the job's deadline (bot.deadline) holds there too.
+        futures = {check_id: pool.submit(contextvars.copy_context().run, _guarded, check_id, run, ctx)
+                   for check_id, run in waiting}
+        for check_id, run in checks:
+            if check_id not in futures:
+                found[check_id] = _guarded(check_id, run, ctx)
+        for check_id, future in futures.items():
+            found[check_id] = future.result()
+    return tuple(CheckResult(check_id, tuple(found[check_id])) for check_id, _ in checks)
 
 
 def _guarded(check_id: str, run: Callable[[CheckContext], list[Finding]], ctx: CheckContext) -> list[Finding]:
