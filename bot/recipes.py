@@ -239,40 +239,35 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
         job.insert(list(job).index("steps"), "permissions", grants,
                    comment="upload-sarif needs security-events (code scanning must be enabled; on a private "
                            "repository that needs GitHub Advanced Security); actions: read for private repos")
+    # trivy-action's scan-ref is one path, so a glob target is scanned by trivy's own command line, looping
+    # over what the pattern matches on the runner: a file added later that matches it is scanned too.
+    on_command_line = any(is_glob(t) for t in intent.targets)
+    if on_command_line:
+        steps.insert(position, _setup_trivy_step(str(template["with"]["version"])))
+        position += 1
     used_slugs: set[str] = set()
     sarif_files: list[str] = []
     for index, target in enumerate(intent.targets):
-        step = _substitute(copy.deepcopy(template), {TARGET: target})
-        inputs = step["with"]
-        if intent.mode == "fs":
-            inputs["scanners"] = ",".join(intent.scanners)
-        if intent.fail_on:
-            inputs["severity"] = ",".join(intent.fail_on)
-            inputs["exit-code"] = "1"
-        else:
-            inputs["exit-code"] = "0"
-            del inputs["severity"]
-        if index:
-            inputs["skip-setup-trivy"] = True  # installed by the first scan of this job
-            # Every target is scanned even when an earlier one fails; the job still fails.
-            step.insert(1, "if", "${{ !cancelled() }}")
-        new_steps = [step]
+        sarif = None
         if intent.upload_sarif:
             target_slug = _slugify(target if target != ROOT else "repo")
             if target_slug in used_slugs:  # e.g. k8s/api.yaml and k8s-api.yaml
                 target_slug = f"{target_slug}-{index + 1}"
             used_slugs.add(target_slug)
             sarif = f"trivy-{target_slug}.sarif"
-            inputs["format"] = "sarif"
-            inputs["output"] = sarif
-            inputs["limit-severities-for-sarif"] = True
+            sarif_files.append(sarif)
+        if on_command_line:
+            step = trivy_command_step(intent, target, index, sarif)
+        else:
+            step = _trivy_action_step(template, intent, target, index, sarif)
+        if index:
+            # Every target is scanned even when an earlier one fails; the job still fails.
+            step.insert(1, "if", "${{ !cancelled() }}")
+        new_steps = [step]
+        if sarif:
             upload = load_yaml(_template("upload-sarif.yml"))
             new_steps.append(_substitute(upload, {TARGET: target, "__SARIF__": sarif,
-                                                  "__CATEGORY__": f"trivy-{target_slug}"}))
-        if not intent.upload_sarif:  # the table goes to a file; the summary step prints it to the log too
-            inputs["output"] = f"${{{{ runner.temp }}}}/trivy-{index + 1}.txt"
-        else:
-            sarif_files.append(inputs["output"])
+                                                  "__CATEGORY__": sarif.removesuffix(".sarif")}))
         for offset, new in enumerate(new_steps):
             steps.insert(position + offset, new)
         position += len(new_steps)
@@ -282,6 +277,99 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
     summary["shell"] = "bash"
     summary["run"] = LiteralScalarString(_trivy_summary(sarif_files))
     steps.insert(position, summary)
+
+
+def _trivy_action_step(template: CommentedMap, intent: Intent, target: str, index: int,
+                       sarif: str | None) -> CommentedMap:
+    """trivy-action on one path (a file, a folder or the repository)."""
+    step = _substitute(copy.deepcopy(template), {TARGET: target})
+    inputs = step["with"]
+    if intent.mode == "fs":
+        inputs["scanners"] = ",".join(intent.scanners)
+    if intent.fail_on:
+        inputs["severity"] = ",".join(intent.fail_on)
+        inputs["exit-code"] = "1"
+    else:
+        inputs["exit-code"] = "0"
+        del inputs["severity"]
+    if index:
+        inputs["skip-setup-trivy"] = True  # installed by the first scan of this job
+    if sarif:
+        inputs["format"] = "sarif"
+        inputs["output"] = sarif
+        inputs["limit-severities-for-sarif"] = True
+    else:  # the table goes to a file; the summary step prints it to the log too
+        inputs["output"] = f"${{{{ runner.temp }}}}/trivy-{index + 1}.txt"
+    return step
+
+
+def _setup_trivy_step(version: str) -> CommentedMap:
+    """Install trivy once for the job's command-line scans, at the version trivy-action would use."""
+    step = CommentedMap()
+    step["name"] = f"Install trivy {version}"
+    step["uses"] = "aquasecurity/setup-trivy"  # pinned to a commit from the catalog by _pin_actions
+    step["with"] = CommentedMap([("version", version)])
+    return step
+
+
+# Merges the SARIF documents trivy wrote (one per file, possibly none) into one run: code scanning takes one
+# run per category. Rules are kept once by id; results name their rule by id (ruleIndex would point into
+# another document's rule list, so it is dropped).
+_SARIF_MERGE = ('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [{'
+                '"tool": {"driver": ((.[0].runs[0].tool.driver // {"name": "Trivy"}) + '
+                '{"rules": ([.[].runs[].tool.driver.rules // [] | .[]] | unique_by(.id))})}, '
+                '"results": [.[].runs[].results // [] | .[] | del(.ruleIndex)], '
+                '"originalUriBaseIds": (.[0].runs[0].originalUriBaseIds // {})}]}')
+
+
+def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | None = None) -> CommentedMap:
+    """`trivy config|fs` on one target in a bash step; a glob is looped over as bash expands it on the runner.
+
+    Every match is scanned even when one fails, and the step fails at the end; a pattern that matches
+    nothing says so in the log and the summary and passes. Findings go to `$RUNNER_TEMP/trivy-N.txt` (the
+    summary step prints them), or in SARIF mode into one merged SARIF file.
+    """
+    words = ["trivy", intent.mode]
+    if intent.mode == "fs":
+        words += ["--scanners", ",".join(intent.scanners)]
+    if intent.fail_on:
+        words += ["--exit-code", "1", "--severity", ",".join(intent.fail_on)]
+    else:
+        words += ["--exit-code", "0"]
+    parts = f'"$RUNNER_TEMP/trivy-{index + 1}.sarif.json"'
+    if sarif:
+        words += ["--format", "sarif"]
+        output = parts
+    else:
+        output = f'"$RUNNER_TEMP/trivy-{index + 1}.txt"'
+    words += ["--cache-dir", '"$RUNNER_TEMP/trivy-cache"']
+    lines = []
+    if sarif:
+        lines.append(f"printf '' > {parts}")
+    if is_glob(target):
+        lines += [
+            "shopt -s globstar nullglob",
+            "status=0",
+            "found=no",
+            f"for target in {target}; do",
+            "  found=yes",
+            f'  {" ".join(words)} "$target" >> {output} || status=1',
+            "done",
+            'if [ "$found" = no ]; then',
+            f"  echo '::notice::{target} matches no file: nothing to scan.'",
+            f"  echo '{target} matches no file: nothing to scan.' >> \"$GITHUB_STEP_SUMMARY\"",
+            "fi",
+        ]
+    else:
+        lines += ["status=0", f"{' '.join(words)} {_quote(target)} >> {output} || status=1"]
+    if sarif:
+        lines.append(f"jq -s '{_SARIF_MERGE}' {parts} > {sarif}")
+    lines.append('exit "$status"')
+    step = CommentedMap()
+    step["name"] = f"Scan {'the repository' if target == ROOT else target}"
+    step["shell"] = "bash"
+    step["run"] = LiteralScalarString("\n".join(lines) + "\n")
+    return step
 
 
 # SARIF results as markdown rows: file, line, rule, level, first line of the message (pipes escaped).

@@ -12,7 +12,7 @@ from bot.globs import is_glob
 from bot.intent import Intent
 from bot.repotree import RepoTree
 from bot.report import OPENED, REJECTED, Report
-from bot.scope.steps import scanner_steps
+from bot.scope.steps import glob_matches, scanner_steps
 from bot.scope.model import EXACT, BROADER, MISMATCH, NARROWER, UNKNOWN, ScopeReport
 from bot.scope.verdict import compare
 from bot.workflow import Workflow, WorkflowError
@@ -111,9 +111,11 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
         def scan(target: str) -> dict:
             return tools.trivy_scan(intent.mode, target, intent.scanners, root)  # as the recipe's step runs it
 
+        # A glob is scanned as the recipe's loop scans it: each match (file or folder) on its own.
+        targets = [m for t in intent.targets for m in (glob_matches(tree, t) if is_glob(t) else (t,))]
         with ThreadPoolExecutor(max_workers=2) as pool:
-            outputs = list(pool.map(scan, intent.targets))
-        parts = [part for target, output in zip(intent.targets, outputs)
+            outputs = list(pool.map(scan, targets))
+        parts = [part for target, output in zip(targets, outputs)
                  for part in previews.from_trivy(target, tree.is_file(target), output)]
         return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
     except ToolError as exc:
