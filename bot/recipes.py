@@ -312,14 +312,17 @@ def _setup_trivy_step(version: str) -> CommentedMap:
     return step
 
 
-# Merges the SARIF documents trivy wrote (one per file, possibly none) into one run: code scanning takes one
-# run per category. Rules are kept once by id; results name their rule by id (ruleIndex would point into
-# another document's rule list, so it is dropped).
+# trivy names a finding's file relative to its scan target (a file's own name, for a file), so each
+# document's locations are made repository paths: the target itself for a file, under it for a folder.
+_SARIF_RELOCATE = ('(.runs[].results[]?.locations[]?.physicalLocation.artifactLocation) |= '
+                   '(.uri = (if $kind == "dir" then $target + "/" + .uri else $target end) | del(.uriBaseId))')
+# Merges the SARIF documents (one per file, possibly none) into one run: code scanning takes one run per
+# category. Rules are kept once by id; results name their rule by id (ruleIndex would point into another
+# document's rule list, so it is dropped).
 _SARIF_MERGE = ('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [{'
                 '"tool": {"driver": ((.[0].runs[0].tool.driver // {"name": "Trivy"}) + '
                 '{"rules": ([.[].runs[].tool.driver.rules // [] | .[]] | unique_by(.id))})}, '
-                '"results": [.[].runs[].results // [] | .[] | del(.ruleIndex)], '
-                '"originalUriBaseIds": (.[0].runs[0].originalUriBaseIds // {})}]}')
+                '"results": [.[].runs[].results // [] | .[] | del(.ruleIndex)]}]}')
 
 
 def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | None = None) -> CommentedMap:
@@ -327,7 +330,7 @@ def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | Non
 
     Every match is scanned even when one fails, and the step fails at the end; a pattern that matches
     nothing says so in the log and the summary and passes. Findings go to `$RUNNER_TEMP/trivy-N.txt` (the
-    summary step prints them), or in SARIF mode into one merged SARIF file.
+    summary step prints them), or in SARIF mode into one merged SARIF file with repository paths.
     """
     words = ["trivy", intent.mode]
     if intent.mode == "fs":
@@ -336,32 +339,30 @@ def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | Non
         words += ["--exit-code", "1", "--severity", ",".join(intent.fail_on)]
     else:
         words += ["--exit-code", "0"]
-    parts = f'"$RUNNER_TEMP/trivy-{index + 1}.sarif.json"'
-    if sarif:
-        words += ["--format", "sarif"]
-        output = parts
-    else:
-        output = f'"$RUNNER_TEMP/trivy-{index + 1}.txt"'
     words += ["--cache-dir", '"$RUNNER_TEMP/trivy-cache"']
-    lines = []
+    parts = f'"$RUNNER_TEMP/trivy-{index + 1}.sarif.json"'
+    one = '"$RUNNER_TEMP/trivy-one.sarif"'
+    table = f'"$RUNNER_TEMP/trivy-{index + 1}.txt"'
+    glob = is_glob(target)
+    path = '"$target"' if glob else _quote(target)
     if sarif:
-        lines.append(f"printf '' > {parts}")
-    if is_glob(target):
-        lines += [
-            "shopt -s globstar nullglob",
-            "status=0",
-            "found=no",
-            f"for target in {target}; do",
-            "  found=yes",
-            f'  {" ".join(words)} "$target" >> {output} || status=1',
-            "done",
-            'if [ "$found" = no ]; then',
-            f"  echo '::notice::{target} matches no file: nothing to scan.'",
-            f"  echo '{target} matches no file: nothing to scan.' >> \"$GITHUB_STEP_SUMMARY\"",
-            "fi",
-        ]
+        body = [f"{' '.join(words)} --format sarif --output {one} {path} || status=1",
+                "kind=file",
+                f"if [ -d {path} ]; then kind=dir; fi",
+                f"jq --arg target {path} --arg kind \"$kind\" '{_SARIF_RELOCATE}' {one} >> {parts} || status=1"]
     else:
-        lines += ["status=0", f"{' '.join(words)} {_quote(target)} >> {output} || status=1"]
+        body = [f"echo {path}: >> {table}",
+                f"{' '.join(words)} {path} >> {table} || status=1"]
+    lines = ["status=0"] + ([f"printf '' > {parts}"] if sarif else [])
+    if glob:
+        lines += ["shopt -s globstar nullglob", "found=no", f"for target in {target}; do", "  found=yes",
+                  *("  " + line for line in body), "done",
+                  'if [ "$found" = no ]; then',
+                  f"  echo '::notice::{target} matches no file: nothing to scan.'",
+                  f"  echo '{target} matches no file: nothing to scan.' >> \"$GITHUB_STEP_SUMMARY\"",
+                  "fi"]
+    else:
+        lines += body
     if sarif:
         lines.append(f"jq -s '{_SARIF_MERGE}' {parts} > {sarif}")
     lines.append('exit "$status"')
