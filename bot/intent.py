@@ -91,10 +91,11 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         problem, resolved = _check_path(raw, request, tree)
         if problem:
             problems.append(problem)
-        if request.tool == "trivy" and len(request.tools) <= 1 and is_glob(raw) and resolved:
-            # A glob stays a pattern: the recipe loops over what it matches on the runner, so a file added
-            # later is scanned too. It means the matching files trivy reads (others are given to trivy, which
-            # finds nothing in them), so it must match one today.
+        if request.tool in ("trivy", "actionlint") and len(request.tools) <= 1 and is_glob(raw) and resolved:
+            # A glob stays a pattern: trivy's recipe loops over what it matches on the runner, actionlint's
+            # action takes it as its `files` pattern, so a file added later is scanned too. For trivy it
+            # means the matching files trivy reads (others are given to trivy, which finds nothing in them),
+            # so it must match one today.
             if not any(Intent(request, (t,)).requested_files(tree) for t in resolved):
                 problems.append(f"`{raw}` matches {len(resolved)} file(s), but trivy {request.mode} reads none of them.")
                 continue

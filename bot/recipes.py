@@ -409,7 +409,8 @@ def _fill_actionlint(job: CommentedMap, intent: Intent) -> None:
         return
     step["name"] = "Lint " + ", ".join(intent.targets)
     step["with"]["files"] = ", ".join(
-        f"{t}/**/*.yml, {t}/**/*.yaml" if not re.search(r"\.ya?ml$", t) else t for t in intent.targets)
+        f"{t}/**/*.yml, {t}/**/*.yaml" if not re.search(r"\.ya?ml$", t) and not is_glob(t) else t
+        for t in intent.targets)
 
 
 def _substitute(node, values: dict[str, str]):
