@@ -59,12 +59,12 @@ def repo(tmp_path) -> Path:
     return make_repo(tmp_path / "repo", files=FILES, source=empty)
 
 
-def _workflow(run: str, setup: str = SETUP) -> str:
+def _workflow(run: str, setup: str = SETUP, paths: str = "'k8s/**', 'infra/**'") -> str:
     body = "\n".join("          " + line for line in run.strip().splitlines())
     return f"""name: scan
 on:
   pull_request:
-    paths: ['k8s/**', 'infra/**', '.github/workflows/scan.yml']
+    paths: [{paths}, '.github/workflows/scan.yml']
 permissions:
   contents: read
 jobs:
@@ -154,6 +154,18 @@ def test_the_scope_finding_names_a_later_file_as_such(repo):
     (scope,) = [c for c in result["files"][0]["checks"] if c["id"] == "scope"]
     (finding,) = [f for f in scope["findings"] if f["rule"] == "scans-extra-files"]
     assert "a file that does not exist yet, standing for one added later" in finding["message"]
+
+
+def test_a_trigger_on_todays_files_leaves_out_a_file_added_later(repo):
+    path = repo / ".github/workflows/scan.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for paths, rules in (("'k8s/api.yaml', 'k8s/db.yaml'", ["later-file-not-triggered"]), ("'k8s/*.yaml'", [])):
+        path.write_text(_workflow(loop("k8s/*.yaml"), paths=paths))
+        code, result = vibeops_json("check", str(path), "--repo", str(repo), "--tool", "trivy",
+                                    "--requested", "k8s/*.yaml")
+        (trigger,) = [c for c in result["files"][0]["checks"] if c["id"] == "trigger-scope"]
+        assert [f["rule"] for f in trigger["findings"]] == rules, trigger
+        assert code == (1 if rules else 0)
 
 
 def test_witnesses_match_their_pattern_and_are_fresh():
