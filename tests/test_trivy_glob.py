@@ -329,3 +329,30 @@ def test_a_file_added_later_is_scanned_on_the_runner(repo, tmp_path):
     (scan, _), summary = run_steps(repo, tmp_path, text)
     assert "k8s/cache.yaml:" in summary and "trivy fs --scanners misconfig" in text
     assert scan.returncode == 1
+
+
+def test_trivy_action_takes_scan_ref_as_one_path_not_a_pattern(repo):
+    # trivy-action's entrypoint passes "$scanRef" quoted: a glob there names no file, and trivy fails.
+    action = """      - uses: aquasecurity/trivy-action@ed142fd0673e97e23eac54620cfb913e5ce36c25  # v0.36.0
+        with:
+          scan-type: config
+          scan-ref: k8s/*.yaml
+"""
+    text = _workflow("echo done", setup=action)
+    scope = check(repo, text, "k8s/*.yaml")
+    assert scope["verdict"] == "narrower" and scope["scanned"] == []
+    (step,) = scope["steps"]
+    assert "as one path, not a pattern" in step["reason"]
+
+
+def test_a_follow_up_cannot_put_a_glob_into_trivy_action_and_says_so(repo):
+    from bot.revision import RevisionError, revise
+
+    tree = RepoTree.from_directory(repo)
+    before = resolve_intent(parse_request("add trivy scan for k8s/api.yaml"), tree)
+    after = resolve_intent(parse_request("add trivy scan for k8s/api.yaml and `infra/*.yaml`"), tree)
+    with pytest.raises(RevisionError, match="a glob is scanned by trivy's command line"):
+        revise(draft(repo, "add trivy scan for k8s/api.yaml"), before, after, tree, default_catalog())
+    globbed = resolve_intent(parse_request("add trivy scan for `k8s/*.yaml`"), tree)
+    with pytest.raises(RevisionError, match="no trivy-action step to revise"):
+        revise(draft(repo, "add trivy scan for `k8s/*.yaml`"), globbed, after, tree, default_catalog())
