@@ -328,9 +328,11 @@ _SARIF_MERGE = ('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "v
 def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | None = None) -> CommentedMap:
     """`trivy config|fs` on one target in a bash step; a glob is looped over as bash expands it on the runner.
 
-    Every match is scanned even when one fails, and the step fails at the end; a pattern that matches
-    nothing says so in the log and the summary and passes. Findings go to `$RUNNER_TEMP/trivy-N.txt` (the
-    summary step prints them), or in SARIF mode into one merged SARIF file with repository paths.
+    `--` ends trivy's options, so a matching file named like a flag (`--config=x.yaml`, added by a fork's
+    pull request) is only ever a target. Every match is scanned even when one fails, and the step fails at
+    the end; a pattern that matches nothing says so in the log and the summary and passes. Findings go to
+    `$RUNNER_TEMP/trivy-N.txt` (the summary step prints them), or in SARIF mode into one merged SARIF file
+    with repository paths.
     """
     words = ["trivy", intent.mode]
     if intent.mode == "fs":
@@ -346,13 +348,13 @@ def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | Non
     glob = is_glob(target)
     path = '"$target"' if glob else _quote(target)
     if sarif:
-        body = [f"{' '.join(words)} --format sarif --output {one} {path} || status=1",
+        body = [f"{' '.join(words)} --format sarif --output {one} -- {path} || status=1",
                 "kind=file",
                 f"if [ -d {path} ]; then kind=dir; fi",
                 f"jq --arg target {path} --arg kind \"$kind\" '{_SARIF_RELOCATE}' {one} >> {parts} || status=1"]
     else:
-        body = [f"echo {path}: >> {table}",
-                f"{' '.join(words)} {path} >> {table} || status=1"]
+        body = [f"printf '%s:\\n' {path} >> {table}",
+                f"{' '.join(words)} -- {path} >> {table} || status=1"]
     lines = ["status=0"] + ([f"printf '' > {parts}"] if sarif else [])
     if glob:
         lines += ["shopt -s globstar nullglob", "found=no", f"for target in {target}; do", "  found=yes",

@@ -254,7 +254,8 @@ def run_steps(repo: Path, tmp_path: Path, text: str) -> tuple[list[subprocess.Co
     bindir.mkdir(exist_ok=True)
     wrapper = bindir / "trivy"
     # Offline: the embedded checks; a version check would go to the network.
-    wrapper.write_text(f'#!/bin/sh\nexec "{TOOLS.trivy}" "$@" --skip-check-update --skip-version-check -q\n')
+    wrapper.write_text(f'#!/bin/sh\nsub="$1"\nshift\n'
+                       f'exec "{TOOLS.trivy}" "$sub" --skip-check-update --skip-version-check -q "$@"\n')
     wrapper.chmod(0o755)
     temp = tmp_path / "runner-temp"
     temp.mkdir(exist_ok=True)
@@ -356,3 +357,18 @@ def test_a_follow_up_cannot_put_a_glob_into_trivy_action_and_says_so(repo):
     globbed = resolve_intent(parse_request("add trivy scan for `k8s/*.yaml`"), tree)
     with pytest.raises(RevisionError, match="no trivy-action step to revise"):
         revise(draft(repo, "add trivy scan for `k8s/*.yaml`"), globbed, after, tree, default_catalog())
+
+
+@needs_trivy
+def test_a_file_named_like_a_flag_is_only_a_target(tmp_path):
+    # A fork's pull request adds `--exit-code=0.yaml`: without `--` trivy would read it as an option.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    repo = make_repo(tmp_path / "repo", files={"app.yaml": DEPLOYMENT.format(name="app")}, source=empty)
+    text = draft(repo, "add trivy scan for `*.yaml` fail on medium")
+    assert '-- "$target"' in text
+    (repo / "--exit-code=0.yaml").write_text(DEPLOYMENT.format(name="sneaky"))
+    (scan, _), summary = run_steps(repo, tmp_path, text)
+    assert scan.returncode == 1  # findings in both files: still fails
+    assert "--exit-code=0.yaml:" in summary and "app.yaml:" in summary
+    assert summary.count("KSV") >= 2
