@@ -80,9 +80,11 @@ def later_files(tree: RepoTree, patterns: Iterable[str], roots: Iterable[str],
 
 
 def with_later(tree: RepoTree, files: dict[str, str]) -> RepoTree:
-    for path, text in files.items():
-        tree = tree.with_file(path, text)
-    return tree
+    """The tree plus the hypothetical files, built once (their content held in memory)."""
+    if not files:
+        return tree
+    return RepoTree(files=tuple(sorted(set(tree.files) | set(files))), root=tree.root,
+                    contents={**tree.contents, **files}, symlinks=tree.symlinks)
 
 
 def _source(tree: RepoTree, patterns: list[str], reads: Callable[[str, RepoTree], bool]) -> str | None:
