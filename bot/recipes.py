@@ -570,7 +570,9 @@ def _always_run(doc: CommentedMap, intent: Intent, tree: RepoTree, path: str) ->
     watched = _trigger_paths(intent, tree, path)
     if watched is None:
         return  # the whole repository: every pull request has something to scan
-    pathspec = " ".join(_quote(p.removesuffix("/**")) for p in watched if p)
+    # A glob is given to git with the `glob` magic, which reads `*` and `**` as bash's globstar does; as a plain
+    # pathspec `k8s/**/*.yaml` would miss a change to k8s/a.yaml and skip the scan.
+    pathspec = " ".join(_quote(f":(glob){p}" if is_glob(p) else p.removesuffix("/**")) for p in watched if p)
     for job in doc["jobs"].values():
         steps = job["steps"]
         checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))

@@ -372,3 +372,27 @@ def test_a_file_named_like_a_flag_is_only_a_target(tmp_path):
     assert scan.returncode == 1  # findings in both files: still fails
     assert "--exit-code=0.yaml:" in summary and "app.yaml:" in summary
     assert summary.count("KSV") >= 2
+
+
+def test_as_a_required_check_a_glob_decides_with_gits_glob_magic(repo, tmp_path):
+    # A plain pathspec `k8s/**/*.yaml` misses k8s/api.yaml (git's `*` needs the `/` after `**`): the scan
+    # would be skipped on a pull request that changes it.
+    text = draft(repo, "add trivy scan for `k8s/**/*.yaml` as a required check")
+    changed = next(s.data for s in Workflow.parse("w.yml", text).steps() if s.data.get("id") == "changed")
+    assert "':(glob)k8s/**/*.yaml'" in changed["run"]
+
+    def decide(name: str) -> str:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(DEPLOYMENT.format(name="changed") + f"# {name}\n")
+        git(repo, "add", "-A")
+        git(repo, "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qm", f"change {name}")
+        output = tmp_path / "output"
+        output.write_text("")
+        env = {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"), "PATH": "/usr/bin:/bin"}
+        subprocess.run(["bash", "-eo", "pipefail", "-c", changed["run"]], cwd=repo, env=env, check=True)
+        return output.read_text().strip()
+
+    assert decide("k8s/api.yaml") == "any=true"
+    assert decide("k8s/sub/new.yaml") == "any=true"
+    assert decide("infra/web.yaml") == "any=false"
+    assert decide("k8s/README.md") == "any=false"
