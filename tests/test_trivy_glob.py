@@ -105,6 +105,11 @@ def test_a_loop_over_the_requested_pattern_is_exact(repo):
     scope = check(repo, _workflow(loop("k8s/*.yaml")), "k8s/*.yaml")
     assert scope["verdict"] == "exact" and scope["scanned"] == ["k8s/api.yaml", "k8s/db.yaml"]
     assert scope["later"] == []
+    (repo / "k8s/sub").mkdir()
+    (repo / "k8s/sub/cache.yaml").write_text(DEPLOYMENT.format(name="cache"))
+    scope = check(repo, _workflow(loop("k8s/**/*.yaml")), "k8s/**/*.yaml")
+    assert scope["verdict"] == "exact"
+    assert scope["scanned"] == ["k8s/api.yaml", "k8s/db.yaml", "k8s/sub/cache.yaml"]
 
 
 @pytest.mark.parametrize("pattern, requested, verdict, later", [
