@@ -14,6 +14,7 @@ from bot.request import Request
 from bot.scope.model import ScopeReport
 from bot.scope.steps import scanner_steps
 from bot.scope.verdict import compare
+from bot.validation import compare_part
 from bot.workflow import Workflow, WorkflowError
 
 
@@ -57,8 +58,9 @@ def audit_workflow(path: str, text: str, tree: RepoTree, tools, intent: Intent |
     if intent is None:
         scope = compare(None, steps)
     else:
-        scope = compare(intent.requested_files(with_file), steps, tool=intent.tool, scanners=intent.scanners,
-                        basis=basis or "the request's tool")
+        # A glob in --requested is proven as a pattern: files added later that match it are in scope too.
+        scope = compare_part(intent, steps, with_file, workflow, scanners=intent.scanners,
+                             basis=basis or "the request's tool")
     ctx = CheckContext(workflow=workflow, tree=with_file, scope=scope, tools=tools, intent=intent)
     return FileAudit(path, run_checks(ctx), scope)
 

@@ -56,7 +56,8 @@ class Intent:
     def requested_files(self, tree: RepoTree) -> frozenset[str]:
         """The files the requested tool reads inside the targets: the scope a workflow must match.
 
-        A glob target means the files it matches, given to the tool by name (today's and later ones).
+        A glob target means the files it matches, given to the tool by name (today's and later ones); for
+        trivy, the matching files it reads.
         """
         if len(self.tools) > 1:
             return frozenset().union(*(part.requested_files(tree) for part in self.parts()))
@@ -90,12 +91,19 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         problem, resolved = _check_path(raw, request, tree)
         if problem:
             problems.append(problem)
-        if request.tool == "trivy" and len(request.tools) <= 1 and is_glob(raw) and resolved:
-            # A glob means "the matching files trivy reads", so it drops the others.
-            readable = [t for t in resolved if Intent(request, (t,)).requested_files(tree)]
-            if not readable:
+        if request.tool in ("trivy", "actionlint") and len(request.tools) <= 1 and is_glob(raw) and resolved:
+            # A glob stays a pattern: trivy's recipe loops over what it matches on the runner, actionlint's
+            # action takes it as its `files` pattern, so a file added later is scanned too. For trivy it
+            # means the matching files trivy reads (others are given to trivy, which finds nothing in them),
+            # so it must match one today.
+            if not any(Intent(request, (t,)).requested_files(tree) for t in resolved):
                 problems.append(f"`{raw}` matches {len(resolved)} file(s), but trivy {request.mode} reads none of them.")
-            resolved = readable
+                continue
+            if request.recipe and not _SHELL_SAFE_GLOB.fullmatch(raw.strip()):
+                problems.append(f"`{raw}`: the shell expands this pattern on the runner, so it may use only "
+                                "letters, digits, `._-/` and the wildcards `*`, `**` and `?`.")
+                continue
+            resolved = [normalize(raw.strip())]
         elif _recipe_tools(request) and is_glob(raw) and resolved:
             # The recipe passes the pattern itself, so a file added later that matches is scanned too;
             # every match is given to each tool by name, so each must be a file the tool reads.

@@ -239,40 +239,35 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
         job.insert(list(job).index("steps"), "permissions", grants,
                    comment="upload-sarif needs security-events (code scanning must be enabled; on a private "
                            "repository that needs GitHub Advanced Security); actions: read for private repos")
+    # trivy-action's scan-ref is one path, so a glob target is scanned by trivy's own command line, looping
+    # over what the pattern matches on the runner: a file added later that matches it is scanned too.
+    on_command_line = any(is_glob(t) for t in intent.targets)
+    if on_command_line:
+        steps.insert(position, _setup_trivy_step(str(template["with"]["version"])))
+        position += 1
     used_slugs: set[str] = set()
     sarif_files: list[str] = []
     for index, target in enumerate(intent.targets):
-        step = _substitute(copy.deepcopy(template), {TARGET: target})
-        inputs = step["with"]
-        if intent.mode == "fs":
-            inputs["scanners"] = ",".join(intent.scanners)
-        if intent.fail_on:
-            inputs["severity"] = ",".join(intent.fail_on)
-            inputs["exit-code"] = "1"
-        else:
-            inputs["exit-code"] = "0"
-            del inputs["severity"]
-        if index:
-            inputs["skip-setup-trivy"] = True  # installed by the first scan of this job
-            # Every target is scanned even when an earlier one fails; the job still fails.
-            step.insert(1, "if", "${{ !cancelled() }}")
-        new_steps = [step]
+        sarif = None
         if intent.upload_sarif:
             target_slug = _slugify(target if target != ROOT else "repo")
             if target_slug in used_slugs:  # e.g. k8s/api.yaml and k8s-api.yaml
                 target_slug = f"{target_slug}-{index + 1}"
             used_slugs.add(target_slug)
             sarif = f"trivy-{target_slug}.sarif"
-            inputs["format"] = "sarif"
-            inputs["output"] = sarif
-            inputs["limit-severities-for-sarif"] = True
+            sarif_files.append(sarif)
+        if on_command_line:
+            step = trivy_command_step(intent, target, index, sarif)
+        else:
+            step = _trivy_action_step(template, intent, target, index, sarif)
+        if index:
+            # Every target is scanned even when an earlier one fails; the job still fails.
+            step.insert(1, "if", "${{ !cancelled() }}")
+        new_steps = [step]
+        if sarif:
             upload = load_yaml(_template("upload-sarif.yml"))
             new_steps.append(_substitute(upload, {TARGET: target, "__SARIF__": sarif,
-                                                  "__CATEGORY__": f"trivy-{target_slug}"}))
-        if not intent.upload_sarif:  # the table goes to a file; the summary step prints it to the log too
-            inputs["output"] = f"${{{{ runner.temp }}}}/trivy-{index + 1}.txt"
-        else:
-            sarif_files.append(inputs["output"])
+                                                  "__CATEGORY__": sarif.removesuffix(".sarif")}))
         for offset, new in enumerate(new_steps):
             steps.insert(position + offset, new)
         position += len(new_steps)
@@ -282,6 +277,102 @@ def _fill_trivy(job: CommentedMap, intent: Intent, slug: str, catalog: Catalog) 
     summary["shell"] = "bash"
     summary["run"] = LiteralScalarString(_trivy_summary(sarif_files))
     steps.insert(position, summary)
+
+
+def _trivy_action_step(template: CommentedMap, intent: Intent, target: str, index: int,
+                       sarif: str | None) -> CommentedMap:
+    """trivy-action on one path (a file, a folder or the repository)."""
+    step = _substitute(copy.deepcopy(template), {TARGET: target})
+    inputs = step["with"]
+    if intent.mode == "fs":
+        inputs["scanners"] = ",".join(intent.scanners)
+    if intent.fail_on:
+        inputs["severity"] = ",".join(intent.fail_on)
+        inputs["exit-code"] = "1"
+    else:
+        inputs["exit-code"] = "0"
+        del inputs["severity"]
+    if index:
+        inputs["skip-setup-trivy"] = True  # installed by the first scan of this job
+    if sarif:
+        inputs["format"] = "sarif"
+        inputs["output"] = sarif
+        inputs["limit-severities-for-sarif"] = True
+    else:  # the table goes to a file; the summary step prints it to the log too
+        inputs["output"] = f"${{{{ runner.temp }}}}/trivy-{index + 1}.txt"
+    return step
+
+
+def _setup_trivy_step(version: str) -> CommentedMap:
+    """Install trivy once for the job's command-line scans, at the version trivy-action would use."""
+    step = CommentedMap()
+    step["name"] = f"Install trivy {version}"
+    step["uses"] = "aquasecurity/setup-trivy"  # pinned to a commit from the catalog by _pin_actions
+    step["with"] = CommentedMap([("version", version)])
+    return step
+
+
+# trivy names a finding's file relative to its scan target (a file's own name, for a file), so each
+# document's locations are made repository paths: the target itself for a file, under it for a folder.
+_SARIF_RELOCATE = ('(.runs[].results[]?.locations[]?.physicalLocation.artifactLocation) |= '
+                   '(.uri = (if $kind == "dir" then $target + "/" + .uri else $target end) | del(.uriBaseId))')
+# Merges the SARIF documents (one per file, possibly none) into one run: code scanning takes one run per
+# category. Rules are kept once by id; results name their rule by id (ruleIndex would point into another
+# document's rule list, so it is dropped).
+_SARIF_MERGE = ('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [{'
+                '"tool": {"driver": ((.[0].runs[0].tool.driver // {"name": "Trivy"}) + '
+                '{"rules": ([.[].runs[].tool.driver.rules // [] | .[]] | unique_by(.id))})}, '
+                '"results": [.[].runs[].results // [] | .[] | del(.ruleIndex)]}]}')
+
+
+def trivy_command_step(intent: Intent, target: str, index: int, sarif: str | None = None) -> CommentedMap:
+    """`trivy config|fs` on one target in a bash step; a glob is looped over as bash expands it on the runner.
+
+    `--` ends trivy's options, so a matching file named like a flag (`--config=x.yaml`, added by a fork's
+    pull request) is only ever a target. Every match is scanned even when one fails, and the step fails at
+    the end; a pattern that matches nothing says so in the log and the summary and passes. Findings go to
+    `$RUNNER_TEMP/trivy-N.txt` (the summary step prints them), or in SARIF mode into one merged SARIF file
+    with repository paths.
+    """
+    words = ["trivy", intent.mode]
+    if intent.mode == "fs":
+        words += ["--scanners", ",".join(intent.scanners)]
+    if intent.fail_on:
+        words += ["--exit-code", "1", "--severity", ",".join(intent.fail_on)]
+    else:
+        words += ["--exit-code", "0"]
+    words += ["--cache-dir", '"$RUNNER_TEMP/trivy-cache"']
+    parts = f'"$RUNNER_TEMP/trivy-{index + 1}.sarif.json"'
+    one = '"$RUNNER_TEMP/trivy-one.sarif"'
+    table = f'"$RUNNER_TEMP/trivy-{index + 1}.txt"'
+    glob = is_glob(target)
+    path = '"$target"' if glob else _quote(target)
+    if sarif:
+        body = [f"{' '.join(words)} --format sarif --output {one} -- {path} || status=1",
+                "kind=file",
+                f"if [ -d {path} ]; then kind=dir; fi",
+                f"jq --arg target {path} --arg kind \"$kind\" '{_SARIF_RELOCATE}' {one} >> {parts} || status=1"]
+    else:
+        body = [f"printf '%s:\\n' {path} >> {table}",
+                f"{' '.join(words)} -- {path} >> {table} || status=1"]
+    lines = ["status=0"] + ([f"printf '' > {parts}"] if sarif else [])
+    if glob:
+        lines += ["shopt -s globstar nullglob", "found=no", f"for target in {target}; do", "  found=yes",
+                  *("  " + line for line in body), "done",
+                  'if [ "$found" = no ]; then',
+                  f"  echo '::notice::{target} matches no file: nothing to scan.'",
+                  f"  echo '{target} matches no file: nothing to scan.' >> \"$GITHUB_STEP_SUMMARY\"",
+                  "fi"]
+    else:
+        lines += body
+    if sarif:
+        lines.append(f"jq -s '{_SARIF_MERGE}' {parts} > {sarif}")
+    lines.append('exit "$status"')
+    step = CommentedMap()
+    step["name"] = f"Scan {'the repository' if target == ROOT else target}"
+    step["shell"] = "bash"
+    step["run"] = LiteralScalarString("\n".join(lines) + "\n")
+    return step
 
 
 # SARIF results as markdown rows: file, line, rule, level, first line of the message (pipes escaped).
@@ -320,7 +411,8 @@ def _fill_actionlint(job: CommentedMap, intent: Intent) -> None:
         return
     step["name"] = "Lint " + ", ".join(intent.targets)
     step["with"]["files"] = ", ".join(
-        f"{t}/**/*.yml, {t}/**/*.yaml" if not re.search(r"\.ya?ml$", t) else t for t in intent.targets)
+        f"{t}/**/*.yml, {t}/**/*.yaml" if not re.search(r"\.ya?ml$", t) and not is_glob(t) else t
+        for t in intent.targets)
 
 
 def _substitute(node, values: dict[str, str]):
@@ -478,7 +570,9 @@ def _always_run(doc: CommentedMap, intent: Intent, tree: RepoTree, path: str) ->
     watched = _trigger_paths(intent, tree, path)
     if watched is None:
         return  # the whole repository: every pull request has something to scan
-    pathspec = " ".join(_quote(p.removesuffix("/**")) for p in watched if p)
+    # A glob is given to git with the `glob` magic, which reads `*` and `**` as bash's globstar does; as a plain
+    # pathspec `k8s/**/*.yaml` would miss a change to k8s/a.yaml and skip the scan.
+    pathspec = " ".join(_quote(f":(glob){p}" if is_glob(p) else p.removesuffix("/**")) for p in watched if p)
     for job in doc["jobs"].values():
         steps = job["steps"]
         checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))

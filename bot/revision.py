@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bot.catalog import Catalog
+from bot.globs import is_glob
 from bot.intent import Intent
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.request import (DEFAULT_TRIGGERS, Request, RequestError, parse_options, severities, QUOTED, SEVERITY_LIST)
@@ -121,6 +122,10 @@ def revise(text: str, before: Intent, after: Intent, tree: RepoTree, catalog: Ca
         raise RevisionError("the workflow has no trivy-action step to revise; ask for a new workflow instead")
     job = scans[0][0]
     steps = job["steps"]
+    added = [t for t in after.targets if t not in before.targets]
+    if any(is_glob(t) for t in added):
+        raise RevisionError("a glob is scanned by trivy's command line looping over the pattern, not by "
+                            "trivy-action (it takes one path); ask for a new workflow with every target instead")
     for target in [t for t in before.targets if t not in after.targets]:
         for step in [s for s in steps if _scan_ref(s) == target]:
             steps.remove(step)

@@ -10,10 +10,11 @@ from bot import preview as previews
 from bot.adapters.errors import ToolError
 from bot.checks import CheckContext, run_checks
 from bot.globs import is_glob
-from bot.intent import Intent
+from bot.intent import Intent, reads_file_named
 from bot.repotree import RepoTree
 from bot.report import OPENED, REJECTED, Report
-from bot.scope.steps import scanner_steps
+from bot.scope.later import later_files, with_later
+from bot.scope.steps import glob_matches, scanner_steps
 from bot.scope.model import EXACT, BROADER, MISMATCH, NARROWER, UNKNOWN, ScopeReport
 from bot.scope.verdict import compare
 from bot.workflow import Workflow, WorkflowError
@@ -28,7 +29,7 @@ def validate(report: Report, tree: RepoTree, services, preview: Future | None = 
     except WorkflowError as exc:
         return report.but(status=REJECTED, message=f"the generated workflow is not valid YAML: {exc}")
     steps = scanner_steps(workflow, with_draft)
-    scope = scope_for(intent, steps, with_draft)
+    scope = scope_for(intent, steps, with_draft, workflow)
     config = getattr(services, "config", None)
     ctx = CheckContext(workflow=workflow, tree=with_draft, scope=scope, tools=services.tools, intent=intent,
                        generated=True, catalog=services.catalog, config=config,
@@ -61,15 +62,45 @@ def understood_with_proof(intent: Intent, workflow: Workflow, scope, path: str) 
     return data
 
 
-def scope_for(intent: Intent, steps, tree: RepoTree) -> ScopeReport:
-    """The scope verdict for the request: each tool's steps against that tool's files, combined."""
+def scope_for(intent: Intent, steps, tree: RepoTree, workflow: Workflow | None = None) -> ScopeReport:
+    """The scope verdict for the request: each tool's steps against that tool's files, combined.
+
+    With the workflow, a glob target is proven as a pattern: files added later are in scope too.
+    """
     if not intent.scanners:  # a free-form request names no scanner whose files could be compared
         return compare(None, steps)
     # `checkov:kubernetes` narrows the files asked for; the steps record what checkov reads as `checkov`.
-    reports = [compare(part.requested_files(tree), steps, tool=part.tool,
-                       scanners=tuple(dict.fromkeys(s.partition(":")[0] for s in part.scanners)))
+    reports = [compare_part(part, steps, tree, workflow,
+                            scanners=tuple(dict.fromkeys(s.partition(":")[0] for s in part.scanners)))
                for part in intent.parts()]
     return reports[0] if len(reports) == 1 else combine(reports)
+
+
+def compare_part(part: Intent, steps, tree: RepoTree, workflow: Workflow | None,
+                 scanners: tuple[str, ...] | None = None, basis: str | None = None) -> ScopeReport:
+    """One tool's steps against its requested files; a glob target must hold for files added later.
+
+    When today's verdict is exact and a target is a glob, the steps are read again on the tree plus
+    hypothetical later files (bot.scope.later): a step that scans today's matches one by one, or a pattern
+    or folder wider or narrower than the one asked for, is not exact, and the later files are named.
+    """
+    scanners = scanners or part.scanners
+    report = compare(part.requested_files(tree), steps, tool=part.tool, scanners=scanners, basis=basis)
+    patterns = [t for t in part.targets if is_glob(t)]
+    if workflow is None or not patterns or report.verdict != EXACT:
+        return report
+    roots = [root for step in report.steps for root in step.roots]
+    files = later_files(tree, patterns, roots, lambda path, where: reads_file_named(part, path, where))
+    if not files:
+        return report
+    bigger = with_later(tree, files)
+    again = compare(part.requested_files(bigger), scanner_steps(workflow, bigger), tool=part.tool,
+                    scanners=scanners, basis=basis)
+    if again.verdict == EXACT:
+        return report
+    later = tuple(sorted(p for p in (*again.extra, *again.missing) if p in files))
+    return replace(report, verdict=again.verdict, extra=again.extra, missing=again.missing,
+                   problems=report.problems + again.problems, later=later)
 
 
 _WORST = (EXACT, NARROWER, BROADER, MISMATCH, UNKNOWN)
@@ -112,10 +143,12 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
         def scan(target: str) -> dict:
             return tools.trivy_scan(intent.mode, target, intent.scanners, root)  # as the recipe's step runs it
 
+        # A glob is scanned as the recipe's loop scans it: each match (file or folder) on its own.
+        targets = [m for t in intent.targets for m in (glob_matches(tree, t) if is_glob(t) else (t,))]
         with ThreadPoolExecutor(max_workers=2) as pool:  # each with this thread's context (the job's deadline)
-            contexts = [contextvars.copy_context() for _ in intent.targets]
-            outputs = list(pool.map(lambda context, target: context.run(scan, target), contexts, intent.targets))
-        parts = [part for target, output in zip(intent.targets, outputs)
+            contexts = [contextvars.copy_context() for _ in targets]
+            outputs = list(pool.map(lambda context, target: context.run(scan, target), contexts, targets))
+        parts = [part for target, output in zip(targets, outputs)
                  for part in previews.from_trivy(target, tree.is_file(target), output)]
         return previews.merge("trivy", parts, intent.fail_on, previews.trivy_version(outputs[0]))
     except ToolError as exc:

@@ -423,6 +423,10 @@ RECIPES = [
     "add checkov scan for k8s/api.yaml",
     "add yamllint check for k8s/api.yaml",
     "add trivy and checkov scan for k8s/api.yaml",
+    # a glob: setup-trivy and trivy's command line looping over the pattern (table, or merged SARIF)
+    "add trivy scan for `k8s/*.yaml`",
+    "add trivy fs misconfig scan for `k8s/*.yaml` and k8s/api.yaml with sarif upload fail on medium",
+    "add trivy and yamllint scan for `k8s/*.yaml`",
 ]
 GATE_SOURCE = "git+https://github.com/example-org/vibeops@" + "0123456789abcdef" * 2 + "01234567"
 

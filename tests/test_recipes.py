@@ -404,7 +404,9 @@ def test_slug_is_stable_and_path_derived(tree):
 def test_long_target_lists_are_truncated_with_a_hash():
     files = {f"deploy/service-number-{n}/manifest.yaml": K8S for n in range(12)}
     tree = RepoTree.from_mapping(files)
-    intent = resolve_intent(parse_request("add trivy scan for deploy/*/manifest.yaml"), tree)
+    named = " and ".join(sorted(files))  # named one by one (a glob would stay one pattern)
+    intent = resolve_intent(parse_request(f"add trivy scan for {named}"), tree)
+    assert len(intent.targets) == 12
     slug = slug_for(intent)
     digest = hashlib.sha256("\n".join(intent.targets).encode()).hexdigest()[:8]
     assert len(slug) <= 48
@@ -420,7 +422,7 @@ def test_long_target_lists_are_truncated_with_a_hash():
     assert parsed(draft).doc["name"] == "trivy config scan for deploy/service-number-0/manifest.yaml and 11 more"
     assert list(parsed(draft).doc["on"]["pull_request"]["paths"])[-1] == draft.path
 
-    fewer = resolve_intent(parse_request("add trivy scan for deploy/service-number-[0-9]/manifest.yaml"), tree)
+    fewer = resolve_intent(parse_request("add trivy scan for " + " and ".join(sorted(files)[:10])), tree)
     assert slug_for(fewer) != slug
     assert len(slug_for(fewer)) <= 48
 

@@ -112,15 +112,59 @@ SHAPES = [
      ["docker/api/Dockerfile", "docker/web/Dockerfile", "k8s/api.yaml", "k8s/db.yaml"]),
     ("checkov", "add checkov scan for the repository", None,  # its own workflow is a GitHub Actions file
      [".github/workflows/vibeops-checkov-repo.yml", "docker/api/Dockerfile", "docker/web/Dockerfile", "infra/main.tf", "k8s/api.yaml", "k8s/db.yaml"]),
+    # trivy: a file, files or a folder through trivy-action; a glob through trivy's command line, looping
+    # over the pattern on the runner (issue 15 §4), so `vibeops check --requested GLOB` proves the pattern.
+    ("trivy", "add trivy scan for k8s/api.yaml", ["k8s/api.yaml"], ["k8s/api.yaml"]),
+    ("trivy", "add trivy scan for k8s/api.yaml and docker/api/Dockerfile", ["k8s/api.yaml", "docker/api/Dockerfile"],
+     ["docker/api/Dockerfile", "k8s/api.yaml"]),
+    ("trivy", "add trivy scan for k8s", ["k8s"], ["k8s/api.yaml", "k8s/db.yaml"]),
+    ("trivy", "add trivy scan for `k8s/*.yaml`", ["k8s/*.yaml"], ["k8s/api.yaml", "k8s/db.yaml"]),
+    ("trivy", "add trivy scan for `**/Dockerfile` with sarif upload", ["**/Dockerfile"],
+     ["docker/api/Dockerfile", "docker/web/Dockerfile"]),
+    ("trivy", "add trivy scan for `k8s/*.yaml` and infra/main.tf", ["k8s/*.yaml", "infra/main.tf"],
+     ["infra/main.tf", "k8s/api.yaml", "k8s/db.yaml"]),
+    ("trivy", "add trivy scan for the repository", ["."],
+     ["docker/api/Dockerfile", "docker/web/Dockerfile", "infra/main.tf", "k8s/api.yaml", "k8s/db.yaml"]),
+    ("trivy", "add trivy fs misconfig scan for k8s/api.yaml", None, ["k8s/api.yaml"]),
+    ("trivy", "add trivy fs misconfig scan for docker", None, ["docker/api/Dockerfile", "docker/web/Dockerfile"]),
+    ("trivy", "add trivy fs misconfig scan for `k8s/*.yaml` report only", None, ["k8s/api.yaml", "k8s/db.yaml"]),
+    ("trivy", "add trivy fs misconfig scan for `docker/*/Dockerfile` with sarif upload", None,
+     ["docker/api/Dockerfile", "docker/web/Dockerfile"]),
+    ("trivy", "add trivy fs misconfig scan for the repository", None,
+     ["docker/api/Dockerfile", "docker/web/Dockerfile", "infra/main.tf", "k8s/api.yaml", "k8s/db.yaml"]),
+    # actionlint on workflow files (the repository gets two; see WORKFLOWS)
+    ("actionlint", "add actionlint check for .github/workflows/ci.yml", [".github/workflows/ci.yml"],
+     [".github/workflows/ci.yml"]),
+    ("actionlint", "add actionlint check for .github/workflows/ci.yml and .github/workflows/release.yaml",
+     [".github/workflows/ci.yml", ".github/workflows/release.yaml"],
+     [".github/workflows/ci.yml", ".github/workflows/release.yaml"]),
+    ("actionlint", "add actionlint check for `.github/workflows/*.yml`", [".github/workflows/*.yml"],
+     [".github/workflows/ci.yml", ".github/workflows/vibeops-actionlint-github-workflows.yml"]),
+    ("actionlint", "add actionlint check", [".github/workflows"],
+     [".github/workflows/ci.yml", ".github/workflows/release.yaml", ".github/workflows/vibeops-actionlint.yml"]),
 ]
+# Workflow files for the actionlint shapes (the other tools' repositories have none but their own).
+WORKFLOWS = {
+    ".github/workflows/ci.yml": "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-24.04\n"
+                                "    steps:\n      - run: echo test\n",
+    ".github/workflows/release.yaml": "name: release\non: workflow_dispatch\npermissions: {}\njobs:\n  build:\n"
+                                      "    runs-on: ubuntu-24.04\n    steps:\n      - run: echo build\n",
+}
 
 
 @pytest.mark.parametrize("tool, text, requested, scope", SHAPES, ids=[s[1][4:] for s in SHAPES])
 def test_recipe_passes_every_check_and_is_proven_exact(repo, tool, text, requested, scope):
     if getattr(TOOLS, tool) is None and not _CI:
         pytest.skip(f"{tool} is not installed (make test installs it)")
+    if tool == "actionlint":
+        for name, body in WORKFLOWS.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(body)
+        git(repo, "add", "-A")
+        git(repo, "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qm", "workflows")
     report = run(repo, text)
-    assert report["generator"] == f"recipe:{tool}" and report["llm"] is None  # zero model tokens
+    generator = {"trivy": "recipe:trivy-fs" if " fs " in text else "recipe:trivy-config"}.get(tool, f"recipe:{tool}")
+    assert report["generator"] == generator and report["llm"] is None  # zero model tokens
     assert report["scope"]["verdict"] == "exact" and report["scope"]["scanned"] == scope
     for check in report["checks"]:
         assert check["ok"], check
@@ -132,6 +176,12 @@ def test_recipe_passes_every_check_and_is_proven_exact(repo, tool, text, request
     if requested is not None:
         audit = checked(repo, report, tool, requested)
         assert audit["scope"]["verdict"] == "exact" and audit["scope"]["scanned"] == scope
+    if tool == "trivy":  # a glob keeps its meaning: trivy's own loop over the pattern, never today's files
+        globbed = [t for t in report["intent"]["targets"] if "*" in t]
+        workflow = report["workflow_text"]
+        assert ("aquasecurity/setup-trivy@" in workflow) == bool(globbed)
+        for pattern in globbed:
+            assert f"for target in {pattern}; do" in workflow and pattern in workflow.split("jobs:")[0]
 
 
 @needs["checkov"]
@@ -148,6 +198,22 @@ def test_several_tools_get_one_job_each_and_each_is_exact(repo):
         assert checked(repo, report, tool, ["k8s"])["scope"]["verdict"] == "exact"
     assert {f["path"] for f in report["preview"]["files"]} == {"k8s/api.yaml", "k8s/db.yaml"}
     assert any(x["id"].startswith("checkov/CKV_K8S") for f in report["preview"]["files"] for x in f["findings"])
+
+
+@pytest.mark.parametrize("other", ["yamllint", "checkov", "hadolint"])
+def test_trivy_with_another_tool_keeps_a_glob_in_every_job(repo, other):
+    if getattr(TOOLS, other) is None and not _CI:
+        pytest.skip(f"{other} is not installed (make test installs it)")
+    pattern = "docker/*/Dockerfile" if other == "hadolint" else "k8s/*.yaml"
+    report = run(repo, f"add trivy and {other} scan for `{pattern}`")
+    assert report["generator"] == f"recipe:trivy-config-{other}"
+    assert all(c["ok"] for c in report["checks"]), [c for c in report["checks"] if not c["ok"]]
+    workflow = report["workflow_text"]
+    assert f"for target in {pattern}; do" in workflow and "aquasecurity/trivy-action" not in workflow
+    scanned = report["scope"]["scanned"]
+    for tool in ("trivy", other):
+        audit = checked(repo, report, tool, [pattern])
+        assert audit["scope"]["verdict"] == "exact" and audit["scope"]["scanned"] == scanned
 
 
 def test_a_combination_misreading_one_tool_is_not_exact(repo):

@@ -8,11 +8,14 @@ already folded into the invocation by the scope engine) is passed, as flags.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from bot.adapters.errors import ToolError
 from bot.checks import CheckContext, dynamic_scope_tools
 from bot.findings import Finding, Severity
+from bot.globs import is_glob
 from bot.repotree import normalize
+from bot.scope.steps import glob_matches
 
 ID = "dynamic-scope"
 _MODES = {"config": "config", "fs": "fs", "repo": "fs", "rootfs": "fs"}
@@ -62,6 +65,12 @@ def _reported_files(ctx: CheckContext, invocation, checkout: str) -> frozenset[s
     target_repo = normalize(posixpath.relpath(invocation.targets[0], checkout))
     if target_repo.startswith(".."):
         return None
+    if is_glob(target_repo):  # the shell hands trivy each match (a loop over the pattern): run it on each
+        found: set[str] = set()
+        for match in glob_matches(ctx.tree, target_repo):
+            one = replace(invocation, targets=(posixpath.join(checkout, match),))
+            found |= _reported_files(ctx, one, checkout) or set()
+        return frozenset(found)
     target = posixpath.relpath(invocation.targets[0], cwd)
     output = ctx.tools.trivy_scan(_MODES[invocation.mode], target, ("misconfig",),
                                   str(ctx.tree.root / rel_cwd) if rel_cwd != "." else str(ctx.tree.root),

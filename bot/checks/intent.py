@@ -32,6 +32,7 @@ _FLAG = r"(?:^|\s)(?:{names})(?:=|\s+)(['\"]?)([\w,.-]+)\1"
 _SEVERITY_FLAG = re.compile(_FLAG.format(names="--severity|-s"))
 _EXIT_FLAG = re.compile(_FLAG.format(names="--exit-code"))
 _FORMAT_FLAG = re.compile(_FLAG.format(names="--format|-f"))
+_TRIVY_WORD = re.compile(r"(?:^|[\s/;&|(])trivy\s")
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,9 @@ def _fail_evidence(tool: str, step: Step, intent, request, workflow: Workflow) -
         severity = inputs.get("severity", env.get("TRIVY_SEVERITY"))
         line = _line(step, "severity" if "severity" in inputs else "exit-code")
     else:
-        exit_match, sev_match = _EXIT_FLAG.search(run), _SEVERITY_FLAG.search(run)
+        # Only the trivy command lines: `shopt -s globstar` or `set -e` elsewhere is no trivy flag.
+        commands = _trivy_lines(run)
+        exit_match, sev_match = _EXIT_FLAG.search(commands), _SEVERITY_FLAG.search(commands)
         exit_code = exit_match.group(2) if exit_match else str(env.get("TRIVY_EXIT_CODE", "0"))
         severity = sev_match.group(2) if sev_match else env.get("TRIVY_SEVERITY")
         line = step.line
@@ -195,10 +198,15 @@ def _sarif_evidence(steps: list[Step], scanner: dict, request) -> list[Evidence]
     return []
 
 
+def _trivy_lines(run: str) -> str:
+    """The lines of a script that run trivy (continuations joined): `shopt -s` or `[ -f x ]` elsewhere is no flag."""
+    return "\n".join(line for line in run.replace("\\\n", " ").splitlines() if _TRIVY_WORD.search(line))
+
+
 def _writes_sarif(step: Step) -> bool:
     if step.uses:
         return str(step.with_.get("format", "")).lower() == "sarif"
-    match = _FORMAT_FLAG.search(str(step.data.get("run") or ""))
+    match = _FORMAT_FLAG.search(_trivy_lines(str(step.data.get("run") or "")))
     return bool(match and match.group(2).lower() == "sarif")
 
 

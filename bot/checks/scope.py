@@ -22,16 +22,23 @@ def run(ctx: CheckContext) -> list[Finding]:
     ]
     if report.verdict in (None, EXACT, UNKNOWN):
         return findings
+    later = (f" ({', '.join(report.later[:3])}{' …' if len(report.later) > 3 else ''}: a file that does not exist "
+             f"yet, standing for one added later; a glob is proven as a pattern, not as today's matches)"
+             if report.later else "")
     if report.verdict in (BROADER, MISMATCH):
         findings.append(Finding(
             ID, "scans-extra-files", Severity.ERROR,
-            f"scans {len(report.extra)} file(s) that were not requested: {_list(report.extra)}",
-            path, _first_line(ctx), hint="Point each scan at the requested files, not their directory."))
+            f"scans {len(report.extra)} file(s) that were not requested: {_list(report.extra)}"
+            + (later if set(report.later) & set(report.extra) else ""),
+            path, _first_line(ctx), hint="Point each scan at the requested files (or the requested pattern itself), "
+                                         "not their directory."))
     if report.verdict in (NARROWER, MISMATCH):
         findings.append(Finding(
             ID, "misses-requested-files", Severity.ERROR,
-            f"does not scan {len(report.missing)} requested file(s): {_list(report.missing)}",
-            path, _first_line(ctx), hint="Add a scan for each missing file."))
+            f"does not scan {len(report.missing)} requested file(s): {_list(report.missing)}"
+            + (later if set(report.later) & set(report.missing) else ""),
+            path, _first_line(ctx), hint="Add a scan for each missing file; for a glob, scan the pattern itself "
+                                         "(a loop over it), so files added later are scanned too."))
     return findings
 
 

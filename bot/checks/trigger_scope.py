@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from bot.checks import CheckContext
 from bot.findings import Finding, Severity
-from bot.globs import github_filter_match
+from bot.globs import github_filter_match, is_glob
+from bot.scope.later import witnesses
 from bot.workflow import line_of
 
 ID = "trigger-scope"
@@ -64,6 +65,8 @@ def run(ctx: CheckContext) -> list[Finding]:
                         "files does not start it, so it cannot gate pull requests",
                         ctx.workflow.path, line_of(ctx.workflow.doc, "on"),
                         hint="Add `pull_request` with a `paths:` filter covering the scanned files.")]
+    # A glob requested is a pattern: a file added later that matches it must start the workflow too.
+    later = [w for t in (ctx.intent.targets if ctx.intent is not None else ()) if is_glob(t) for w in witnesses(t)]
     findings = []
     for trigger in present:
         spec = triggers[trigger]
@@ -74,6 +77,14 @@ def run(ctx: CheckContext) -> list[Finding]:
                     f"`on.{trigger}.{key}` must be a list of path patterns, not {type(spec.get(key)).__name__}",
                     ctx.workflow.path, line_of(spec, key), hint=f"Write `{key}:` as a list, e.g. `- 'k8s/**'`."))
         missed = [p for p in watched if not triggers_on(p, triggers[trigger])]
+        unseen = [p for p in later if not triggers_on(p, triggers[trigger])]
+        if unseen and not missed:
+            findings.append(Finding(
+                ID, "later-file-not-triggered", Severity.ERROR,
+                f"`{trigger}` filters leave out files added later that match the requested pattern, so adding "
+                f"one never runs the scan: e.g. {unseen[0]}", ctx.workflow.path,
+                line_of(on, trigger) if isinstance(on, Mapping) else line_of(ctx.workflow.doc, "on"),
+                hint="Put the requested pattern itself (or its folder with `/**`) in the trigger's `paths:`."))
         if missed:
             shown = ", ".join(missed[:_MAX_LISTED]) + (f" and {len(missed) - _MAX_LISTED} more"
                                                        if len(missed) > _MAX_LISTED else "")

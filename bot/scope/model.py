@@ -83,6 +83,7 @@ class ScopeReport:
     problems: tuple[str, ...] = ()
     tool: str | None = None  # the scanner whose steps were compared (None: every step)
     basis: str | None = None  # why that tool: given with --tool, inferred (and how), or the request's
+    later: tuple[str, ...] = ()  # hypothetical files added later (bot.scope.later) among extra/missing
 
     def to_dict(self) -> dict:
         return {
@@ -95,4 +96,5 @@ class ScopeReport:
             "missing": list(self.missing),
             "steps": [s.to_dict() for s in self.steps],
             "problems": list(self.problems),
+            "later": list(self.later),
         }

@@ -595,6 +595,11 @@ def _checkov_framework_reads(invocation: Invocation, path: str, tree: RepoTree, 
     return bool(found & set(invocation.frameworks))
 
 
+def glob_matches(tree: RepoTree, pattern: str) -> tuple[str, ...]:
+    """What bash (globstar, nullglob) hands a command for `pattern`: the matching files and folders, sorted."""
+    return tuple(sorted({*tree.glob(pattern), *shell_glob_dirs(tree, pattern)}))
+
+
 def shell_glob_dirs(tree: RepoTree, pattern: str) -> list[str]:
     """The folders a shell glob matches (bash: `*` stays in one segment, hidden names need a leading dot)."""
     pattern = pattern.rstrip("/")

@@ -6,6 +6,7 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 
+from bot.globs import is_glob
 from bot.repotree import RepoTree
 from bot.scope.context import WORKSPACE, StepContext, resolve_value
 from bot.scope.argv import parse
@@ -62,6 +63,12 @@ def from_action(uses: str, inputs: Mapping, ctx: StepContext, tree: RepoTree) ->
                 env[var] = resolve_value(value, ctx.env)
     except Unresolved as exc:
         return Invocation("trivy", "unknown", unresolved=str(exc))
+    if is_glob(target) and scan_type in PATH_MODES:
+        # entrypoint.sh passes scan-ref quoted ("$scanRef"): trivy gets the pattern as one path and finds no
+        # such file. A glob needs trivy's command line in a loop (what the recipes write).
+        return Invocation("trivy", PATH_MODES[scan_type],
+                          note=f"trivy-action gives scan-ref `{target}` to trivy as one path, not a pattern, so "
+                               "trivy finds no such file and scans nothing")
     argv = ["trivy", scan_type, target]
     # The action runs in the workspace root, whatever `working-directory` says for run steps.
     return _from_argv(argv, WORKSPACE, env, ctx, tree)
