@@ -109,6 +109,10 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                     problems.append(f"`{raw}` matches {_some(unread)}, which {part.tool} does not read; "
                                     "narrow the pattern.")
             resolved = [normalize(raw.strip())]
+        elif "helm" in request.tools and request.recipe and resolved:
+            problem, resolved = _helm_chart_targets(raw, resolved, tree, alone=len(request.tools) <= 1)
+            if problem:
+                problems.append(problem)
         elif request.tool == "hadolint" and len(request.tools) <= 1 and resolved:
             # hadolint takes files: a folder means the Dockerfiles in it today, one step each.
             expanded = [f for t in resolved for f in
@@ -146,12 +150,36 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         problems.extend(f"hadolint takes Dockerfiles, not folders: name the Dockerfiles in `{t}`, or ask for "
                         "hadolint on its own (it then lints each Dockerfile in the folder)."
                         for t in intent.targets if tree.is_dir(t))
+    if request.recipe and "helm" in intent.tools:
+        problems.extend(f"`{t}`: helm lint takes chart folders, not patterns; name the charts, or the folder that "
+                        "holds them (`add helm lint for charts`)." for t in intent.targets if is_glob(t))
     if _recipe_tools(request):
         for part in intent.parts():
             problems.extend(_unreadable_targets(part, tree))
     if problems:
         raise IntentError(problems)
     return intent
+
+
+def _helm_chart_targets(raw: str, resolved: list[str], tree: RepoTree, alone: bool) -> tuple[str | None, list[str]]:
+    """`helm lint` takes chart folders: a folder that holds charts means each chart in it (helm on its own)."""
+    charts = sorted(helm_chart_roots(tree))
+    found: list[str] = []
+    for target in resolved:
+        if target in charts:
+            found.append(target)
+            continue
+        inside = [c for c in charts if target == ROOT or c.startswith(target + "/")] if tree.is_dir(target) else []
+        where = "the repository" if target == ROOT else f"`{target}`"
+        if not inside:
+            return (f"helm lint takes a chart folder (one with Chart.yaml), and {where} is not one"
+                    + (f"; charts here: {', '.join(f'`{c}`' for c in charts[:5])}." if charts else
+                       "; there is no Helm chart in the repository.")), []
+        if not alone:
+            return (f"helm lint takes chart folders: name the charts in {where} "
+                    f"({', '.join(f'`{c}`' for c in inside[:5])}), or ask for helm on its own."), []
+        found += inside
+    return None, found
 
 
 def _recipe_tools(request: Request) -> bool:
