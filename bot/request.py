@@ -1025,7 +1025,11 @@ def read(text: str) -> Request:
     i = 0
     while i < len(toks):
         span = _next_span(s, i)
-        s.spans.append(span)
+        merged = _korean_kind_after_path(s, span)
+        if merged is not None:  # `charts/shop 차트에`: the chart charts/shop, not every chart
+            s.spans[-1] = span = merged
+        else:
+            s.spans.append(span)
         if span.field == "verb":
             s.verb_seen = True
         if span.field in ("targets",):
@@ -1038,6 +1042,18 @@ def read(text: str) -> Request:
             s.target_pos = False
         i = span.end
     return _assemble(cleaned, s)
+
+
+def _korean_kind_after_path(s: _State, span: _Span) -> _Span | None:
+    """A Korean `차트에` right after a path names that path's kind (`charts/shop 차트에 …`), not every chart."""
+    previous = s.spans[-1] if s.spans else None
+    if (span.field != "targets" or not isinstance(span.value, Target) or span.value.kind != "chart"
+            or span.value.path != "." or span.end - span.start != 1 or not _korean(s.toks[span.start])
+            or previous is None
+            or previous.field != "targets" or not isinstance(previous.value, Target)
+            or previous.value.kind != "path"):
+        return None
+    return _Span(previous.start, span.end, "targets", Target("chart", previous.value.path.rstrip("/"), ""))
 
 
 def _next_span(s: _State, i: int) -> _Span:
