@@ -15,7 +15,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from bot.catalog import Catalog
 from bot.intent import WORKFLOWS_DIR, Intent
 from bot.globs import is_glob
-from bot.releases import RELEASES, install_script as release_install, program as release_program
+from bot.releases import (CT_FILES, CT_PATH, RELEASES, install_script as release_install,
+                          program as release_program)
 from bot.repotree import ROOT, RepoTree
 from bot.workflow import dump_yaml, load_yaml
 
@@ -191,6 +192,8 @@ def _describe(intent: Intent, shown_targets: int = 3) -> str:
         what = f"{intent.tool} {'scan' if intent.tool == 'checkov' else 'check'}"
     elif intent.tool == "helm":
         what = "helm lint"
+    elif intent.tool == "chart-testing":
+        what = "ct lint"
     else:
         what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"
     shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:shown_targets])
@@ -525,6 +528,8 @@ _KUBECONFORM_TOTALS = ('.summary? // empty | "\\(.valid) valid, \\(.invalid) inv
 # helm lint's lines `[LEVEL] path: message`, and `==> Linting CHART` to say which chart they belong to.
 _HELM_ROWS = (r"s/^==> Linting \(.*\)$/| \1 | chart | linted |/p",
               r"s/^\[\([A-Z]*\)\] \([^:]*\): \(.*\)$/| \2 | \1 | \3 |/p")
+# ct's verdict per chart: ` ✔︎ shop => (version: "0.1.0", path: "charts/shop")`, ✖︎ and the reason on failure.
+_CT_ROW = r's/^ *\([^ ]*\) [^ ]* => (version: "[^"]*", path: "\([^"]*\)")\(.*\)$/| \2 | \1 | ct lint\3 |/p'
 
 
 def release_notes(intent: Intent) -> list[str]:
@@ -536,6 +541,13 @@ def release_notes(intent: Intent) -> list[str]:
             notes.append(f"{tool} {release.version} has no wheel on the package index: the workflow downloads its "
                          f"release tarball to a file and checks it with `sha256sum --check` against the sha256 "
                          f"written in the workflow before extracting the binary; nothing is piped to a shell.")
+        if tool == "chart-testing":
+            count = sum(1 for line in lock_text(tool).splitlines() if line and not line.startswith("#"))
+            notes.append(f"ct runs helm {RELEASES['helm'].version} (verified the same way) and yamllint and yamale, "
+                         f"installed with `pip install --require-hashes`: {count} package(s), each pinned by version "
+                         "and sha256. It lints exactly the charts named with `--charts`, without maintainer "
+                         "validation (which calls GitHub) or the version-increment check (which needs the target "
+                         "branch).")
         if tool == "kubeconform":
             notes.append("kubeconform fetches the Kubernetes JSON schemas it validates against from its default "
                          "schema location on the runner; `-strict` also rejects fields the schema does not know.")
@@ -548,6 +560,12 @@ def release_scan_command(intent: Intent, target: str) -> str:
     if intent.tool == "kubeconform":
         words = [release_program("kubeconform"), "-strict", "-summary", "-output", "json", shown]
         return " ".join(words) + ' | tee -a "$RUNNER_TEMP/kubeconform.json"'
+    if intent.tool == "chart-testing":  # ct finds helm, yamllint and yamale by name: for this command only
+        schema, lintconf = CT_FILES
+        words = [f'PATH="{CT_PATH}"', release_program("chart-testing"), "lint", "--charts", shown,
+                 "--validate-maintainers=false", "--check-version-increment=false",
+                 "--chart-yaml-schema", f'"{schema}"', "--lint-conf", f'"{lintconf}"']
+        return " ".join(words) + ' | tee -a "$RUNNER_TEMP/chart-testing.txt"'
     # helm lint fails on errors; --strict fails on warnings too (asked for by MEDIUM or lower).
     strict = bool(intent.fail_on) and max(_SEVERITIES.index(s) for s in intent.fail_on) >= _SEVERITIES.index("MEDIUM")
     words = [release_program("helm"), "lint", *(["--strict"] if strict else []), shown]
@@ -572,17 +590,19 @@ def _release_summary(tool: str) -> str:
             "  fi",
             '} >> "$GITHUB_STEP_SUMMARY"',
         ]) + "\n"
-    log = '"$RUNNER_TEMP/helm.txt"'
+    log = f'"$RUNNER_TEMP/{tool}.txt"'
+    label = "helm lint" if tool == "helm" else "ct lint"
+    rows = " ".join(f"-e '{row}'" for row in (_HELM_ROWS + (_CT_ROW,) if tool == "chart-testing" else _HELM_ROWS))
     return "\n".join([
         "{",
-        '  echo "### helm lint findings"',
+        f'  echo "### {label} findings"',
         "  echo",
         f"  if grep -q . {log}; then",
         "    echo '| file | level | message |'",
         "    echo '|---|---|---|'",
-        f"    sed -n -e 's/|/\\\\|/g' -e '{_HELM_ROWS[0]}' -e '{_HELM_ROWS[1]}' {log}",
+        f"    sed -n -e 's/|/\\\\|/g' {rows} {log}",
         "  else",
-        "    echo 'helm lint wrote nothing.'",
+        f"    echo '{label} wrote nothing.'",
         "  fi",
         '} >> "$GITHUB_STEP_SUMMARY"',
     ]) + "\n"
@@ -592,6 +612,8 @@ def _fill_release_tool(job: CommentedMap, intent: Intent, tree: RepoTree) -> Non
     steps = job["steps"]
     install = next(s for s in steps if s.get("run") == "__INSTALL__")
     install["run"] = LiteralScalarString(release_install(intent.tool))
+    for pip in (s for s in steps if s.get("run") == "__PIP__"):  # chart-testing: yamllint and yamale
+        pip["run"] = LiteralScalarString(_install_script(intent.tool))
     template = next(s for s in steps if s.get("run") == "__SCAN__")
     position = steps.index(template)
     del steps[position]

@@ -1,10 +1,10 @@
-"""kubeconform and helm lint recipes: release tarballs pinned by sha256, verified before they are extracted.
+"""kubeconform, helm lint and chart-testing recipes: release tarballs pinned by sha256, verified first.
 
 Each recipe, for each target shape, is generated with zero model tokens, passes every check the other
 recipes pass (actionlint and zizmor with the real binaries, scope, trigger-scope, intent, policy,
 guardrails), and `vibeops check` proves it exact. The guardrails accept a download only as a verified
-release download of a pinned tool; every way around that is rejected by rule. kube-linter and
-chart-testing stay refused: no digest of theirs could be established from named sources.
+release download of a pinned tool; every way around that is rejected by rule. kube-linter stays
+refused: no digest of its release assets could be established from two named sources.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from bot.catalog import default_catalog
 from bot.intent import IntentError, resolve_intent
 from bot.recipes import render
-from bot.releases import RELEASES, install_script
+from bot.releases import CT_PATH, RELEASES, install_script
 from bot.repotree import RepoTree
 from bot.request import NO_HONEST_PIN, RequestError, parse_request
 from bot.workflow import Workflow
@@ -107,6 +107,9 @@ SHAPES = [
     ("helm", "add helm lint for charts", None, sorted(CART + SHOP)),  # the folder: each chart in it
     ("helm", "add helm lint for the helm charts", None, sorted(CART + SHOP)),
     ("helm", "add helm lint for the repository", None, sorted(CART + SHOP)),
+    ("chart-testing", "add chart-testing for charts/shop", ["charts/shop"], SHOP),
+    ("chart-testing", "ct lint charts/shop and charts/cart", ["charts/shop", "charts/cart"], sorted(CART + SHOP)),
+    ("chart-testing", "add chart-testing for the helm charts", None, sorted(CART + SHOP)),
 ]
 
 
@@ -121,8 +124,8 @@ def test_recipe_passes_every_check_and_is_proven_exact(repo, tool, text, request
     assert {"actionlint", "zizmor", "scope", "trigger-scope", "intent", "policy", "guardrails"} <= ids
     assert report["preview"]["error"] == f"no preview: {tool} is not installed"  # a line, not a failure
     text = report["workflow_text"]
-    release = RELEASES[tool]
-    assert release.url in text and release.sha256 in text and "| sha256sum --check --strict" in text
+    for release in (RELEASES[tool], RELEASES["helm"]) if tool == "chart-testing" else (RELEASES[tool],):
+        assert release.url in text and release.sha256 in text and "| sha256sum --check --strict" in text
     for forbidden in ("latest", "docker run", "docker://", "sudo"):
         assert forbidden not in text
     assert not re.search(r"\|\s*(?:sh|bash)\b", text)  # nothing is piped into a shell
@@ -190,6 +193,8 @@ def test_combinations_get_one_job_per_tool_each_exact(repo):
     ("create github action for security check by kubeconform @k8s/api.yaml", "kubeconform", ["k8s/api.yaml"]),
     ("charts 폴더의 차트에 helm lint 추가해줘", "helm", ["charts/cart", "charts/shop"]),
     ("please add a kubeconform check for the k8s folder nightly", "kubeconform", ["k8s"]),
+    ("charts/shop 차트에 chart-testing 추가해줘", "chart-testing", ["charts/shop"]),
+    ("ct lint the chart charts/cart", "chart-testing", ["charts/cart"]),
 ])
 def test_english_and_korean_phrasings_reach_the_recipe(repo, text, tool, targets):
     report = run(repo, text)
@@ -217,8 +222,7 @@ def test_required_check_and_schedule_shapes(repo):
 
 @pytest.mark.parametrize("text, message", [
     ("add kube-linter check for k8s", "There is no built-in recipe for kube-linter: no honest pin"),
-    ("add chart-testing for charts/shop", "There is no built-in recipe for chart-testing: no honest pin"),
-    ("add ct lint for charts/shop", "There is no built-in recipe for chart-testing: no honest pin"),
+    ("add chart-testing for k8s", "ct lint takes a chart folder (one with Chart.yaml), and `k8s` is not one"),
     ("add helm lint for k8s", "helm lint takes a chart folder (one with Chart.yaml), and `k8s` is not one"),
     ("add helm lint for `charts/*/Chart.yaml`", "helm lint takes chart folders, not patterns"),
     ("add helm and trivy scan for charts", "helm lint takes chart folders: name the charts in `charts`"),
@@ -235,7 +239,7 @@ def test_requests_no_recipe_can_prove_are_refused_and_nothing_is_written(repo, t
 
 
 def test_refused_tools_are_left_to_the_model_with_the_reason():
-    assert set(NO_HONEST_PIN) == {"kube-linter", "chart-testing"}
+    assert set(NO_HONEST_PIN) == {"kube-linter"}
     for tool in NO_HONEST_PIN:
         with pytest.raises(RequestError, match="two independent named sources"):
             parse_request(f"add {tool} check for k8s")
@@ -281,19 +285,20 @@ def _tarball(tmp_path: Path, member: str, content: bytes) -> bytes:
 @pytest.mark.parametrize("tool", sorted(RELEASES))
 def test_a_substituted_download_stops_the_step_before_anything_is_extracted(tmp_path, tool):
     release = RELEASES[tool]
-    evil = _tarball(tmp_path, release.member, b"#!/bin/sh\necho pwned\n")
+    evil = _tarball(tmp_path, release.members[0], b"#!/bin/sh\necho pwned\n")
     assert hashlib.sha256(evil).hexdigest() != release.sha256
     env, temp = _runner(tmp_path, evil)
     result = subprocess.run(["bash", "-eo", "pipefail", "-c", install_script(tool)], env=env, capture_output=True,
                             text=True)
     assert result.returncode != 0 and "FAILED" in result.stdout + result.stderr
-    assert (temp / f"{tool}-bin").is_dir() and not any((temp / f"{tool}-bin").iterdir())  # nothing extracted
+    extracted = [p for p in temp.rglob("*") if p.is_file() and not p.name.endswith(".tar.gz")]
+    assert extracted == [] and any(temp.glob("*-bin"))  # the folder was made, nothing went into it
 
 
 def test_the_check_is_the_one_that_lets_the_right_bytes_through(tmp_path):
     """The same script with the digest of the bytes served extracts the binary: the check is what decides."""
     release = RELEASES["helm"]
-    good = _tarball(tmp_path, release.member, b"#!/bin/sh\necho helm\n")
+    good = _tarball(tmp_path, release.members[0], b"#!/bin/sh\necho helm\n")
     env, temp = _runner(tmp_path, good)
     script = install_script("helm").replace(release.sha256, hashlib.sha256(good).hexdigest())
     subprocess.run(["bash", "-eo", "pipefail", "-c", script], env=env, check=True, capture_output=True)
@@ -307,11 +312,11 @@ INSTALL = install_script("kubeconform")
 SCAN = '"$RUNNER_TEMP/kubeconform-bin/kubeconform" -strict -summary k8s\n'
 
 
-def test_the_recipes_verified_download_passes_the_allowlist():
-    for tool in RELEASES:
-        program = f'"$RUNNER_TEMP/{tool}-bin/{tool}"'
-        scan = f"{program} -strict k8s\n" if tool == "kubeconform" else f"{program} lint charts/x\n"
-        assert rules(check(draft(run_step(install_script(tool)) + run_step(scan)))) == set()
+def test_the_recipes_verified_download_passes_the_allowlist(repo):
+    tree = RepoTree.from_directory(repo)
+    for text in ("add kubeconform check for k8s", "helm lint charts/shop", "add chart-testing for charts/shop"):
+        workflow = render(resolve_intent(parse_request(text), tree), tree, "main", default_catalog()).text
+        assert rules(check(workflow)) == set(), text
 
 
 @pytest.mark.parametrize("name, script, rule, words", [
@@ -334,6 +339,8 @@ def test_the_recipes_verified_download_passes_the_allowlist():
      "unverified-download", "extracts something other than kubeconform"),
     ("into-another-folder", INSTALL.replace('-C "$RUNNER_TEMP/kubeconform-bin"', '-C "$RUNNER_TEMP/helm-bin"'),
      "unverified-download", "extracts something other than kubeconform"),
+    ("every-member", install_script("chart-testing").replace("etc/lintconf.yaml", "etc/lintconf.yaml LICENSE"),
+     "unverified-download", "extracts something other than ct etc/chart_schema.yaml etc/lintconf.yaml"),
     ("continued-line", INSTALL.replace(" -o ", " \\\n  -o "), "unverified-download",
      "is not part of a verified download"),
 ])
@@ -351,6 +358,13 @@ def test_an_unverified_download_is_still_rejected(name, script, rule, words):
     ("another-tools-folder", run_step(INSTALL) + run_step('"$RUNNER_TEMP/helm-bin/kubeconform" -strict k8s'),
      "command-not-allowed"),
     ("a-program-not-pinned", run_step('"$RUNNER_TEMP/kube-linter-bin/kube-linter" lint k8s'), "command-not-allowed"),
+    ("path-for-another-command", run_step(f'PATH="{CT_PATH}" "$RUNNER_TEMP/helm-bin/helm" lint charts/x'),
+     "variable-not-allowed"),
+    ("another-path-for-ct", run_step('PATH="$RUNNER_TEMP:$PATH" "$RUNNER_TEMP/chart-testing-bin/ct" lint --charts c'),
+     "variable-not-allowed"),
+    ("export-the-path", run_step(f'export PATH="{CT_PATH}"'), "variable-not-allowed"),
+    ("ct-reads-another-folder", run_step('"$RUNNER_TEMP/chart-testing-bin/ct" lint --charts c --lint-conf '
+                                         '"$RUNNER_TEMP/helm-bin/helm"'), "protected-path"),
     ("env-names-the-folder", run_step(INSTALL) + run_step(SCAN, 'env:\n          T: ${{ runner.temp }}/kubeconform-bin\n'
                                                           "        "), "protected-path"),
 ])
@@ -371,6 +385,20 @@ KUBECONFORM_REPORT = {
     ],
     "summary": {"valid": 3, "invalid": 1, "errors": 1, "skipped": 0},
 }
+# Shaped on `ct lint` output: helm lint's lines, then ct's verdict per chart.
+CT_LOG = textwrap.dedent("""\
+    Linting charts...
+    ==> Linting charts/shop
+    [INFO] Chart.yaml: icon is recommended
+    [ERROR] templates/: template: shop/templates/cm.yaml:4:11: executing "shop/templates/cm.yaml"
+
+    Error: 1 chart(s) linted, 1 chart(s) failed
+    ------------------------------------------------------------------------------------------------------------------------
+     \u2716\ufe0e shop => (version: "0.1.0", path: "charts/shop") > failed waiting for process: exit status 1
+     \u2714\ufe0e cart => (version: "0.1.0", path: "charts/cart")
+    ------------------------------------------------------------------------------------------------------------------------
+    Error linting charts
+    """)
 HELM_LOG = textwrap.dedent("""\
     ==> Linting charts/shop
     [INFO] Chart.yaml: icon is recommended
@@ -382,7 +410,8 @@ HELM_LOG = textwrap.dedent("""\
 
 def _summary(tool: str, tmp_path: Path, log_name: str, log: str) -> list[str]:
     tree = RepoTree.from_mapping(FILES)
-    text = "add kubeconform check for k8s" if tool == "kubeconform" else "helm lint charts/shop"
+    text = {"kubeconform": "add kubeconform check for k8s", "helm": "helm lint charts/shop",
+            "chart-testing": "add chart-testing for charts/shop"}[tool]
     steps = [s.data for s in Workflow.parse("w.yml", render(resolve_intent(parse_request(text), tree), tree, "main",
                                                                    default_catalog()).text).steps()]
     summary = next(s for s in steps if s["name"] == "Write the findings table")
@@ -411,6 +440,36 @@ def test_helm_writes_a_findings_table_from_its_lint_output(tmp_path):
                      "| charts/shop | chart | linted |", "| Chart.yaml | INFO | icon is recommended |",
                      "| templates/cm.yaml | WARNING | object name does not conform \\| to Kubernetes naming "
                      "requirements |"]
+
+
+def test_ct_writes_a_findings_table_from_its_lint_output(tmp_path):
+    table = _summary("chart-testing", tmp_path, "chart-testing.txt", CT_LOG)
+    assert table[:4] == ["### ct lint findings", "", "| file | level | message |", "|---|---|---|"]
+    assert table[4:] == [
+        "| charts/shop | chart | linted |", "| Chart.yaml | INFO | icon is recommended |",
+        '| templates/ | ERROR | template: shop/templates/cm.yaml:4:11: executing "shop/templates/cm.yaml" |',
+        "| charts/shop | \u2716\ufe0e | ct lint > failed waiting for process: exit status 1 |",
+        "| charts/cart | \u2714\ufe0e | ct lint |"]
+
+
+def test_ct_lints_only_the_named_charts_without_calling_github(repo):
+    report = run(repo, "add chart-testing for charts/shop")
+    steps = [s.data for s in Workflow.parse("w.yml", report["workflow_text"]).steps()]
+    scan = next(s for s in steps if s["name"] == "Lint charts/shop")["run"]
+    assert scan.startswith(f'PATH="{CT_PATH}" "$RUNNER_TEMP/chart-testing-bin/ct" lint --charts charts/shop ')
+    assert "--validate-maintainers=false --check-version-increment=false" in scan
+    assert '--chart-yaml-schema "$RUNNER_TEMP/chart-testing-bin/etc/chart_schema.yaml"' in scan
+    pip = next(s for s in steps if "--require-hashes" in str(s.get("run")))["run"]
+    assert "yamllint==1.33.0 --hash=sha256:" in pip and "yamale==6.0.0 --hash=sha256:" in pip
+    assert "ct runs helm 3.19.0" in report["pr"]["body"]
+
+
+def test_a_repository_ct_config_is_refused_because_it_changes_the_scope(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    repo = make_repo(tmp_path / "repo", files={**FILES, "ct.yaml": "excluded-charts:\n  - shop\n"}, source=empty)
+    code, report = vibeops_json("run", "add chart-testing for charts/shop", "--repo", str(repo))
+    assert code == 2 and "`ct.yaml` configures chart-testing" in report["message"]
 
 
 def test_a_combination_cannot_misread_one_tool_and_stay_exact(repo):

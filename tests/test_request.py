@@ -334,7 +334,7 @@ def test_known_tool_without_recipe(tool):
     assert "add trivy scan for PATH" in message
 
 
-@pytest.mark.parametrize("tool", ["kube-linter", "chart-testing"])
+@pytest.mark.parametrize("tool", ["kube-linter"])
 def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
     with pytest.raises(RequestError) as err:
         parse_request(f"add {tool} check for k8s-manifests")
@@ -343,7 +343,7 @@ def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
     assert parse_request(f"add {tool} check for k8s-manifests", free_form=True).recipe is False
 
 
-@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint", "kubeconform", "helm"])
+@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint", "kubeconform", "helm", "chart-testing"])
 def test_tools_with_a_recipe(tool):
     request = parse_request(f"add {tool} scan for k8s-manifests")
     assert request.recipe and request.tool == tool and not request.details and request.tools == (tool,)

@@ -137,7 +137,10 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
             problems.append(("run-expression", f"puts `{expression}` into the script; only matrix, env, runner "
                                                "and step-outcome values may appear there"))
     for command in script.commands:
+        release = downloads.release_program(command.words[0].value) if command.words else None
         for name, value in command.assignments:
+            if downloads.ct_path(name, value.value, release):  # ct finds helm, yamllint and yamale by name
+                continue
             why = environment.problem(name)
             if why:
                 problems.append(("variable-not-allowed", why))
@@ -160,6 +163,7 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
             if command.argv[0] in downloads.DOWNLOADERS:
                 continue
             arguments = [w for w in arguments if not _RELEASE_BIN.search(w.value)]
+        arguments = [w for w in arguments if not downloads.ct_reads(release, w.value)]  # its own rule files
         for word in arguments:
             problems += _protected(word)
             if command.argv[0] not in _PRINTERS:
