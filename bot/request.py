@@ -63,18 +63,19 @@ TOOL_SCANNERS = {
 }
 # Tools with a vetted recipe beyond trivy, actionlint and the gate: (mode, scanners). See bot/recipes.py.
 TOOL_RECIPES = {"checkov": ("scan", ("checkov",)), "hadolint": ("lint", ("dockerfile-lint",)),
-                "yamllint": ("lint", ("yaml-lint",))}
+                "yamllint": ("lint", ("yaml-lint",)), "kubeconform": ("validate", ("k8s-schema",)),
+                "helm": ("lint", ("helm-chart",)), "chart-testing": ("lint", ("helm-chart",))}
 # Tools a vetted recipe writes (bot/recipes.py); each has a mode in _tool_mode.
 RECIPE_TOOLS = frozenset({"trivy", "actionlint", "vibeops", *TOOL_RECIPES})
 # Tools that can be combined in one workflow, one job each: those whose recipe scans the targets asked for.
 COMBINABLE = ("trivy", *TOOL_RECIPES)
-# Tools the scope engine reads but no recipe installs: no binary with an honest pin could be found
-# (no wheel on the package index, and no checksum vibeops could read from the tool's own release).
+# Tools the scope engine reads but no recipe installs: no binary with an honest pin could be found.
+# kubeconform, helm and chart-testing have recipes: their release tarballs' sha256 were established from
+# independent named public sources (bot.releases, workflows/SOURCES.md). kube-linter has no wheel, and no
+# digest of its release assets could be established from two named public sources, so no recipe downloads it.
 NO_HONEST_PIN = {
-    "kubeconform": "kubeconform has no wheel on the package index to pin by hash",
-    "kube-linter": "kube-linter has no wheel on the package index to pin by hash",
-    "helm": "helm has no wheel on the package index to pin by hash",
-    "chart-testing": "chart-testing (ct) has no wheel on the package index to pin by hash",
+    "kube-linter": ("kube-linter has no wheel on the package index, and vibeops could not establish the sha256 "
+                    "of its release binary from two independent named sources, so it will not download one"),
 }
 # checkov --framework values whose files the scope engine knows (bot/scope/filetypes.py).
 CHECKOV_FRAMEWORKS = ("kubernetes", "dockerfile", "terraform", "helm", "github_actions", "cloudformation", "arm")
@@ -89,7 +90,9 @@ RECIPES_HELP = (
     "Built-in recipes: `add trivy scan for PATH…` (trivy config), "
     "`add trivy fs scan for PATH…` (trivy fs, misconfiguration scanner), "
     "`add checkov scan for PATH…` (optionally `with framework kubernetes`), `add hadolint check for PATH…`, "
-    "`add yamllint check for PATH…`, several at once (`scan k8s with trivy and checkov`), "
+    "`add yamllint check for PATH…`, `add kubeconform check for PATH…` (kubeconform -strict -summary), "
+    "`helm lint CHART…` (or `add helm lint for the helm charts`), `add chart-testing for CHART…` (ct lint "
+    "--charts), several at once (`scan k8s with trivy and checkov`), "
     "`add actionlint check` (the repository's workflows), "
     "`add vibeops gate` (vibeops checks every workflow change)."
 )
@@ -1020,7 +1023,11 @@ def read(text: str) -> Request:
     i = 0
     while i < len(toks):
         span = _next_span(s, i)
-        s.spans.append(span)
+        merged = _korean_kind_after_path(s, span)
+        if merged is not None:  # `charts/shop 차트에`: the chart charts/shop, not every chart
+            s.spans[-1] = span = merged
+        else:
+            s.spans.append(span)
         if span.field == "verb":
             s.verb_seen = True
         if span.field in ("targets",):
@@ -1033,6 +1040,18 @@ def read(text: str) -> Request:
             s.target_pos = False
         i = span.end
     return _assemble(cleaned, s)
+
+
+def _korean_kind_after_path(s: _State, span: _Span) -> _Span | None:
+    """A Korean `차트에` right after a path names that path's kind (`charts/shop 차트에 …`), not every chart."""
+    previous = s.spans[-1] if s.spans else None
+    if (span.field != "targets" or not isinstance(span.value, Target) or span.value.kind != "chart"
+            or span.value.path != "." or span.end - span.start != 1 or not _korean(s.toks[span.start])
+            or previous is None
+            or previous.field != "targets" or not isinstance(previous.value, Target)
+            or previous.value.kind != "path"):
+        return None
+    return _Span(previous.start, span.end, "targets", Target("chart", previous.value.path.rstrip("/"), ""))
 
 
 def _next_span(s: _State, i: int) -> _Span:

@@ -11,6 +11,7 @@ from bot.adapters.errors import ToolError
 from bot.checks import CheckContext, run_checks
 from bot.globs import is_glob
 from bot.intent import Intent, reads_file_named
+from bot.releases import RELEASES
 from bot.repotree import RepoTree
 from bot.report import OPENED, REJECTED, Report
 from bot.scope.later import later_files, with_later
@@ -137,6 +138,9 @@ def run_preview(intent: Intent, tree: RepoTree, tools) -> previews.Preview:
             return _combined_preview(intent, tree, tools)
         if intent.tool in ("hadolint", "yamllint", "checkov"):
             return _tool_preview(intent, tree, tools)
+        if intent.tool in RELEASES:  # no wheel to install here, and a preview never downloads a tool
+            return previews.Preview(intent.tool, fail_on=intent.fail_on,
+                                    error=f"no preview: {intent.tool} is not installed")
         if intent.tool != "trivy":
             return previews.Preview(intent.tool, fail_on=intent.fail_on,
                                     error=f"vibeops previews trivy and actionlint only, not {intent.tool}")

@@ -334,7 +334,7 @@ def test_known_tool_without_recipe(tool):
     assert "add trivy scan for PATH" in message
 
 
-@pytest.mark.parametrize("tool", ["kubeconform", "kube-linter", "helm", "chart-testing"])
+@pytest.mark.parametrize("tool", ["kube-linter"])
 def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
     with pytest.raises(RequestError) as err:
         parse_request(f"add {tool} check for k8s-manifests")
@@ -343,7 +343,7 @@ def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
     assert parse_request(f"add {tool} check for k8s-manifests", free_form=True).recipe is False
 
 
-@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint"])
+@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint", "kubeconform", "helm", "chart-testing"])
 def test_tools_with_a_recipe(tool):
     request = parse_request(f"add {tool} scan for k8s-manifests")
     assert request.recipe and request.tool == tool and not request.details and request.tools == (tool,)
@@ -361,8 +361,9 @@ def test_several_tools_and_options():
     assert request.framework == ("kubernetes",) and request.required_check
     with pytest.raises(RequestError, match="checkov option"):
         parse_request("add hadolint check for k8s with framework kubernetes")
-    with pytest.raises(RequestError, match="no built-in recipe for kubeconform: no honest pin"):
-        parse_request("add trivy and kubeconform scan for k8s")
+    assert parse_request("add trivy and kubeconform scan for k8s").tools == ("trivy", "kubeconform")
+    with pytest.raises(RequestError, match="no built-in recipe for kube-linter: no honest pin"):
+        parse_request("add trivy and kube-linter scan for k8s")
     with pytest.raises(RequestError, match="No built-in recipe combines actionlint"):
         parse_request("add trivy and actionlint check for k8s")
 

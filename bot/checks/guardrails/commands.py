@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.checks.guardrails.downloads import release_program
 from bot.scope.bash import SimpleCommand, Word
 
 
@@ -110,6 +111,7 @@ _SED_SCRIPT = re.compile(r"^s/(?:[^/\\\n]|\\.)*/(?:[^/\\\n]|\\.)*/[gpI0-9]*$")
 _TEMP = r"(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\})"
 VENV_DIR = re.compile(rf"^{_TEMP}/[A-Za-z0-9_.-]+-venv$")
 VENV_PROGRAM = re.compile(rf"^{_TEMP}/[A-Za-z0-9_.-]+-venv/bin/([A-Za-z0-9_.-]+)$")
+
 _PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
 _HASH = re.compile(r"^sha(256|384|512):[0-9a-f]{64,128}$")
 
@@ -121,6 +123,10 @@ def program(word: Word) -> str | None:
     venv = VENV_PROGRAM.match(word.value)
     if venv and not word.substituted and not word.expressions and not any(c in word.value for c in "*?["):
         return venv.group(1)
+    # A binary a verified release download put in $RUNNER_TEMP/NAME-bin (bot.checks.guardrails.downloads).
+    release = release_program(word.value)
+    if release and not word.substituted and not word.expressions:
+        return release
     return None
 
 

@@ -49,7 +49,8 @@ def audit(ctx) -> list[Finding]:
             if why:
                 findings.append(Finding(ID, "variable-not-allowed", Severity.ERROR, f"{where} {why}",
                                         workflow.path, line_of(env, name)))
-            if "venv" in str(value).lower():  # see guardrails.scripts: only a venv's own programs use its path
+            if "venv" in str(value).lower() or re.search(r"-bin(?:/|$)", str(value)):
+                # see guardrails.scripts: only a venv's (or a verified download's) own programs use its path
                 findings.append(Finding(ID, "protected-path", Severity.ERROR, f"{where} sets `{name}` to a "
                                         "venv's path", workflow.path, line_of(env, name)))
     return findings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.checks.guardrails import commands, danger, environment
+from bot.checks.guardrails import commands, danger, downloads, environment
 from bot.findings import Finding, Severity
 from bot.scope.bash import Redirect, Script, ShellSyntaxError, Word, parse
 from bot.userregex import regex_search
@@ -42,6 +42,8 @@ _PRINTERS = {"echo", "printf", "test", "[", ":", "true", "false", "exit", "set",
 _TEMP_PREFIX = re.compile(r"^(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\}|\$\{\{ *runner\.temp *\}\})/")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 _WRITES = {">", ">>", ">|", "&>", "&>>", "<>", ">&"}
+# The folder a verified release download extracts its binary into ($RUNNER_TEMP/TOOL-bin): protected like a venv.
+_RELEASE_BIN = re.compile(r"-bin(?:/|$)")
 
 
 def audit(ctx) -> list[Finding]:
@@ -74,7 +76,14 @@ def audit(ctx) -> list[Finding]:
                 add("forbidden-run", message, "Remove it; vibeops never writes such a step.")
             continue
         trusted = (ctx.gate_source,) if getattr(ctx, "gate_source", None) else ()
-        for rule, message in dict.fromkeys(_problems(parsed, _literal_sources(workflow, step), trusted)):
+        verified = _verified_download(parsed, str(script))
+        if isinstance(verified, list):
+            for reason in verified:
+                add("unverified-download", f"downloads without a verified pin: {reason}",
+                    "Download only a release vibeops pins: to a file, `sha256sum --check` of its sha256, then "
+                    "`tar -xzf` of the one binary.")
+            verified = False
+        for rule, message in dict.fromkeys(_problems(parsed, _literal_sources(workflow, step), trusted, verified)):
             add(rule, message, "Use only the scanners and setup commands of the allowlist, with literal arguments.")
     return findings
 
@@ -100,7 +109,21 @@ def _expression_allowed(body: str, literal: dict[str, bool]) -> bool:
     return True
 
 
-def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def _verified_download(script: Script, text: str) -> bool | list[str]:
+    """True for a verified release download (bot.checks.guardrails.downloads), the reasons it is not one when
+    it tries to be (it checks a digest or extracts an archive), else False."""
+    names = {c.argv[0] for c in script.commands if c.argv}
+    if not names & downloads.DOWNLOADERS:
+        return False
+    reasons = downloads.problems(text)
+    if not reasons:
+        return True
+    return reasons if names & {"sha256sum", "tar"} else False
+
+
+def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...] = (),
+              verified_download: bool = False) -> list[tuple[str, str]]:
+    """`verified_download`: the whole script is a verified release download, checked line by line."""
     problems: list[tuple[str, str]] = []
     for construct in sorted(script.constructs - CONSTRUCTS):
         if construct in SUBSTITUTIONS:
@@ -114,7 +137,10 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
             problems.append(("run-expression", f"puts `{expression}` into the script; only matrix, env, runner "
                                                "and step-outcome values may appear there"))
     for command in script.commands:
+        release = downloads.release_program(command.words[0].value) if command.words else None
         for name, value in command.assignments:
+            if downloads.ct_path(name, value.value, release):  # ct finds helm, yamllint and yamale by name
+                continue
             why = environment.problem(name)
             if why:
                 problems.append(("variable-not-allowed", why))
@@ -133,6 +159,11 @@ def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...]
         arguments = list(command.words[1:])
         if command.argv[:3] in (("python", "-m", "venv"), ("python3", "-m", "venv")):
             arguments = []  # `python3 -m venv $RUNNER_TEMP/NAME-venv` makes the one venv (commands.VENV_DIR)
+        if verified_download:  # every line is one of the download's own commands (downloads.problems)
+            if command.argv[0] in downloads.DOWNLOADERS:
+                continue
+            arguments = [w for w in arguments if not _RELEASE_BIN.search(w.value)]
+        arguments = [w for w in arguments if not downloads.ct_reads(release, w.value)]  # its own rule files
         for word in arguments:
             problems += _protected(word)
             if command.argv[0] not in _PRINTERS:
@@ -170,6 +201,9 @@ def _protected(word: Word) -> list[tuple[str, str]]:
     value = word.value
     if "venv" in value.lower():
         return [("protected-path", f"names `{word.raw}`; only the venv's own programs may use its path")]
+    if _RELEASE_BIN.search(value):
+        return [("protected-path", f"names `{word.raw}`; only the verified download and the tool's own program "
+                                   "may use its folder")]
     parts = value.split("/")
     if word.glob and (value.startswith(("/", "~", "$")) or ".." in parts):
         return [("protected-path", f"has the glob `{word.raw}` outside the workspace")]
