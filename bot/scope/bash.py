@@ -23,6 +23,11 @@ MAX_PIPES = 512
 MAX_DEPTH = 200  # nesting of the syntax tree, so walking it stays within Python's stack
 _EXPRESSION = re.compile(r"\$\{\{[^\n]{0,500}?\}\}")  # GitHub's `${{ … }}`, not shell syntax
 _PLACEHOLDER = "__vibeops_expression_{}__"
+# tree-sitter reads a shadow of the script in which every byte of a non-ASCII character is an `x`: byte offsets
+# stay the same (all text is cut from the real bytes), bash's metacharacters are all ASCII, so bash splits the
+# script exactly as before, and tree-sitter-bash 0.25.1 can crash (SIGSEGV) on `{` before a character from
+# U+E0000 up, which a stranger's workflow could hold. It also keeps Unicode spaces (U+00A0, ...) words, as bash does.
+_ASCII_SHADOW = bytes(range(128)) + b"x" * 128
 _PLACEHOLDER_RE = re.compile(r"__vibeops_expression_(\d+)__")
 # Leaves that separate commands; the scope engine splits on them.
 _OPERATORS = {"&&", "||", ";", ";;", ";&", ";;&", "|", "|&", "&", "(", ")", "\n"}
@@ -154,7 +159,7 @@ class _Source:
             raise ShellSyntaxError(f"the script is {len(self.data)} bytes, over the {MAX_SCRIPT_BYTES}-byte limit")
         if self.data.count(b"|") > MAX_PIPES:
             raise ShellSyntaxError(f"the script has more than {MAX_PIPES} `|` characters")
-        self.root = _parse(self.data)
+        self.root = _parse(self.data.translate(_ASCII_SHADOW))
         if self.root.has_error:
             raise ShellSyntaxError(_error_message(self.root))
         _check_depth(self.root)
