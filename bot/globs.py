@@ -418,6 +418,14 @@ def re2_search(pattern: str, text: str) -> bool:
     return compiled.search(text) is not None
 
 
+def re2_compile(pattern: str):
+    """`pattern` compiled on RE2 (the syntax of Go's regexp, which kubeconform uses); ValueError when RE2 refuses it."""
+    try:
+        return _re2_compiled(pattern)
+    except re2.error as exc:
+        raise ValueError(str(exc)) from None
+
+
 @lru_cache(maxsize=1024)
 def _re2_compiled(pattern: str):
     return re2.compile(pattern, _OPTIONS)

@@ -327,7 +327,14 @@ def test_a_costly_user_pattern_runs_on_re2_or_is_unknown_never_backtracks(patter
     (checkov,) = steps(run(f"checkov -d k8s --skip-path '{pattern}'"))
     assert checkov.resolved  # checkov's skip paths run on RE2: linear time, whatever the pattern
     (kubeconform,) = steps(run(f"kubeconform -ignore-filename-pattern '{pattern}' k8s"))
-    assert not kubeconform.resolved and "too costly" in kubeconform.reason
+    assert kubeconform.resolved  # kubeconform runs its patterns on Go's regexp (RE2): so do we, in linear time
+
+
+def test_kubeconform_ignore_patterns_are_go_regexps_on_re2():
+    (kept,) = steps(run("kubeconform -ignore-filename-pattern 'api' -ignore-filename-pattern '\\.yml$' k8s"))
+    assert kept.resolved and all("api" not in f and not f.endswith(".yml") for f in kept.files)
+    (refused,) = steps(run("kubeconform -ignore-filename-pattern '(?=x)' k8s"))  # Go's regexp has no lookahead
+    assert not refused.resolved and "cannot use the pattern" in refused.reason
 
 
 def test_a_step_in_an_unknown_directory_counts_only_when_it_names_a_scanner():

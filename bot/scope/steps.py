@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import replace
 
-from bot.globs import glob_match, is_glob, trivy_skip_match
+from bot.globs import glob_match, is_glob, re2_compile, trivy_skip_match
 from bot.repotree import ROOT, RepoTree, normalize
 from bot.scope import actionlint, checkov, hadolint, helm, kubeconform, kubelinter, trivy, vibeops
 from bot.scope.context import WORKSPACE as WORKSPACE_DIR, StepContext, resolve_expressions, resolve_value, step_contexts
@@ -562,18 +562,17 @@ def _locate(step: Step, ctx: StepContext, invocation: Invocation, tree: RepoTree
                        reason="; ".join(notes) or None, files_by_scanner=frozen)
 
 
-def _compiled_patterns(invocation: Invocation) -> list[re.Pattern[str]] | str:
-    """kubeconform's -ignore-filename-pattern values; one that is not a regular expression stops the tool."""
+def _compiled_patterns(invocation: Invocation) -> list | str:
+    """kubeconform's -ignore-filename-pattern values, on RE2 as Go's regexp runs them (linear in the path's length);
+    one that does not compile stops the tool."""
     if invocation.tool == "checkov":
         return []
     compiled = []
     for pattern in invocation.skip_regex:
-        if checkov.risky(pattern):
-            return f"the pattern `{pattern[:80]}` is too costly to evaluate here (nested repetition)"
         try:
-            compiled.append(re.compile(pattern))
-        except (re.error, RecursionError, OverflowError) as exc:
-            return f"{invocation.tool} cannot use the pattern `{pattern}` ({exc}): it stops before scanning"
+            compiled.append(re2_compile(pattern))
+        except ValueError as exc:
+            return f"{invocation.tool} cannot use the pattern `{pattern[:200]}` ({exc}): it stops before scanning"
     return compiled
 
 
