@@ -94,6 +94,14 @@ def run_floor(scratch: Path, path: str, text: str) -> float:
         shutil.rmtree(cache.parent)
 
 
+def has_bytecode() -> bool:
+    """Whether vibeops' modules have bytecode: without it (an editable install under PYTHONDONTWRITEBYTECODE)
+    every start compiles them again, about 0.1 s that an installed wheel does not pay."""
+    import importlib.util
+
+    return Path(importlib.util.cache_from_source(str(ROOT / "bot" / "cli.py"))).exists()
+
+
 def run_help(*_args) -> float:
     return timed([str(BIN / "vibeops"), "--help"])
 
@@ -126,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")
 
+    load_before = os.getloadavg()[0]  # a shared machine: the figures are read with its load
     with tempfile.TemporaryDirectory(prefix="vibeops-bench-") as tmp:
         scratch = Path(tmp)
         path, text = draft_of(scratch)
@@ -133,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         samples |= interleave({"vibeops --help": run_help, "python -c pass": run_python},
                               args.iterations, scratch, path, text)
 
+    load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     figures = {name: summary(s) for name, s in samples.items()}
     ratio = figures["vibeops run"]["median"] / figures["floor"]["median"]
     help_median = figures["vibeops --help"]["median"]
@@ -143,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                            "verdict": "PASS" if help_median < HELP_TARGET else "MISS"},
     }
     if args.json:
-        print(json.dumps({"iterations": args.iterations, "seconds": figures,
+        print(json.dumps({"iterations": args.iterations, "load_average": load, "bytecode": has_bytecode(),
+                          "seconds": figures,
                           "ratio_run_floor": round(ratio, 3),
                           "ratio_help_python": round(help_median / figures["python -c pass"]["median"], 3),
                           "verdicts": verdicts}, indent=2))
@@ -155,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'ratio run/floor':<22}{ratio:>10.2f}{figures['vibeops run']['min'] / figures['floor']['min']:>10.2f}")
     print(f"{'ratio help/python':<22}{help_median / figures['python -c pass']['median']:>10.2f}")
     print()
+    print(f"load average (1 min) {load[0]} before, {load[1]} after; {os.cpu_count()} cores; "
+          f"vibeops bytecode {'written' if has_bytecode() else 'missing (`make bytecode`)'}")
     print(f"{verdicts['run/floor']['verdict']}  vibeops run / floor = {ratio:.2f} (target <= {RATIO_TARGET})")
     print(f"{verdicts['vibeops --help']['verdict']}  vibeops --help = {help_median:.3f} s (target < {HELP_TARGET} s)")
     # A MISS is a figure to read, not a failure: `make bench` is not a test.

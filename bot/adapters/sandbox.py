@@ -34,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,7 +209,7 @@ class Sandbox:
                     session.close()
                 self._session = None
                 try:
-                    session, fresh = _Session(self._session_command()), True
+                    session, fresh = self._new_session(), True
                 except ToolError as exc:
                     if self._sandbox_fails(str(exc)):
                         return None
@@ -254,7 +255,7 @@ class Sandbox:
             with self._session_lock:
                 if self._session is None:
                     try:
-                        self._session = _Session(self._session_command())
+                        self._session = self._new_session()
                     except ToolError:
                         pass  # the first run tries again, and reports it
 
@@ -269,6 +270,11 @@ class Sandbox:
         log.warning("bubblewrap at %s cannot make a sandbox here (%s): tools run with a scrubbed "
                     "environment and limits, but with network access", self.bwrap, reason[:200])
         return True
+
+    def _new_session(self) -> "_Session":
+        session = _Session(self._session_command())
+        weakref.finalize(self, session.close)  # a Sandbox dropped unclosed does not leave its runner behind
+        return session
 
     def _session_command(self) -> list[str]:
         """bwrap around the runner: the host's filesystem, no network, new PID/IPC/UTS namespaces, no capabilities."""
