@@ -350,6 +350,8 @@ def test_the_recipes_verified_download_passes_the_allowlist(repo):
      "unverified-download", "as something other than `$RUNNER_TEMP/kube-linter-bin/kube-linter`"),
     ("every-member", install_script("chart-testing").replace("etc/lintconf.yaml", "etc/lintconf.yaml LICENSE"),
      "unverified-download", "extracts something other than ct etc/chart_schema.yaml etc/lintconf.yaml"),
+    ("downloaded-again-after-the-check", "\n".join(INSTALL.splitlines()[i] for i in (0, 1, 2, 1, 3)),
+     "unverified-download", "before `sha256sum --check` verified it"),
     ("continued-line", INSTALL.replace(" -o ", " \\\n  -o "), "unverified-download",
      "is not part of a verified download"),
 ])

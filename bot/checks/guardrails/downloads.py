@@ -58,6 +58,7 @@ def problems(text: str) -> list[str]:
                 found.append(f"line {number} saves {release.url} as `{curl.group(1)}`, not `{release.archive}`")
             else:
                 downloaded[curl.group(1)] = release.name
+                checked.discard(curl.group(1))  # new bytes: an earlier check no longer covers them
         elif check:
             digest, name = check.groups()
             tool = downloaded.get(name)
