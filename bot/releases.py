@@ -1,13 +1,11 @@
 """Release binaries a recipe may download, pinned by version, URL and sha256 (workflows/SOURCES.md).
 
-kubeconform, helm and chart-testing have no wheel on the package index, so their recipes download the project's own
-release tarball to a file, check it with `sha256sum --check` against the digest written literally in the
-workflow, and only then extract the one binary. Every digest here was established as a fact for that exact
+kubeconform, helm, chart-testing and kube-linter have no wheel on the package index, so their recipes
+download the project's own release asset to a file, check it with `sha256sum --check` against the digest
+written literally in the workflow, and only then extract (or, for a bare binary, install) the binary. Every digest here was established as a fact for that exact
 version and asset by independent public sources that agree (recorded in workflows/SOURCES.md); none is
 computed or guessed here. The guardrails accept a download only when its URL and digest are in this table.
 
-kube-linter is not here: no digest of its release assets could be established from two named public
-sources, so it stays refused (bot.request.NO_HONEST_PIN).
 """
 
 from __future__ import annotations
@@ -46,10 +44,15 @@ RELEASES: dict[str, Release] = {
         "https://github.com/helm/chart-testing/releases/download/v3.14.0/chart-testing_3.14.0_linux_amd64.tar.gz",
         "d16f0583616885423826241164ce1f6589c6fe5332fa74f374ebd2bd3cb3fe1f",
         ("ct", "etc/chart_schema.yaml", "etc/lintconf.yaml")),
+    # The bare binary (kube-linter publishes no checksum file; its tarball is deprecated).
+    "kube-linter": Release(
+        "kube-linter", "kube-linter", "0.8.3",
+        "https://github.com/stackrox/kube-linter/releases/download/v0.8.3/kube-linter-linux",
+        "618d299a3e2839c8ca9d86fce0db617be0fba41f0fecbbbfb7fbf1c04299fae1", ()),
 }
 # What each tool's install step downloads: chart-testing runs helm for `helm lint`.
 NEEDS: dict[str, tuple[str, ...]] = {"kubeconform": ("kubeconform",), "helm": ("helm",),
-                                     "chart-testing": ("helm", "chart-testing")}
+                                     "chart-testing": ("helm", "chart-testing"), "kube-linter": ("kube-linter",)}
 # chart-testing also runs yamllint and yamale, installed from wheels pinned by hash into this venv.
 CT_VENV = "$RUNNER_TEMP/chart-testing-venv"
 CT_PATH = f"$RUNNER_TEMP/helm-bin:{CT_VENV}/bin:$PATH"  # ct finds helm, yamllint and yamale on PATH
@@ -75,7 +78,8 @@ def install_script(tool: str) -> str:
             f"curl -fsSL --proto =https --retry 3 -o {archive} {release.url}",
             f'echo "{release.sha256}  $RUNNER_TEMP/{release.archive}" | sha256sum --check --strict',
             " ".join(["tar", "-xzf", archive, "-C", f'"$RUNNER_TEMP/{name}-bin"', "--no-same-owner", *strip,
-                      *release.members]),
+                      *release.members]) if release.members else  # a bare binary: put in place once verified
+            f"install -m 0755 {archive} {program(name)}",
         ]
     return "\n".join(lines) + "\n"
 

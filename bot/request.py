@@ -64,19 +64,17 @@ TOOL_SCANNERS = {
 # Tools with a vetted recipe beyond trivy, actionlint and the gate: (mode, scanners). See bot/recipes.py.
 TOOL_RECIPES = {"checkov": ("scan", ("checkov",)), "hadolint": ("lint", ("dockerfile-lint",)),
                 "yamllint": ("lint", ("yaml-lint",)), "kubeconform": ("validate", ("k8s-schema",)),
-                "helm": ("lint", ("helm-chart",)), "chart-testing": ("lint", ("helm-chart",))}
+                "helm": ("lint", ("helm-chart",)), "chart-testing": ("lint", ("helm-chart",)),
+                "kube-linter": ("lint", ("k8s-lint",))}
 # Tools a vetted recipe writes (bot/recipes.py); each has a mode in _tool_mode.
 RECIPE_TOOLS = frozenset({"trivy", "actionlint", "vibeops", *TOOL_RECIPES})
 # Tools that can be combined in one workflow, one job each: those whose recipe scans the targets asked for.
 COMBINABLE = ("trivy", *TOOL_RECIPES)
 # Tools the scope engine reads but no recipe installs: no binary with an honest pin could be found.
-# kubeconform, helm and chart-testing have recipes: their release tarballs' sha256 were established from
-# independent named public sources (bot.releases, workflows/SOURCES.md). kube-linter has no wheel, and no
-# digest of its release assets could be established from two named public sources, so no recipe downloads it.
-NO_HONEST_PIN = {
-    "kube-linter": ("kube-linter has no wheel on the package index, and vibeops could not establish the sha256 "
-                    "of its release binary from two independent named sources, so it will not download one"),
-}
+# kubeconform, helm, chart-testing and kube-linter have recipes: the sha256 of their release assets were
+# established from independent named public sources (bot.releases, workflows/SOURCES.md). A tool listed
+# here would be refused with its reason; none is today.
+NO_HONEST_PIN: dict[str, str] = {}
 # checkov --framework values whose files the scope engine knows (bot/scope/filetypes.py).
 CHECKOV_FRAMEWORKS = ("kubernetes", "dockerfile", "terraform", "helm", "github_actions", "cloudformation", "arm")
 KNOWN_TOOLS = ("trivy", "actionlint", "vibeops", *TOOL_SCANNERS)
@@ -92,7 +90,7 @@ RECIPES_HELP = (
     "`add checkov scan for PATH…` (optionally `with framework kubernetes`), `add hadolint check for PATH…`, "
     "`add yamllint check for PATH…`, `add kubeconform check for PATH…` (kubeconform -strict -summary), "
     "`helm lint CHART…` (or `add helm lint for the helm charts`), `add chart-testing for CHART…` (ct lint "
-    "--charts), several at once (`scan k8s with trivy and checkov`), "
+    "--charts), `add kube-linter check for PATH…`, several at once (`scan k8s with trivy and checkov`), "
     "`add actionlint check` (the repository's workflows), "
     "`add vibeops gate` (vibeops checks every workflow change)."
 )

@@ -165,18 +165,19 @@ def test_a_reply_without_yaml_gets_one_more_chance(demo_repo, llm, tools):
     assert "single ```yaml fenced block" in llm.requests[1]["messages"][-1]["content"]
 
 
-def test_a_tool_without_recipe_goes_to_the_model_which_is_held_to_its_scope(demo_repo, llm, tools):
+def test_a_model_written_workflow_is_held_to_its_scope(demo_repo, llm, tools):
     kubelinter = trivy_workflow("x").split("      - uses: " + TRIVY)[0] + (
         "      - run: kube-linter lint k8s-manifests/api.yaml k8s-manifests/db.yaml\n")
     llm.reply(fenced(kubelinter))
-    report = run_request("add kube-linter check for k8s-manifests/api.yaml", services(demo_repo, llm, tools, rounds=1))
+    report = run_request("add kube-linter check for k8s-manifests/api.yaml", services(demo_repo, llm, tools, rounds=1),
+                         generator="llm")
     assert report.status == "rejected"
     assert report.scope.verdict == "broader" and report.scope.extra == ("k8s-manifests/db.yaml",)
 
 
 def test_without_a_model_a_request_no_recipe_covers_says_what_to_configure(demo_repo, tools):
     svc = Services(LocalGitForge(demo_repo), tools, default_catalog())
-    report = run_request("add kube-linter check for k8s-manifests/", svc)
+    report = run_request("add zizmor check for k8s-manifests/", svc)
     assert report.status == "error" and "VIBEOPS_MODEL" in report.message
     report = run_request(SEED, svc, generator="llm")
     assert report.status == "error" and "needs a model" in report.message

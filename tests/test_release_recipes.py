@@ -1,10 +1,10 @@
-"""kubeconform, helm lint and chart-testing recipes: release tarballs pinned by sha256, verified first.
+"""kubeconform, kube-linter, helm lint and chart-testing recipes: release assets pinned by sha256.
 
 Each recipe, for each target shape, is generated with zero model tokens, passes every check the other
 recipes pass (actionlint and zizmor with the real binaries, scope, trigger-scope, intent, policy,
 guardrails), and `vibeops check` proves it exact. The guardrails accept a download only as a verified
-release download of a pinned tool; every way around that is rejected by rule. kube-linter stays
-refused: no digest of its release assets could be established from two named sources.
+release download of a pinned tool (to a file, `sha256sum --check`, then extract or install); every way
+around that is rejected by rule.
 """
 
 from __future__ import annotations
@@ -107,6 +107,10 @@ SHAPES = [
     ("helm", "add helm lint for charts", None, sorted(CART + SHOP)),  # the folder: each chart in it
     ("helm", "add helm lint for the helm charts", None, sorted(CART + SHOP)),
     ("helm", "add helm lint for the repository", None, sorted(CART + SHOP)),
+    ("kube-linter", "add kube-linter check for k8s/api.yaml", ["k8s/api.yaml"], ["k8s/api.yaml"]),
+    ("kube-linter", "add kube-linter check for k8s", ["k8s"], ["k8s/api.yaml", "k8s/db.yaml"]),
+    ("kube-linter", "add kube-linter check for `k8s/*.yaml`", ["k8s/*.yaml"], ["k8s/api.yaml", "k8s/db.yaml"]),
+    ("kube-linter", "add kube-linter check for charts/cart", ["charts/cart"], CART),
     ("chart-testing", "add chart-testing for charts/shop", ["charts/shop"], SHOP),
     ("chart-testing", "ct lint charts/shop and charts/cart", ["charts/shop", "charts/cart"], sorted(CART + SHOP)),
     ("chart-testing", "add chart-testing for the helm charts", None, sorted(CART + SHOP)),
@@ -195,6 +199,7 @@ def test_combinations_get_one_job_per_tool_each_exact(repo):
     ("please add a kubeconform check for the k8s folder nightly", "kubeconform", ["k8s"]),
     ("charts/shop 차트에 chart-testing 추가해줘", "chart-testing", ["charts/shop"]),
     ("ct lint the chart charts/cart", "chart-testing", ["charts/cart"]),
+    ("kube-linter로 k8s 폴더 검사해줘", "kube-linter", ["k8s"]),
 ])
 def test_english_and_korean_phrasings_reach_the_recipe(repo, text, tool, targets):
     report = run(repo, text)
@@ -221,8 +226,8 @@ def test_required_check_and_schedule_shapes(repo):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("add kube-linter check for k8s", "There is no built-in recipe for kube-linter: no honest pin"),
     ("add chart-testing for k8s", "ct lint takes a chart folder (one with Chart.yaml), and `k8s` is not one"),
+    ("add kube-linter check for docs", "kube-linter would find nothing to check in `docs`"),
     ("add helm lint for k8s", "helm lint takes a chart folder (one with Chart.yaml), and `k8s` is not one"),
     ("add helm lint for `charts/*/Chart.yaml`", "helm lint takes chart folders, not patterns"),
     ("add helm and trivy scan for charts", "helm lint takes chart folders: name the charts in `charts`"),
@@ -238,12 +243,11 @@ def test_requests_no_recipe_can_prove_are_refused_and_nothing_is_written(repo, t
     assert git(repo, "for-each-ref", "refs/heads") == before
 
 
-def test_refused_tools_are_left_to_the_model_with_the_reason():
-    assert set(NO_HONEST_PIN) == {"kube-linter"}
-    for tool in NO_HONEST_PIN:
-        with pytest.raises(RequestError, match="two independent named sources"):
-            parse_request(f"add {tool} check for k8s")
-        assert parse_request(f"add {tool} check for k8s", free_form=True).recipe is False
+def test_tools_without_a_recipe_are_left_to_the_model():
+    assert NO_HONEST_PIN == {}  # every tool the scope engine reads has an honest pin today
+    with pytest.raises(RequestError, match="no built-in recipe for zizmor yet"):
+        parse_request("add zizmor check for k8s")
+    assert parse_request("add zizmor check for k8s", free_form=True).recipe is False
 
 
 # --- the pins: facts from named sources, verified on the runner before anything is extracted ------
@@ -283,16 +287,17 @@ def _tarball(tmp_path: Path, member: str, content: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("tool", sorted(RELEASES))
-def test_a_substituted_download_stops_the_step_before_anything_is_extracted(tmp_path, tool):
+def test_a_substituted_download_stops_the_step_before_anything_is_put_in_place(tmp_path, tool):
     release = RELEASES[tool]
-    evil = _tarball(tmp_path, release.members[0], b"#!/bin/sh\necho pwned\n")
+    payload = b"#!/bin/sh\necho pwned\n"
+    evil = _tarball(tmp_path, release.members[0], payload) if release.members else payload  # or a bare binary
     assert hashlib.sha256(evil).hexdigest() != release.sha256
     env, temp = _runner(tmp_path, evil)
     result = subprocess.run(["bash", "-eo", "pipefail", "-c", install_script(tool)], env=env, capture_output=True,
                             text=True)
     assert result.returncode != 0 and "FAILED" in result.stdout + result.stderr
-    extracted = [p for p in temp.rglob("*") if p.is_file() and not p.name.endswith(".tar.gz")]
-    assert extracted == [] and any(temp.glob("*-bin"))  # the folder was made, nothing went into it
+    folders = list(temp.glob("*-bin"))
+    assert folders and [p for folder in folders for p in folder.rglob("*")] == []  # made, and nothing put in it
 
 
 def test_the_check_is_the_one_that_lets_the_right_bytes_through(tmp_path):
@@ -339,8 +344,14 @@ def test_the_recipes_verified_download_passes_the_allowlist(repo):
      "unverified-download", "extracts something other than kubeconform"),
     ("into-another-folder", INSTALL.replace('-C "$RUNNER_TEMP/kubeconform-bin"', '-C "$RUNNER_TEMP/helm-bin"'),
      "unverified-download", "extracts something other than kubeconform"),
+    ("install-before-check", "\n".join(install_script("kube-linter").splitlines()[i] for i in (0, 1, 3, 2)),
+     "unverified-download", "installs `kube-linter-linux` before `sha256sum --check` verified it"),
+    ("install-elsewhere", install_script("kube-linter").replace("kube-linter-bin/kube-linter", "helm-bin/helm"),
+     "unverified-download", "as something other than `$RUNNER_TEMP/kube-linter-bin/kube-linter`"),
     ("every-member", install_script("chart-testing").replace("etc/lintconf.yaml", "etc/lintconf.yaml LICENSE"),
      "unverified-download", "extracts something other than ct etc/chart_schema.yaml etc/lintconf.yaml"),
+    ("downloaded-again-after-the-check", "\n".join(INSTALL.splitlines()[i] for i in (0, 1, 2, 1, 3)),
+     "unverified-download", "before `sha256sum --check` verified it"),
     ("continued-line", INSTALL.replace(" -o ", " \\\n  -o "), "unverified-download",
      "is not part of a verified download"),
 ])
@@ -357,7 +368,9 @@ def test_an_unverified_download_is_still_rejected(name, script, rule, words):
      + run_step(SCAN), "protected-path"),
     ("another-tools-folder", run_step(INSTALL) + run_step('"$RUNNER_TEMP/helm-bin/kubeconform" -strict k8s'),
      "command-not-allowed"),
-    ("a-program-not-pinned", run_step('"$RUNNER_TEMP/kube-linter-bin/kube-linter" lint k8s'), "command-not-allowed"),
+    ("a-program-not-pinned", run_step('"$RUNNER_TEMP/trivy-bin/trivy" config k8s'), "command-not-allowed"),
+    ("a-program-in-another-folder", run_step('"$RUNNER_TEMP/kube-linter-bin/helm" lint charts/x'),
+     "forbidden-run"),  # not a pinned program: named for what helm would do
     ("path-for-another-command", run_step(f'PATH="{CT_PATH}" "$RUNNER_TEMP/helm-bin/helm" lint charts/x'),
      "variable-not-allowed"),
     ("another-path-for-ct", run_step('PATH="$RUNNER_TEMP:$PATH" "$RUNNER_TEMP/chart-testing-bin/ct" lint --charts c'),
@@ -408,10 +421,20 @@ HELM_LOG = textwrap.dedent("""\
     """)
 
 
+# Shaped on kube-linter's `--format sarif` report (SARIF 2.1.0: one run, a result per failed check).
+KUBE_LINTER_SARIF = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "kube-linter"}}, "results": [
+    {"ruleId": "no-read-only-root-fs", "level": "error",
+     "message": {"text": "container \"api\" does not have a read-only root file system"},
+     "locations": [{"physicalLocation": {"artifactLocation": {"uri": "k8s/api.yaml"}}}]},
+    {"ruleId": "unset-cpu-requirements", "level": "error",
+     "message": {"text": "container \"api\" has cpu request 0 | limit 0"},
+     "locations": [{"physicalLocation": {"artifactLocation": {"uri": "k8s/api.yaml"}}}]}]}]}
+
+
 def _summary(tool: str, tmp_path: Path, log_name: str, log: str) -> list[str]:
     tree = RepoTree.from_mapping(FILES)
     text = {"kubeconform": "add kubeconform check for k8s", "helm": "helm lint charts/shop",
-            "chart-testing": "add chart-testing for charts/shop"}[tool]
+            "chart-testing": "add chart-testing for charts/shop", "kube-linter": "add kube-linter check for k8s"}[tool]
     steps = [s.data for s in Workflow.parse("w.yml", render(resolve_intent(parse_request(text), tree), tree, "main",
                                                                    default_catalog()).text).steps()]
     summary = next(s for s in steps if s["name"] == "Write the findings table")
@@ -432,6 +455,25 @@ def test_kubeconform_writes_a_findings_table_from_its_json_report(tmp_path):
                         "formatting: jsonschema: '/spec/replicas' does not validate: expected integer \\| got string |")
     assert table[5] == "| k8s/db.yaml | Service | db | Error | could not find schema for Service |"
     assert "3 valid, 1 invalid, 1 errors, 0 skipped" in table
+
+
+@pytest.mark.skipif(subprocess.run(["sh", "-c", "command -v jq"], capture_output=True).returncode != 0,
+                    reason="jq is not installed (the runners have it)")
+def test_kube_linter_writes_a_findings_table_from_its_sarif_report(tmp_path):
+    table = _summary("kube-linter", tmp_path, "kube-linter.sarif", json.dumps(KUBE_LINTER_SARIF, indent=2) + "\n")
+    assert table == ["### kube-linter findings", "", "| file | check | level | message |", "|---|---|---|---|",
+                     '| k8s/api.yaml | no-read-only-root-fs | error | container "api" does not have a read-only root '
+                     "file system |",
+                     '| k8s/api.yaml | unset-cpu-requirements | error | container "api" has cpu request 0 \\| limit 0 |']
+
+
+def test_a_repository_kube_linter_config_is_refused_because_it_changes_the_scope(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    repo = make_repo(tmp_path / "repo", files={**FILES, ".kube-linter.yaml": "checks:\n  ignorePaths: [k8s/db.yaml]\n"},
+                     source=empty)
+    code, report = vibeops_json("run", "add kube-linter check for k8s", "--repo", str(repo))
+    assert code == 2 and "`.kube-linter.yaml` configures kube-linter" in report["message"]
 
 
 def test_helm_writes_a_findings_table_from_its_lint_output(tmp_path):

@@ -334,16 +334,15 @@ def test_known_tool_without_recipe(tool):
     assert "add trivy scan for PATH" in message
 
 
-@pytest.mark.parametrize("tool", ["kube-linter"])
-def test_tools_without_an_honest_pin_are_left_to_the_model(tool):
-    with pytest.raises(RequestError) as err:
-        parse_request(f"add {tool} check for k8s-manifests")
-    message = str(err.value)
-    assert f"There is no built-in recipe for {tool}: no honest pin" in message and "VIBEOPS_MODEL" in message
-    assert parse_request(f"add {tool} check for k8s-manifests", free_form=True).recipe is False
+def test_every_tool_the_scope_engine_reads_has_an_honestly_pinned_recipe():
+    from bot.request import NO_HONEST_PIN, RECIPE_TOOLS
+
+    assert NO_HONEST_PIN == {}
+    assert {"kubeconform", "kube-linter", "helm", "chart-testing"} <= RECIPE_TOOLS
 
 
-@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint", "kubeconform", "helm", "chart-testing"])
+@pytest.mark.parametrize("tool", ["checkov", "hadolint", "yamllint", "kubeconform", "helm", "chart-testing",
+                                  "kube-linter"])
 def test_tools_with_a_recipe(tool):
     request = parse_request(f"add {tool} scan for k8s-manifests")
     assert request.recipe and request.tool == tool and not request.details and request.tools == (tool,)
@@ -362,8 +361,9 @@ def test_several_tools_and_options():
     with pytest.raises(RequestError, match="checkov option"):
         parse_request("add hadolint check for k8s with framework kubernetes")
     assert parse_request("add trivy and kubeconform scan for k8s").tools == ("trivy", "kubeconform")
-    with pytest.raises(RequestError, match="no built-in recipe for kube-linter: no honest pin"):
-        parse_request("add trivy and kube-linter scan for k8s")
+    assert parse_request("add trivy and kube-linter scan for k8s").tools == ("trivy", "kube-linter")
+    with pytest.raises(RequestError, match="no built-in recipe for zizmor yet"):
+        parse_request("add trivy and zizmor scan for k8s")
     with pytest.raises(RequestError, match="No built-in recipe combines actionlint"):
         parse_request("add trivy and actionlint check for k8s")
 

@@ -118,7 +118,7 @@ def test_actionlint_on_the_repository_workflows(demo_repo):
     ("add trivy scan for ../outside.yaml", "`..`"),
     ("add trivy scan for k8s-manifests/*.yml", "matches no file"),
     ("add trivy scan for README.md", "would find nothing to check"),
-    ("add kube-linter check for k8s-manifests/api.yaml", "no built-in recipe for kube-linter: no honest pin"),
+    ("add zizmor check for k8s-manifests/api.yaml", "no built-in recipe for zizmor yet"),
     ("please do something", "did not understand `something`"),
 ])
 def test_bad_input_is_exit_2_with_a_specific_message_and_no_branch(demo_repo, request_text, expected):

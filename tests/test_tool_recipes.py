@@ -252,7 +252,7 @@ def test_a_later_file_matching_a_glob_is_scanned_and_triggers_the_workflow(repo)
     ("add checkov scan for k8s with framework terraform",
      "checkov would find nothing to check in `k8s`: it contains no file that checkov reads as a terraform file"),
     ("add checkov scan for k8s with framework nomad", "checkov framework `nomad` has no recipe"),
-    ("add kube-linter check for k8s", "There is no built-in recipe for kube-linter: no honest pin"),
+    ("add zizmor check for k8s", "There is no built-in recipe for zizmor yet"),
     ("add helm lint for k8s", "helm lint takes a chart folder (one with Chart.yaml), and `k8s` is not one"),
     ("add hadolint check for docker with sarif upload", "code scanning"),
     ("add trivy and hadolint scan for docker", "hadolint takes Dockerfiles, not folders"),
@@ -454,9 +454,9 @@ def test_todays_grammar_reaches_a_recipe_without_a_model():
         assert request.recipe and request.tool == tool and not request.details
     combo = parse_request("add trivy and checkov scan for k8s")
     assert combo.tools == ("trivy", "checkov") and combo.recipe
-    with pytest.raises(RequestError, match="no honest pin"):
-        parse_request("add kube-linter check for k8s")
-    assert parse_request("add kube-linter check for k8s", free_form=True).recipe is False  # the model path
+    with pytest.raises(RequestError, match="no built-in recipe for zizmor"):
+        parse_request("add zizmor check for k8s")
+    assert parse_request("add zizmor check for k8s", free_form=True).recipe is False  # the model path
     with pytest.raises(IntentError):
         resolve_intent(parse_request("add hadolint check for k8s"), RepoTree.from_mapping({"k8s/a.yaml": "a: 1\n"}))
 

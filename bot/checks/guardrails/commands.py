@@ -111,7 +111,6 @@ _SED_SCRIPT = re.compile(r"^s/(?:[^/\\\n]|\\.)*/(?:[^/\\\n]|\\.)*/[gpI0-9]*$")
 _TEMP = r"(?:\$RUNNER_TEMP|\$\{RUNNER_TEMP\})"
 VENV_DIR = re.compile(rf"^{_TEMP}/[A-Za-z0-9_.-]+-venv$")
 VENV_PROGRAM = re.compile(rf"^{_TEMP}/[A-Za-z0-9_.-]+-venv/bin/([A-Za-z0-9_.-]+)$")
-
 _PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
 _HASH = re.compile(r"^sha(256|384|512):[0-9a-f]{64,128}$")
 

@@ -7,6 +7,7 @@ every line of it is one of these, in this order for each file:
     curl -fsSL [--proto =https] [--retry N] -o "$RUNNER_TEMP/ARCHIVE" URL
     echo "SHA256  $RUNNER_TEMP/ARCHIVE" | sha256sum --check [--strict]
     tar -xzf "$RUNNER_TEMP/ARCHIVE" -C "$RUNNER_TEMP/TOOL-bin" [--no-same-owner] [--strip-components=N] MEMBER…
+    install -m 0755 "$RUNNER_TEMP/ASSET" "$RUNNER_TEMP/TOOL-bin/PROGRAM"      (a release that is a bare binary)
 
 where URL, SHA256 and the MEMBERs are exactly a release in bot.releases (a prompt-injected request cannot
 bring its own URL with a digest it computed), nothing is piped into a shell, and the archive is checked
@@ -29,8 +30,9 @@ _CHECK = re.compile(r'^echo "([0-9a-f]{64})  \$(?:RUNNER_TEMP|\{RUNNER_TEMP\})/(
                     r"\| sha256sum (?:-c|--check)(?: --strict)?(?: --quiet)?$")
 _TAR = re.compile(rf"^tar -xzf {_TEMP} -C {_TEMP}(?: --no-same-owner)?(?: --strip-components=([0-9]))?"
                   r"((?: [A-Za-z0-9][A-Za-z0-9._/-]*)+)$")
+_INSTALL = re.compile(rf'^install -m 0755 {_TEMP} "\$(?:RUNNER_TEMP|\{{RUNNER_TEMP\}})/([a-z-]+)-bin/([a-z-]+)"$')
 _SET = re.compile(r"^set -(?:e|eu|euo pipefail|eo pipefail)$")
-DOWNLOADERS = frozenset({"curl", "wget", "tar"})
+DOWNLOADERS = frozenset({"curl", "wget", "tar", "install"})
 
 
 def problems(text: str) -> list[str]:
@@ -43,6 +45,7 @@ def problems(text: str) -> list[str]:
         if not line or _SET.match(line):
             continue
         mkdir, curl, check, tar = _MKDIR.match(line), _CURL.match(line), _CHECK.match(line), _TAR.match(line)
+        install = _INSTALL.match(line)
         if mkdir:
             if not any(mkdir.group(1) == f"{tool}-bin" for tool in RELEASES):
                 found.append(f"line {number} makes `{mkdir.group(1)}`, which is no pinned tool's folder")
@@ -55,6 +58,7 @@ def problems(text: str) -> list[str]:
                 found.append(f"line {number} saves {release.url} as `{curl.group(1)}`, not `{release.archive}`")
             else:
                 downloaded[curl.group(1)] = release.name
+                checked.discard(curl.group(1))  # new bytes: an earlier check no longer covers them
         elif check:
             digest, name = check.groups()
             tool = downloaded.get(name)
@@ -76,9 +80,20 @@ def problems(text: str) -> list[str]:
                     or int(strip or 0) != release.strip:
                 found.append(f"line {number} extracts something other than {' '.join(release.members)} into "
                              f"`$RUNNER_TEMP/{tool}-bin`")
+        elif install:
+            archive, folder, name = install.groups()
+            tool = downloaded.get(archive)
+            if archive not in checked or tool is None:
+                found.append(f"line {number} installs `{archive}` before `sha256sum --check` verified it")
+                continue
+            release = RELEASES[tool]
+            if release.members or folder != tool or name != release.program:
+                found.append(f"line {number} installs `{archive}` as something other than "
+                             f"`$RUNNER_TEMP/{tool}-bin/{release.program}`")
         else:
             found.append(f"line {number} (`{line[:80]}`) is not part of a verified download: only `mkdir -p`, "
-                         "`curl -o FILE URL`, `echo \"SHA256  FILE\" | sha256sum --check` and `tar -xzf FILE` are")
+                         "`curl -o FILE URL`, `echo \"SHA256  FILE\" | sha256sum --check`, `tar -xzf FILE` and `install -m 0755 "
+                         "FILE` are")
     missing = sorted(set(downloaded) - checked)
     found += [f"`{name}` is downloaded but never checked with `sha256sum --check`" for name in missing]
     if not downloaded:

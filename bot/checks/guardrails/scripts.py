@@ -118,7 +118,7 @@ def _verified_download(script: Script, text: str) -> bool | list[str]:
     reasons = downloads.problems(text)
     if not reasons:
         return True
-    return reasons if names & {"sha256sum", "tar"} else False
+    return reasons if names & {"sha256sum", "tar", "install"} else False
 
 
 def _problems(script: Script, literal: dict[str, bool], trusted: tuple[str, ...] = (),
