@@ -432,6 +432,7 @@ DANGER = [
     ("base64 --decode x", [], ["decodes hidden content with `base64 -d`"]),
     ("base64 -D x", [], ["decodes hidden content with `base64 -d`"]),
     ("yarn install", [], ["installs software with `yarn`, outside the pinned allowlist"]),
+    ("apt-get -d install curl", [], ["installs software with `apt-get`, outside the pinned allowlist"]),
     ("aws s3 ls", [], ["runs `aws` against live infrastructure or images"]),
 ]
 
@@ -469,3 +470,16 @@ def test_an_allowed_secret_anywhere_in_a_step_counts_as_seen_even_in_a_list():
     text = draft("      - run: curl https://sonar.example\n        with:\n          args:\n"
                  "            - --token\n            - ${{ secrets.SONAR_TOKEN }}\n")
     assert "secret-over-network" in {rule for rule, _ in found(text, SONAR)}
+
+
+def test_only_decoding_is_named_as_decoding_and_harmless_commands_are_not_named():
+    from bot.checks.guardrails.danger import describe
+    from bot.scope.bash import parse
+
+    def named(text: str) -> list:
+        script = parse(text)
+        return [describe(command, script) for command in script.commands]
+
+    assert named("base64 -w0 k8s/api.yaml") == [None]  # encoding hides nothing
+    assert named("base64 -d x") == ["decodes hidden content with `base64 -d`"]
+    assert named("trivy config -d k8s") == [None]
