@@ -428,3 +428,30 @@ def test_a_trivy_yaml_that_is_not_text_stops_trivy(tmp_path):
     # trivy 0.76: FATAL `config file "trivy.yaml" loading error: While parsing config: yaml: ...`
     (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
     assert not found.resolved and found.reason == "cannot read trivy.yaml: it is not UTF-8 text"
+
+
+def test_checkov_skip_paths_at_our_limits_are_still_read_as_checkov_reads_them():
+    # 1000 characters is the longest pattern we compile: one that long is a regex, searched as checkov does.
+    padded = "x" * (1000 - len("|db")) + "|db"
+    assert len(padded) == 1000 and checkov(f"checkov -d k8s --skip-path '{padded}'").files == {"k8s/api.yaml"}
+    # ... also with a backreference RE2 cannot run (Python's re runs it: no costly shape).
+    backref = "x" * (1000 - len(r"|(d)\1|db")) + r"|(d)\1|db"
+    assert len(backref) == 1000 and checkov(f"checkov -d k8s --skip-path '{backref}'").files == {"k8s/api.yaml"}
+    # Four repetitions are not yet a costly shape; five are, when RE2 cannot run the pattern.
+    assert checkov(r"checkov -d k8s --skip-path '(d)\1|db|a*b*c*e*z'").files == {"k8s/api.yaml"}
+    costly = checkov(r"checkov -d k8s --skip-path '(d)\1|db|a*b*c*e*f*z'")
+    assert not costly.resolved and "too costly" in costly.reason
+
+
+def test_a_kubeconform_pattern_that_is_not_a_regex_stops_kubeconform_however_many_stars_it_has():
+    # Go's regexp.Compile refuses `**`: kubeconform stops before reading anything.
+    found = one(run("kubeconform -ignore-filename-pattern '**/**/*.json*' k8s"), IAC)
+    assert not found.resolved and "kubeconform cannot use the pattern" in found.reason
+
+
+def test_a_skip_path_with_a_costly_shape_is_never_run_on_our_side():
+    from bot.scope.checkov import skip_matches
+
+    # RE2 cannot run a backreference, and Python's re is not given a nested repetition: no match is claimed.
+    assert not skip_matches((r"(a+)+\1|db",), "k8s/db.yaml")
+    assert skip_matches((r"(a)\1|db",), "k8s/db.yaml")  # the same without the costly shape is run
