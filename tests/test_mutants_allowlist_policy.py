@@ -488,3 +488,4 @@ def test_only_decoding_is_named_as_decoding_and_harmless_commands_are_not_named(
     assert named("base64 -w0 k8s/api.yaml") == [None]  # encoding hides nothing
     assert named("base64 -d x") == ["decodes hidden content with `base64 -d`"]
     assert named("trivy config -d k8s") == [None]
+    assert named("kubectl delete ns prod") == ["deletes Kubernetes resources (`kubectl delete`)"]  # the classic name first
