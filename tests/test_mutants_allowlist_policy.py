@@ -2,8 +2,9 @@
 where mutants survived (tests/mutate.py, issue 20, part 2).
 
 Each test is a draft a model (or a stranger steering it) could write, checked with the real catalog and,
-where it matters, the repository's `.github/vibeops.yml`. The shell rules (commands, scripts) are
-tested in tests/test_allowlist.py and tests/test_mutants_allowlist_shell*.py.
+where it matters, the repository's `.github/vibeops.yml`. danger.py (what a forbidden command does) is
+tested here through both paths: refused drafts and warnings on workflows vibeops did not write. The
+allowlist of commands itself (commands.py, scripts.py) is measured apart.
 """
 
 from __future__ import annotations
@@ -488,3 +489,4 @@ def test_only_decoding_is_named_as_decoding_and_harmless_commands_are_not_named(
     assert named("base64 -w0 k8s/api.yaml") == [None]  # encoding hides nothing
     assert named("base64 -d x") == ["decodes hidden content with `base64 -d`"]
     assert named("trivy config -d k8s") == [None]
+    assert named("kubectl delete ns prod") == ["deletes Kubernetes resources (`kubectl delete`)"]  # the classic name first
