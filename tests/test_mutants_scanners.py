@@ -455,3 +455,14 @@ def test_a_skip_path_with_a_costly_shape_is_never_run_on_our_side():
     # RE2 cannot run a backreference, and Python's re is not given a nested repetition: no match is claimed.
     assert not skip_matches((r"(a+)+\1|db",), "k8s/db.yaml")
     assert skip_matches((r"(a)\1|db",), "k8s/db.yaml")  # the same without the costly shape is run
+
+
+def test_checkov_action_inputs_only_known_at_run_time_are_unknown():
+    found = checkov_action(directory="${{ steps.x.outputs.dir }}")
+    assert not found.resolved and "steps.x.outputs.dir" in found.reason
+
+
+def test_helm_lint_in_a_job_without_a_checkout_reads_nothing():
+    for script in ("helm lint charts/a", "helm lint 'charts/*'", "ct lint --charts charts/a"):
+        found = helm(script, checkout=None)
+        assert found.resolved and found.files == frozenset() and "does not check out" in found.reason
