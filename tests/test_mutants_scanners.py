@@ -169,7 +169,7 @@ def test_checkov_skip_framework_removes_runners_from_all_or_from_the_named_ones(
 
 def test_checkov_action_with_a_directory_of_two_words_stops_checkov():
     # entrypoint.sh passes `-d $INPUT_DIRECTORY` unquoted: `-d k8s ops`, and checkov's parser stops with
-    # "unrecognized arguments: ops" (checked with checkov 3.2).
+    # "unrecognized arguments: ops" (checked with checkov 3.3.30).
     found = checkov_action(directory="'k8s ops'")
     assert found.resolved and found.files == frozenset() and "unrecognized arguments: ops" in found.reason
     assert checkov_action(directory="k8s", skip_path="' , db'").files == {"k8s/api.yaml"}
@@ -231,7 +231,7 @@ def test_a_checkov_config_that_is_not_text_stops_checkov(tmp_path):
         (tmp_path / path).write_text(text)
     (tmp_path / ".checkov.yml").write_bytes(b"\xff\xfe\x00binary")
     text = ("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + run("checkov -d k8s"))
-    # checkov 3.2: "Couldn't parse config file: 'utf-8' codec can't decode byte 0xff", and it stops.
+    # checkov 3.3.30: "Couldn't parse config file: 'utf-8' codec can't decode byte 0xff", and it stops.
     (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
     assert not found.resolved and found.reason == "cannot read the checkov config .checkov.yml: it is not UTF-8 text"
     (tmp_path / ".checkov.yml").write_text("framework: [kubernetes]\n")
