@@ -169,7 +169,7 @@ def test_checkov_skip_framework_removes_runners_from_all_or_from_the_named_ones(
 
 def test_checkov_action_with_a_directory_of_two_words_stops_checkov():
     # entrypoint.sh passes `-d $INPUT_DIRECTORY` unquoted: `-d k8s ops`, and checkov's parser stops with
-    # "unrecognized arguments: ops" (checked with checkov 3.2).
+    # "unrecognized arguments: ops" (checked with checkov 3.3.30).
     found = checkov_action(directory="'k8s ops'")
     assert found.resolved and found.files == frozenset() and "unrecognized arguments: ops" in found.reason
     assert checkov_action(directory="k8s", skip_path="' , db'").files == {"k8s/api.yaml"}
@@ -231,7 +231,7 @@ def test_a_checkov_config_that_is_not_text_stops_checkov(tmp_path):
         (tmp_path / path).write_text(text)
     (tmp_path / ".checkov.yml").write_bytes(b"\xff\xfe\x00binary")
     text = ("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + run("checkov -d k8s"))
-    # checkov 3.2: "Couldn't parse config file: 'utf-8' codec can't decode byte 0xff", and it stops.
+    # checkov 3.3.30: "Couldn't parse config file: 'utf-8' codec can't decode byte 0xff", and it stops.
     (found,) = scanner_steps(Workflow.parse(".github/workflows/t.yml", text), RepoTree.from_directory(tmp_path))
     assert not found.resolved and found.reason == "cannot read the checkov config .checkov.yml: it is not UTF-8 text"
     (tmp_path / ".checkov.yml").write_text("framework: [kubernetes]\n")
@@ -455,3 +455,14 @@ def test_a_skip_path_with_a_costly_shape_is_never_run_on_our_side():
     # RE2 cannot run a backreference, and Python's re is not given a nested repetition: no match is claimed.
     assert not skip_matches((r"(a+)+\1|db",), "k8s/db.yaml")
     assert skip_matches((r"(a)\1|db",), "k8s/db.yaml")  # the same without the costly shape is run
+
+
+def test_checkov_action_inputs_only_known_at_run_time_are_unknown():
+    found = checkov_action(directory="${{ steps.x.outputs.dir }}")
+    assert not found.resolved and "steps.x.outputs.dir" in found.reason
+
+
+def test_helm_lint_in_a_job_without_a_checkout_reads_nothing():
+    for script in ("helm lint charts/a", "helm lint 'charts/*'", "ct lint --charts charts/a"):
+        found = helm(script, checkout=None)
+        assert found.resolved and found.files == frozenset() and "does not check out" in found.reason
