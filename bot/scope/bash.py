@@ -16,7 +16,7 @@ from functools import lru_cache
 
 SUBSTITUTION = "__command_substitution__"
 MAX_SCRIPT_BYTES = 32 * 1024  # a `run:` script larger than this is not read (parse cost is linear in it)
-PARSE_SECONDS = 0.5  # a budget for tree-sitter's error recovery, checked as it makes progress
+PARSE_SECONDS = 0.5  # a CPU-time budget for tree-sitter's error recovery, checked as it makes progress
 # tree-sitter's error recovery is quadratic in a pipeline's length (`a | ` × 8000 and a trailing
 # pipe: 14 s) and checks no budget meanwhile, so the pipes are counted first.
 MAX_PIPES = 512
@@ -127,13 +127,13 @@ def _parser():
 def _parse(data: bytes):
     """The syntax tree, or ShellSyntaxError when tree-sitter's error recovery runs over the time budget."""
     parser = _parser()
-    deadline = time.monotonic() + PARSE_SECONDS
+    deadline = time.thread_time() + PARSE_SECONDS  # this thread's CPU time: a loaded machine does not refuse a script
     try:
         tree = parser.parse(lambda byte, point: data[byte:byte + 65536],
-                            progress_callback=lambda *state: time.monotonic() > deadline)
+                            progress_callback=lambda *state: time.thread_time() > deadline)
     except ValueError:  # cancelled by the progress callback
         parser.reset()
-        raise ShellSyntaxError(f"the parser gave up after {PARSE_SECONDS} s") from None
+        raise ShellSyntaxError(f"the parser gave up after {PARSE_SECONDS} s of CPU time") from None
     return tree.root_node
 
 
