@@ -295,6 +295,14 @@ def test_plain_variables_pass_and_a_venv_path_is_a_protected_path_on_its_line():
     assert found(step_env("SEVERITY: HIGH\nREPORT_DIR: reports")) == []
 
 
+def test_an_env_value_naming_a_verified_download_s_folder_is_a_protected_path():
+    # $RUNNER_TEMP/<tool>-bin holds a binary checked by sha256: no env value may point a program at it
+    for value in ("$RUNNER_TEMP/kubeconform-bin", "$RUNNER_TEMP/helm-bin/helm", "/tmp/x-bin/"):
+        text = step_env(f"SEVERITY: HIGH\nTOOL: {value}")
+        assert found(text) == [("protected-path", line(text, "TOOL:"))], value
+    assert found(step_env("SEVERITY: HIGH\nNAME: cabin\nDIR: bin-files")) == []  # `-bin` only as a folder's end
+
+
 def test_env_from_an_expression_is_one_finding_on_its_line():
     text = draft(run("trivy config k8s/api.yaml", extra="env: ${{ fromJSON(vars.ENV) }}\n        "))
     findings = [f for f in check(text) if f.blocking]

@@ -324,6 +324,7 @@ def test_helm_lint_of_a_file_or_a_missing_folder_is_located_as_it_is():
     ("!README.md/\n", set()),  # a file named like a `!dir/` rule is ignored too
     ("[R]EADME.md\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),  # a class of one character
     ("# see docs/** and *.yaml\nREADME.md\n", {"Chart.yaml", "values.yaml", "templates/deploy.yaml"}),  # comments
+    ("*/\n", {"Chart.yaml", "values.yaml", "README.md"}),  # every folder, and only folders: the chart's own files stay
 ])
 def test_helmignore_rules_as_helm_applies_them(helmignore, kept):
     found = helm("helm lint c", {**{k: v for k, v in chart("c", helmignore).items()}})
@@ -335,6 +336,13 @@ def test_helmignore_rules_as_helm_applies_them(helmignore, kept):
 def test_a_helmignore_helm_refuses_loads_nothing(helmignore):
     found = helm("helm lint c", chart("c", helmignore))
     assert found.resolved and found.files == frozenset() and "helm loads nothing from c" in found.reason
+
+
+def test_a_helmignore_past_our_budget_makes_the_helm_step_unknown_not_an_empty_chart():
+    rules = "".join(f"rule{n}.txt\n" for n in range(2001))  # helm has no limit; we stop counting at 2000
+    for command in ("helm lint c", "ct lint --charts c"):
+        found = helm(command, chart("c", rules))
+        assert not found.resolved and "more than 2000 rules" in found.reason and "c/.helmignore" in found.reason
 
 
 def test_helmignore_escapes_and_classes_match_only_what_go_matches():
@@ -466,3 +474,20 @@ def test_helm_lint_in_a_job_without_a_checkout_reads_nothing():
     for script in ("helm lint charts/a", "helm lint 'charts/*'", "ct lint --charts charts/a"):
         found = helm(script, checkout=None)
         assert found.resolved and found.files == frozenset() and "does not check out" in found.reason
+
+
+def test_trivy_action_scan_ref_glob_is_one_path_to_trivy_so_it_scans_nothing():
+    # trivy-action's entrypoint passes scan-ref quoted: trivy looks for a file named `k8s/*.yaml` and finds none
+    for scan_type in ("config", "fs"):
+        found = one(uses("aquasecurity/trivy-action@0.28.0", **{"scan-type": scan_type, "scan-ref": "'k8s/*.yaml'"}),
+                    TRIVY)
+        assert found.resolved and found.files == frozenset()
+        assert "as one path, not a pattern" in found.reason and "k8s/*.yaml" in found.reason
+    # a folder is scanned as usual, and an image name with a glob character is still an image
+    assert one(uses("aquasecurity/trivy-action@0.28.0", **{"scan-type": "config", "scan-ref": "k8s"}), TRIVY).files == {
+        "k8s/api.yaml", "k8s/db.yaml"}
+    image = one(uses("aquasecurity/trivy-action@0.28.0", **{"scan-type": "image", "image-ref": "'repo/app:v1*'"}), TRIVY)
+    assert image.resolved and image.files == frozenset() and image.reason == "scans image repo/app:v1*, not repository files"
+    # a scan type trivy does not have is read as trivy's command line would be, glob or not
+    odd = one(uses("aquasecurity/trivy-action@0.28.0", **{"scan-type": "bogus", "scan-ref": "'k8s/*.yaml'"}), TRIVY)
+    assert odd.files == frozenset() and "as one path" not in (odd.reason or "")
