@@ -65,7 +65,8 @@ MODULES: dict[str, list[str]] = {
                                          "tests/test_mutants_allowlist_commands.py",
                                          "tests/test_mutants_allowlist_scripts.py", "tests/test_release_recipes.py"],
     # the verified release downloads (issue 15's release-pinned recipes)
-    "bot/checks/guardrails/downloads.py": ["tests/test_release_recipes.py", "tests/test_allowlist.py",
+    "bot/checks/guardrails/downloads.py": ["tests/test_mutants_downloads.py", "tests/test_release_recipes.py",
+        "tests/test_allowlist.py",
         "--deselect=tests/test_allowlist.py::test_a_malicious_model_draft_is_rejected_end_to_end_and_nothing_is_written"],
     # The model-output allowlist's policy rules (issue 20, part 2). The end-to-end model draft (30-50 s, the real
     # tools) runs every line, so every survivor would pay for it: left out; the fast tests assert its rules.
