@@ -546,24 +546,28 @@ def _fill_tool(job: CommentedMap, intent: Intent, tree: RepoTree) -> None:
     steps = job["steps"]
     install = next(s for s in steps if s.get("run") == "__INSTALL__")
     install["run"] = LiteralScalarString(_install_script(intent.tool))
+    _target_steps(steps, intent, "Scan" if intent.tool == "checkov" else "Lint",
+                  lambda target, index: scan_command(intent, target, tree, index),
+                  report_only=not intent.fail_on and intent.tool == "yamllint")  # yamllint has no flag for it
+    summary = next(s for s in steps if s.get("run") == "__SUMMARY__")
+    summary["run"] = LiteralScalarString(_summary_script(intent.tool))
+
+
+def _target_steps(steps, intent: Intent, verb: str, command_for, report_only: bool) -> None:
+    """The `__SCAN__` template becomes one step per target; each runs even when an earlier one failed."""
     template = next(s for s in steps if s.get("run") == "__SCAN__")
     position = steps.index(template)
     del steps[position]
-    verb = "Scan" if intent.tool == "checkov" else "Lint"
     for index, target in enumerate(intent.targets):
         step = copy.deepcopy(template)
         step["name"] = f"{verb} {'the repository' if target == ROOT else target}"
-        if "**" in target:
-            step["run"] = LiteralScalarString(f"shopt -s globstar\n{scan_command(intent, target, tree, index)}\n")
-        else:
-            step["run"] = scan_command(intent, target, tree, index)
+        command = command_for(target, index)
+        step["run"] = LiteralScalarString(f"shopt -s globstar\n{command}\n") if "**" in target else command
         if index:  # every target is scanned even when an earlier one fails; the job still fails
             step.insert(1, "if", "${{ !cancelled() }}")
-        if not intent.fail_on and intent.tool == "yamllint":
-            step["continue-on-error"] = True  # report only: yamllint has no flag for it
+        if report_only:
+            step["continue-on-error"] = True
         steps.insert(position + index, step)
-    summary = next(s for s in steps if s.get("run") == "__SUMMARY__")
-    summary["run"] = LiteralScalarString(_summary_script(intent.tool))
 
 
 def _always_run(doc: CommentedMap, intent: Intent, tree: RepoTree, path: str) -> None:
@@ -730,19 +734,8 @@ def _fill_release_tool(job: CommentedMap, intent: Intent, tree: RepoTree) -> Non
     install["run"] = LiteralScalarString(release_install(intent.tool))
     for pip in (s for s in steps if s.get("run") == "__PIP__"):  # chart-testing: yamllint and yamale
         pip["run"] = LiteralScalarString(_install_script(intent.tool))
-    template = next(s for s in steps if s.get("run") == "__SCAN__")
-    position = steps.index(template)
-    del steps[position]
-    verb = "Validate" if intent.tool == "kubeconform" else "Lint"
-    for index, target in enumerate(intent.targets):
-        step = copy.deepcopy(template)
-        step["name"] = f"{verb} {'the repository' if target == ROOT else target}"
-        command = release_scan_command(intent, target)
-        step["run"] = LiteralScalarString(f"shopt -s globstar\n{command}\n") if "**" in target else command
-        if index:  # every target is checked even when an earlier one fails; the job still fails
-            step.insert(1, "if", "${{ !cancelled() }}")
-        if not intent.fail_on:
-            step["continue-on-error"] = True  # report only: neither tool has a flag for it
-        steps.insert(position + index, step)
+    _target_steps(steps, intent, "Validate" if intent.tool == "kubeconform" else "Lint",
+                  lambda target, index: release_scan_command(intent, target),
+                  report_only=not intent.fail_on)  # report only: none of these tools has a flag for it
     summary = next(s for s in steps if s.get("run") == "__SUMMARY__")
     summary["run"] = LiteralScalarString(_release_summary(intent.tool))
